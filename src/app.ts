@@ -1,0 +1,69 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fastifyCookie from '@fastify/cookie';
+import fastifyFormbody from '@fastify/formbody';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyStatic from '@fastify/static';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { loadUser, requireLogin } from './auth/guard.js';
+import { registerAuthRoutes } from './auth/routes.js';
+import { registerBlueprintRoutes } from './blueprints/routes.js';
+import type { Config } from './config/config.js';
+import type { DatabaseHandle } from './db/connect.js';
+import { refuseCrossSite } from './http/csrf.js';
+import { AppError } from './http/errors.js';
+import { sendError } from './http/respond.js';
+import { registerServerRoutes } from './servers/routes.js';
+import type { SupervisorControl } from './supervisor/control.js';
+import { registerUserRoutes } from './users/routes.js';
+
+/** Everything the routes need, built once by the caller (main, tests, benchmarks). */
+export interface AppDeps {
+  config: Config;
+  database: DatabaseHandle;
+  supervisor: SupervisorControl;
+}
+
+const publicDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'public');
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: deps.config.logLevel === 'silent' ? false : { level: deps.config.logLevel },
+    bodyLimit: 1024 * 1024,
+  });
+
+  // A JSON request with no body (e.g. POST /servers/1/start from a script) means "{}".
+  const defaultJsonParser = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '') return done(null, {});
+    defaultJsonParser(request, body as string, done);
+  });
+  await app.register(fastifyFormbody);
+  await app.register(fastifyCookie);
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+  });
+  await app.register(fastifyStatic, { root: publicDir, prefix: '/static/' });
+
+  app.decorateRequest('user', null);
+  app.addHook('onRequest', refuseCrossSite);
+  app.addHook('onRequest', loadUser(deps.database.db));
+  app.addHook('preHandler', requireLogin);
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const status = error.statusCode ?? 500;
+    if (status >= 500) {
+      request.log.error(error);
+      return sendError(request, reply, new AppError(500, 'internal error'));
+    }
+    return sendError(request, reply, new AppError(status, error.message));
+  });
+  app.setNotFoundHandler((request, reply) => sendError(request, reply, new AppError(404, 'not found')));
+
+  app.get('/healthz', { config: { public: true } }, async () => ({ status: 'ok' }));
+  registerAuthRoutes(app, deps);
+  registerUserRoutes(app, deps);
+  registerBlueprintRoutes(app, deps);
+  registerServerRoutes(app, deps);
+  return app;
+}

@@ -1,0 +1,47 @@
+/**
+ * Counts failed logins per client address and per username; past the limit within the
+ * window, further attempts are refused (429) without checking the password. Successful
+ * logins are never counted, so a busy admin is not locked out by their own sign-ins.
+ */
+export class LoginLimiter {
+  private readonly failures = new Map<string, number[]>();
+
+  constructor(
+    private readonly maxFailures = 5,
+    private readonly windowMs = 15 * 60 * 1000,
+  ) {}
+
+  private recent(key: string, now: number): number[] {
+    const times = (this.failures.get(key) ?? []).filter((time) => now - time < this.windowMs);
+    if (times.length === 0) this.failures.delete(key);
+    else this.failures.set(key, times);
+    return times;
+  }
+
+  private keys(ip: string, username: string): string[] {
+    return [`ip:${ip}`, `user:${username.toLowerCase()}`];
+  }
+
+  /** Seconds until another attempt is allowed, or 0 when one is allowed now. */
+  retryAfter(ip: string, username: string, now = Date.now()): number {
+    let wait = 0;
+    for (const key of this.keys(ip, username)) {
+      const times = this.recent(key, now);
+      // The per-address limit is looser: several people may share one address.
+      const limit = key.startsWith('ip:') ? this.maxFailures * 4 : this.maxFailures;
+      const oldest = times[times.length - limit];
+      if (times.length >= limit && oldest !== undefined) {
+        wait = Math.max(wait, Math.ceil((oldest + this.windowMs - now) / 1000));
+      }
+    }
+    return wait;
+  }
+
+  recordFailure(ip: string, username: string, now = Date.now()): void {
+    for (const key of this.keys(ip, username)) this.failures.set(key, [...this.recent(key, now), now]);
+  }
+
+  recordSuccess(username: string): void {
+    this.failures.delete(`user:${username.toLowerCase()}`);
+  }
+}

@@ -1,0 +1,105 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { AppDeps } from '../app.js';
+import { cookieOptions } from '../http/cookies.js';
+import { AppError } from '../http/errors.js';
+import { parseBody } from '../http/input.js';
+import { wantsJson } from '../http/negotiate.js';
+import { pageContext, sendDone, sendError, sendPage } from '../http/respond.js';
+import { LoginLimiter } from './login-limiter.js';
+import { createSession, endSession, sessionCookie, sessionLifetimeMs } from './sessions.js';
+import { authenticate, countUsers, registerUser } from './users.js';
+import { LoginPage, RegisterPage } from './views.js';
+
+const loginSchema = z.strictObject({
+  username: z.string({ error: 'must be text' }).min(1, 'is required').max(256, 'is too long'),
+  password: z.string({ error: 'must be text' }).min(1, 'is required').max(1024, 'is too long'),
+});
+
+/** The username a failed form was sent with, to keep it in the re-rendered form. */
+function typedUsername(body: unknown): string {
+  const username = (body as { username?: unknown } | null)?.username;
+  return typeof username === 'string' ? username : '';
+}
+
+export function registerAuthRoutes(app: FastifyInstance, { database, config }: AppDeps) {
+  const { db } = database;
+  const limiter = new LoginLimiter();
+  const publicRoute = { config: { public: true } };
+  const canRegister = async () => config.allowRegistration || (await countUsers(db)) === 0;
+
+  app.get('/login', publicRoute, async (request, reply) => {
+    if (request.user) return reply.redirect('/', 302);
+    return sendPage(request, reply, LoginPage({ ctx: pageContext(request), form: { username: '' }, canRegister: await canRegister() }));
+  });
+
+  app.post('/login', publicRoute, async (request, reply) => {
+    const loginPage = async (error: AppError) =>
+      LoginPage({
+        ctx: pageContext(request),
+        form: { username: typedUsername(request.body), error: error.message, fields: error.fields },
+        canRegister: await canRegister(),
+      });
+    try {
+      const { username, password } = parseBody(loginSchema, request.body);
+      const wait = limiter.retryAfter(request.ip, username);
+      if (wait > 0) {
+        reply.header('retry-after', String(wait));
+        throw new AppError(429, `too many failed logins, try again in ${wait} seconds`);
+      }
+      const user = await authenticate(db, username, password);
+      if (!user) {
+        limiter.recordFailure(request.ip, username);
+        throw new AppError(401, 'invalid username or password');
+      }
+      limiter.recordSuccess(username);
+      const token = await createSession(db, user.id);
+      reply.setCookie(sessionCookie, token, cookieOptions(request, sessionLifetimeMs / 1000));
+      return wantsJson(request) ? reply.send(user) : reply.redirect('/', 302);
+    } catch (error) {
+      return sendError(request, reply, error, loginPage);
+    }
+  });
+
+  app.get('/register', publicRoute, async (request, reply) => {
+    const firstAccount = (await countUsers(db)) === 0;
+    if (!firstAccount && !config.allowRegistration && request.user?.role !== 'admin') {
+      return sendError(request, reply, new AppError(403, 'registration is closed'));
+    }
+    return sendPage(request, reply, RegisterPage({ ctx: pageContext(request), form: { username: '' }, firstAccount }));
+  });
+
+  app.post('/register', publicRoute, async (request, reply) => {
+    const byAdmin = request.user?.role === 'admin';
+    const firstAccount = (await countUsers(db)) === 0;
+    try {
+      const user = await registerUser(db, request.body, request.user, config.allowRegistration);
+      // An admin adding an account stays signed in as themselves.
+      if (!byAdmin) {
+        const token = await createSession(db, user.id);
+        reply.setCookie(sessionCookie, token, cookieOptions(request, sessionLifetimeMs / 1000));
+      }
+      return sendDone(request, reply, {
+        status: 201,
+        body: { id: user.id },
+        location: byAdmin ? '/users' : '/',
+        notice: byAdmin ? `Account ${user.username} created.` : `Welcome, ${user.username}.`,
+      });
+    } catch (error) {
+      return sendError(request, reply, error, (appError) =>
+        RegisterPage({
+          ctx: pageContext(request),
+          form: { username: typedUsername(request.body), error: appError.message, fields: appError.fields },
+          firstAccount,
+        }),
+      );
+    }
+  });
+
+  app.post('/logout', publicRoute, async (request, reply) => {
+    const token = request.cookies[sessionCookie];
+    if (token) await endSession(db, token);
+    reply.clearCookie(sessionCookie, { path: '/' });
+    return wantsJson(request) ? reply.code(204).send() : reply.redirect('/login', 302);
+  });
+}

@@ -1,0 +1,55 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Database, Role } from '../db/schema.js';
+
+export const sessionCookie = 'l4d2web_session';
+export const sessionLifetimeMs = 30 * 24 * 60 * 60 * 1000;
+
+export interface SessionUser {
+  id: number;
+  username: string;
+  role: Role;
+}
+
+/** The database keeps only this hash: a leaked database does not leak live sessions. */
+export function sessionIdFor(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+/** Starts a session; returns the raw token for the cookie. */
+export async function createSession(db: Kysely<Database>, userId: number, now = new Date()): Promise<string> {
+  const token = randomBytes(32).toString('base64url');
+  await db
+    .insertInto('sessions')
+    .values({
+      id: sessionIdFor(token),
+      user_id: userId,
+      created_at: now.toISOString(),
+      expires_at: new Date(now.getTime() + sessionLifetimeMs).toISOString(),
+    })
+    .execute();
+  return token;
+}
+
+export async function userForSession(
+  db: Kysely<Database>,
+  token: string,
+  now = new Date(),
+): Promise<SessionUser | null> {
+  const user = await db
+    .selectFrom('sessions')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .select(['users.id', 'users.username', 'users.role'])
+    .where('sessions.id', '=', sessionIdFor(token))
+    .where('sessions.expires_at', '>', now.toISOString())
+    .executeTakeFirst();
+  return user ?? null;
+}
+
+export async function endSession(db: Kysely<Database>, token: string): Promise<void> {
+  await db.deleteFrom('sessions').where('id', '=', sessionIdFor(token)).execute();
+}
+
+export async function deleteExpiredSessions(db: Kysely<Database>, now = new Date()): Promise<void> {
+  await db.deleteFrom('sessions').where('expires_at', '<=', now.toISOString()).execute();
+}

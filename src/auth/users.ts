@@ -1,0 +1,98 @@
+import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import type { Database, Role } from '../db/schema.js';
+import { uniqueViolation } from '../db/constraint-violation.js';
+import { AppError, conflict } from '../http/errors.js';
+import { parseBody } from '../http/input.js';
+import { hashPassword, verifyPassword } from './passwords.js';
+import type { SessionUser } from './sessions.js';
+
+export const credentialsSchema = z.strictObject({
+  username: z
+    .string({ error: 'must be text' })
+    .regex(/^[A-Za-z0-9_.-]{3,32}$/, 'must be 3-32 letters, digits, "_", "." or "-"'),
+  password: z
+    .string({ error: 'must be text' })
+    .min(8, 'must be at least 8 characters')
+    .max(1024, 'must be at most 1024 characters'),
+});
+
+export type Credentials = z.output<typeof credentialsSchema>;
+
+export function parseCredentials(body: unknown): Credentials {
+  return parseBody(credentialsSchema, body);
+}
+
+/**
+ * Who may create an account: anyone while there is none (the first becomes admin), an
+ * admin at any time, and anyone else only when registration is open.
+ */
+export function registrationRole(
+  existingUsers: number,
+  actor: SessionUser | null,
+  allowRegistration: boolean,
+): Role | null {
+  if (existingUsers === 0) return 'admin';
+  if (actor?.role === 'admin' || allowRegistration) return 'user';
+  return null;
+}
+
+export async function countUsers(db: Kysely<Database>): Promise<number> {
+  const row = await db
+    .selectFrom('users')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .executeTakeFirstOrThrow();
+  return Number(row.count);
+}
+
+/** Creates an account; 409 when the name is taken (by the unique index, so races are safe). */
+export async function createUser(
+  db: Kysely<Database>,
+  credentials: Credentials,
+  role: Role,
+  now = new Date(),
+): Promise<SessionUser> {
+  const passwordHash = await hashPassword(credentials.password);
+  try {
+    const { id } = await db
+      .insertInto('users')
+      .values({ username: credentials.username, password_hash: passwordHash, role, created_at: now.toISOString() })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return { id, username: credentials.username, role };
+  } catch (error) {
+    if (uniqueViolation(error) === 'users_username_unique') throw conflict('username already taken');
+    throw error;
+  }
+}
+
+/** Registers through the public route, applying registrationRole. */
+export async function registerUser(
+  db: Kysely<Database>,
+  body: unknown,
+  actor: SessionUser | null,
+  allowRegistration: boolean,
+): Promise<SessionUser> {
+  const credentials = parseCredentials(body);
+  const role = registrationRole(await countUsers(db), actor, allowRegistration);
+  if (!role) throw new AppError(403, 'registration is closed');
+  return createUser(db, credentials, role);
+}
+
+// Verified against when the username is unknown, so both failures take the same time.
+const decoyHash = hashPassword('decoy password for unknown users');
+
+/** The user whose password matches, or null; never says which of the two was wrong. */
+export async function authenticate(db: Kysely<Database>, username: string, password: string) {
+  const user = await db
+    .selectFrom('users')
+    .select(['id', 'username', 'role', 'password_hash'])
+    .where('username', '=', username)
+    .executeTakeFirst();
+  const valid = await verifyPassword(user?.password_hash ?? (await decoyHash), password);
+  return user && valid ? { id: user.id, username: user.username, role: user.role } : null;
+}
+
+export async function listUsers(db: Kysely<Database>) {
+  return db.selectFrom('users').select(['id', 'username', 'role', 'created_at']).orderBy('id').execute();
+}

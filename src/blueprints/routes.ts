@@ -1,0 +1,109 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AppDeps } from '../app.js';
+import { currentUser } from '../auth/guard.js';
+import { type AppError, notFound } from '../http/errors.js';
+import { parseRouteId } from '../http/input.js';
+import { bodySource, wantsJson } from '../http/negotiate.js';
+import { pageContext, sendDone, sendError, sendPage } from '../http/respond.js';
+import {
+  createBlueprint,
+  deleteBlueprint,
+  getBlueprint,
+  listBlueprints,
+  serversUsingBlueprint,
+  updateBlueprint,
+} from './blueprints.js';
+import { parseBlueprintChange, parseNewBlueprint } from './input.js';
+import {
+  BlueprintPage,
+  BlueprintsPage,
+  blueprintFormValues,
+  emptyBlueprintForm,
+  submittedBlueprintValues,
+} from './views.js';
+
+type IdRequest = FastifyRequest<{ Params: { id: string } }>;
+
+function blueprintId(request: IdRequest): number {
+  const id = parseRouteId(request.params.id);
+  if (id === null) throw notFound('blueprint');
+  return id;
+}
+
+export function registerBlueprintRoutes(app: FastifyInstance, { database }: AppDeps) {
+  const { db } = database;
+
+  /** The list with its "new blueprint" form, holding the user's input after a failure. */
+  const listPage = async (request: FastifyRequest, error?: AppError) =>
+    BlueprintsPage({
+      ctx: pageContext(request),
+      blueprints: await listBlueprints(db, currentUser(request)),
+      form: error ? submittedBlueprintValues(request.body, emptyBlueprintForm) : emptyBlueprintForm,
+      error,
+    });
+
+  /** One blueprint with its edit form, holding the user's input after a failure. */
+  const detailPage = async (request: IdRequest, error?: AppError) => {
+    const blueprint = await getBlueprint(db, currentUser(request), blueprintId(request));
+    const saved = blueprintFormValues(blueprint);
+    return BlueprintPage({
+      ctx: pageContext(request),
+      blueprint,
+      servers: await serversUsingBlueprint(db, blueprint.id),
+      form: error ? submittedBlueprintValues(request.body, saved) : saved,
+      error,
+    });
+  };
+
+  app.get('/blueprints', async (request, reply) => {
+    if (wantsJson(request)) return { blueprints: await listBlueprints(db, currentUser(request)) };
+    return sendPage(request, reply, await listPage(request));
+  });
+
+  app.post('/blueprints', async (request, reply) => {
+    try {
+      const input = parseNewBlueprint(request.body, bodySource(request));
+      const id = await createBlueprint(db, currentUser(request), input);
+      return sendDone(request, reply, { status: 201, body: { id }, location: `/blueprints/${id}`, notice: 'Blueprint created.' });
+    } catch (error) {
+      return sendError(request, reply, error, (appError) => listPage(request, appError));
+    }
+  });
+
+  app.get<{ Params: { id: string } }>('/blueprints/:id', async (request, reply) => {
+    try {
+      if (wantsJson(request)) return await getBlueprint(db, currentUser(request), blueprintId(request));
+      return sendPage(request, reply, await detailPage(request));
+    } catch (error) {
+      return sendError(request, reply, error);
+    }
+  });
+
+  const update = async (request: IdRequest, reply: Parameters<typeof sendError>[1]) => {
+    try {
+      const change = parseBlueprintChange(request.body, bodySource(request));
+      const blueprint = await updateBlueprint(db, currentUser(request), blueprintId(request), change);
+      return sendDone(request, reply, {
+        status: 200,
+        body: blueprint,
+        location: `/blueprints/${blueprint.id}`,
+        notice: 'Blueprint saved.',
+      });
+    } catch (error) {
+      return sendError(request, reply, error, (appError) => detailPage(request, appError));
+    }
+  };
+  app.post<{ Params: { id: string } }>('/blueprints/:id', update);
+  app.patch<{ Params: { id: string } }>('/blueprints/:id', update);
+
+  const remove = async (request: IdRequest, reply: Parameters<typeof sendError>[1]) => {
+    try {
+      await deleteBlueprint(db, currentUser(request), blueprintId(request));
+      return sendDone(request, reply, { status: 204, location: '/blueprints', notice: 'Blueprint deleted.' });
+    } catch (error) {
+      return sendError(request, reply, error, (appError) => detailPage(request, appError));
+    }
+  };
+  app.post<{ Params: { id: string } }>('/blueprints/:id/delete', remove);
+  app.delete<{ Params: { id: string } }>('/blueprints/:id', remove);
+}

@@ -1,0 +1,120 @@
+import type { AppError } from '../http/errors.js';
+import { ErrorMessage, Field, Layout, type PageContext, TextAreaField } from '../views/layout.js';
+import type { Blueprint } from './blueprints.js';
+
+/** What the blueprint form shows: the user's own text, kept across a failed submit. */
+export interface BlueprintFormValues {
+  name: string;
+  arguments: string;
+  config: string;
+}
+
+export function blueprintFormValues(blueprint: Blueprint): BlueprintFormValues {
+  return { name: blueprint.name, arguments: blueprint.arguments.join('\n'), config: blueprint.config.join('\n') };
+}
+
+/** The user's input as they sent it, whatever its types, for re-rendering a form. */
+export function submittedBlueprintValues(body: unknown, fallback: BlueprintFormValues): BlueprintFormValues {
+  const fields = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  const text = (value: unknown, otherwise: string) =>
+    typeof value === 'string' ? value : Array.isArray(value) ? value.join('\n') : otherwise;
+  return {
+    name: text(fields.name, fallback.name),
+    arguments: text(fields.arguments, fallback.arguments),
+    config: text(fields.config, fallback.config),
+  };
+}
+
+export const emptyBlueprintForm: BlueprintFormValues = { name: '', arguments: '', config: '' };
+
+function BlueprintForm(props: { action: string; values: BlueprintFormValues; error?: AppError | undefined; submit: string }) {
+  const fields = props.error?.fields;
+  return (
+    <form method="post" action={props.action} class="card">
+      <ErrorMessage message={props.error?.message} />
+      <Field label="Name" name="name" value={props.values.name} error={fields?.name} required />
+      <TextAreaField
+        label="Launch arguments"
+        name="arguments"
+        value={props.values.arguments}
+        error={fields?.arguments}
+        hint="One per line, e.g. +map c1m1_hotel or -tickrate 60. The panel sets -game, ports and rcon itself."
+      />
+      <TextAreaField
+        label="server.cfg lines"
+        name="config"
+        value={props.values.config}
+        error={fields?.config}
+        rows={10}
+        hint={'One per line, e.g. hostname "My server" or sv_maxplayers 8.'}
+      />
+      <button type="submit">{props.submit}</button>
+    </form>
+  );
+}
+
+export function BlueprintsPage(props: {
+  ctx: PageContext;
+  blueprints: Blueprint[];
+  form: BlueprintFormValues;
+  error?: AppError | undefined;
+}) {
+  return (
+    <Layout ctx={props.ctx} title="Blueprints">
+      <h1>Blueprints</h1>
+      <p>A blueprint is a reusable set of launch arguments and server.cfg lines; servers are created from one.</p>
+      {props.blueprints.length === 0 ? (
+        <p class="empty">No blueprints yet.</p>
+      ) : (
+        <ul class="list">
+          {props.blueprints.map((blueprint) => (
+            <li key={blueprint.id}>
+              <a href={`/blueprints/${blueprint.id}`}>{blueprint.name}</a>{' '}
+              <small>
+                {blueprint.arguments.length} arguments, {blueprint.config.length} cfg lines
+              </small>
+            </li>
+          ))}
+        </ul>
+      )}
+      <h2>New blueprint</h2>
+      <BlueprintForm action="/blueprints" values={props.form} error={props.error} submit="Create blueprint" />
+    </Layout>
+  );
+}
+
+export function BlueprintPage(props: {
+  ctx: PageContext;
+  blueprint: Blueprint;
+  servers: { id: number; name: string; port: number; actual_state: string }[];
+  form: BlueprintFormValues;
+  error?: AppError | undefined;
+}) {
+  const { blueprint } = props;
+  return (
+    <Layout ctx={props.ctx} title={blueprint.name}>
+      <p class="crumbs">
+        <a href="/blueprints">Blueprints</a> /
+      </p>
+      <h1>{blueprint.name}</h1>
+      <BlueprintForm action={`/blueprints/${blueprint.id}`} values={props.form} error={props.error} submit="Save" />
+      <h2>Servers using this blueprint</h2>
+      {props.servers.length === 0 ? (
+        <p class="empty">None.</p>
+      ) : (
+        <ul class="list">
+          {props.servers.map((server) => (
+            <li key={server.id}>
+              <a href={`/servers/${server.id}`}>{server.name}</a> <small>port {server.port}</small>
+            </li>
+          ))}
+        </ul>
+      )}
+      <form method="post" action={`/blueprints/${blueprint.id}/delete`} class="danger-zone">
+        <button type="submit" class="danger">
+          Delete blueprint
+        </button>
+      </form>
+    </Layout>
+  );
+}

@@ -1,0 +1,60 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/** The panel's settings, read once from the environment (DESIGN.md, Configuration). */
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string;
+  srcdsDir: string;
+  allowRegistration: boolean;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+export class ConfigError extends Error {}
+
+const booleanText = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+const environment = z.object({
+  PORT: z
+    .string()
+    .regex(/^\d+$/, 'must be a port number')
+    .transform(Number)
+    .refine((port) => port >= 0 && port <= 65535, 'must be a port number between 0 and 65535')
+    .default(8080),
+  HOST: z.string().min(1, 'must not be empty').default('127.0.0.1'),
+  DATA_DIR: z.string().min(1, 'must not be empty').default('./data'),
+  DATABASE_URL: z.string().min(1, 'must not be empty').optional(),
+  SRCDS_DIR: z.string().min(1, 'must not be empty').optional(),
+  ALLOW_REGISTRATION: booleanText.default(false),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+/** Parses the environment; throws ConfigError with one line naming the bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = environment.safeParse(present);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const name = issue?.path.join('.') ?? 'environment';
+    throw new ConfigError(`${name}=${JSON.stringify(env[name] ?? '')} ${issue?.message ?? 'is invalid'}`);
+  }
+  const values = parsed.data;
+  const dataDir = path.resolve(values.DATA_DIR);
+  const databaseUrl = values.DATABASE_URL ?? path.join(dataDir, 'l4d2web.sqlite');
+  if (/^[a-z]+:\/\//i.test(databaseUrl) && !/^postgres(ql)?:\/\//i.test(databaseUrl)) {
+    throw new ConfigError(`DATABASE_URL must be a SQLite file path or a postgres:// URL`);
+  }
+  return {
+    port: values.PORT,
+    host: values.HOST,
+    dataDir,
+    databaseUrl,
+    srcdsDir: path.resolve(values.SRCDS_DIR ?? path.join(dataDir, 'srcds')),
+    allowRegistration: values.ALLOW_REGISTRATION,
+    logLevel: values.LOG_LEVEL,
+  };
+}

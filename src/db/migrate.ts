@@ -1,0 +1,47 @@
+import { type Migration, type MigrationResultSet, Migrator } from 'kysely';
+import type { DatabaseHandle } from './connect.js';
+import { initial } from './migrations/001-initial.js';
+import { uniquePorts } from './migrations/002-unique-ports.js';
+import type { MigrationFactory } from './migrations/helpers.js';
+
+/** Versioned migrations, in order. Names sort; never rename or edit one that has shipped. */
+const migrationFactories: Record<string, MigrationFactory> = {
+  '001-initial': initial,
+  '002-unique-ports': uniquePorts,
+};
+
+export const migrationNames = Object.keys(migrationFactories);
+
+function migratorFor({ db, dialect }: DatabaseHandle): Migrator {
+  return new Migrator({
+    db,
+    provider: {
+      async getMigrations() {
+        const entries = Object.entries(migrationFactories).map(([name, factory]) => [name, factory(dialect)]);
+        return Object.fromEntries(entries) as Record<string, Migration>;
+      },
+    },
+  });
+}
+
+export class MigrationError extends Error {}
+
+function check({ error, results }: MigrationResultSet): string[] {
+  if (error) {
+    const failed = results?.find((result) => result.status === 'Error')?.migrationName ?? 'a migration';
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new MigrationError(`migration ${failed} failed: ${reason}`);
+  }
+  return (results ?? []).map((result) => result.migrationName);
+}
+
+/** Applies every pending migration in one transaction; returns the names applied. */
+export async function migrateToLatest(handle: DatabaseHandle): Promise<string[]> {
+  return check(await migratorFor(handle).migrateToLatest());
+}
+
+/** Applies migrations up to and including `name` (tests build older databases with it). */
+export async function migrateTo(handle: DatabaseHandle, name: string): Promise<string[]> {
+  return check(await migratorFor(handle).migrateTo(name));
+}
+

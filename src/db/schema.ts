@@ -1,0 +1,69 @@
+import type { Generated, Insertable, Selectable } from 'kysely';
+
+/** Table types as Kysely sees them; timestamps are ISO-8601 text on both dialects. */
+export interface Database {
+  users: UsersTable;
+  sessions: SessionsTable;
+  blueprints: BlueprintsTable;
+  servers: ServersTable;
+  server_ports: ServerPortsTable;
+}
+
+export type Role = 'admin' | 'user';
+export type DesiredState = 'running' | 'stopped';
+export type ActualState = 'unknown' | 'stopped' | 'starting' | 'running' | 'stopping' | 'crashed' | 'failed';
+
+export interface UsersTable {
+  id: Generated<number>;
+  username: string;
+  password_hash: string;
+  role: Role;
+  created_at: string;
+}
+
+export interface SessionsTable {
+  /** sha256 (hex) of the cookie token: the raw token is never stored. */
+  id: string;
+  user_id: number;
+  created_at: string;
+  expires_at: string;
+}
+
+export interface BlueprintsTable {
+  id: Generated<number>;
+  user_id: number;
+  name: string;
+  /** JSON array of strings. */
+  arguments: string;
+  /** JSON array of strings. */
+  config: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ServersTable {
+  id: Generated<number>;
+  user_id: number;
+  blueprint_id: number;
+  name: string;
+  port: number;
+  desired_state: DesiredState;
+  actual_state: ActualState;
+  last_error: string;
+  /** Per-server RCON password written to the generated cfg; never shown in pages or JSON. */
+  rcon_password: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Every port a server binds (game and client), unique across all servers. */
+export interface ServerPortsTable {
+  port: number;
+  server_id: number;
+  purpose: 'game' | 'client';
+}
+
+export type UserRow = Selectable<UsersTable>;
+export type BlueprintRow = Selectable<BlueprintsTable>;
+export type ServerRow = Selectable<ServersTable>;
+export type NewServer = Insertable<ServersTable>;

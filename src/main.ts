@@ -1,0 +1,73 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { demo } from './cli/demo.js';
+import { serve } from './cli/serve.js';
+import { addUser } from './cli/user-add.js';
+import { ConfigError, loadConfig } from './config/config.js';
+import { openDatabase } from './db/connect.js';
+import { MigrationError, migrateToLatest } from './db/migrate.js';
+import { simInstallCommand } from './simulator/install.js';
+
+const usage = `usage: l4d2web [command]
+  serve                 serve the panel (default)
+  demo                  serve the panel on a simulated srcds install
+  migrate               apply pending database migrations
+  user add NAME [--admin]  create an account; the password is read from stdin
+  sim-install DIR       lay out a simulated srcds install in DIR`;
+
+async function migrate(): Promise<number> {
+  const database = openDatabase(loadConfig().databaseUrl);
+  try {
+    const applied = await migrateToLatest(database);
+    console.log(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
+    return 0;
+  } finally {
+    await database.close();
+  }
+}
+
+async function main(argv: string[]): Promise<number | undefined> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { admin: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
+  });
+  const [command = 'serve', ...rest] = positionals;
+  if (values.help) {
+    console.log(usage);
+    return 0;
+  }
+  switch (command) {
+    case 'serve':
+      await serve(loadConfig());
+      return undefined;
+    case 'demo':
+      await demo(loadConfig());
+      return undefined;
+    case 'migrate':
+      return migrate();
+    case 'user':
+      if (rest[0] !== 'add' || !rest[1]) break;
+      return addUser(loadConfig(), rest[1], values.admin);
+    case 'sim-install':
+      return simInstallCommand(rest);
+  }
+  console.error(usage);
+  return 2;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== undefined) process.exit(code);
+  },
+  (error: unknown) => {
+    // Bad configuration or a refused migration: one clear line, exit 1.
+    const badArguments = (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ?? false;
+    if (error instanceof ConfigError || error instanceof MigrationError || badArguments) {
+      console.error(`l4d2web: ${(error as Error).message}`);
+      process.exit(1);
+    }
+    console.error(error);
+    process.exit(1);
+  },
+);

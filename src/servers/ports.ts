@@ -1,0 +1,48 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from '../db/schema.js';
+import { AppError } from '../http/errors.js';
+import { clientPortFor } from '../launch/plan.js';
+
+/** srcds binds the game port P and the client port P - 10 (LinuxGSM's convention). */
+export function portsFor(gamePort: number): { port: number; purpose: 'game' | 'client' }[] {
+  return [
+    { port: gamePort, purpose: 'game' },
+    { port: clientPortFor(gamePort), purpose: 'client' },
+  ];
+}
+
+/** Reserves both ports of a server; the unique index on server_ports refuses a clash. */
+export async function reservePorts(trx: Transaction<Database>, serverId: number, gamePort: number) {
+  await trx.deleteFrom('server_ports').where('server_id', '=', serverId).execute();
+  for (const { port, purpose } of portsFor(gamePort)) {
+    await trx.insertInto('server_ports').values({ port, server_id: serverId, purpose }).execute();
+  }
+}
+
+/**
+ * The 409 for a port clash the database refused, naming the port and the server holding it.
+ * Looked up after the refusal, so it only explains; the constraint alone decided.
+ */
+export async function portInUse(db: Kysely<Database>, gamePort: number, serverId?: number): Promise<AppError> {
+  const wanted = portsFor(gamePort);
+  const holders = await db
+    .selectFrom('server_ports')
+    .innerJoin('servers', 'servers.id', 'server_ports.server_id')
+    .select(['server_ports.port', 'server_ports.purpose', 'servers.name'])
+    .where(
+      'server_ports.port',
+      'in',
+      wanted.map((w) => w.port),
+    )
+    .$if(serverId !== undefined, (query) => query.where('server_ports.server_id', '!=', serverId as number))
+    .execute();
+  // Explain the clash on the port the user typed first, then the one derived from it.
+  const holder = holders.find((h) => h.port === gamePort) ?? holders[0];
+  if (!holder) return new AppError(409, 'port already in use');
+  const mine = wanted.find((w) => w.port === holder.port)?.purpose;
+  const detail = `port ${holder.port} is the ${holder.purpose} port of server "${holder.name}"`;
+  // The plain case (same game port) keeps the contract's exact message; a clash through a
+  // derived client port says which port and whose, since the user never typed that port.
+  const message = mine === 'game' && holder.purpose === 'game' ? 'port already in use' : `port already in use: ${detail}`;
+  return new AppError(409, message, { port: detail });
+}

@@ -1,0 +1,163 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { AppDeps } from '../app.js';
+import { currentUser } from '../auth/guard.js';
+import type { SessionUser } from '../auth/sessions.js';
+import { getBlueprint, listBlueprints, toBlueprint } from '../blueprints/blueprints.js';
+import type { ServerRow } from '../db/schema.js';
+import { type AppError, notFound } from '../http/errors.js';
+import { parseBody, parseRouteId } from '../http/input.js';
+import { bodySource, wantsJson } from '../http/negotiate.js';
+import { pageContext, sendDone, sendError, sendPage } from '../http/respond.js';
+import { buildLaunchPlan, displayLaunchLine } from '../launch/plan.js';
+import { parseNewServer, parseServerChange } from './input.js';
+import {
+  createServer,
+  deleteServerRow,
+  getServerRow,
+  listServerRows,
+  setDesiredState,
+  toServer,
+  updateServer,
+} from './servers.js';
+import { ServerPage, ServersPage, emptyServerForm, serverFormValues, submittedServerValues } from './views.js';
+
+type IdRequest = FastifyRequest<{ Params: { id: string } }>;
+const idRoute = '/servers/:id';
+
+function serverId(request: IdRequest): number {
+  const id = parseRouteId(request.params.id);
+  if (id === null) throw notFound('server');
+  return id;
+}
+
+const rconSchema = z.strictObject({
+  command: z
+    .string({ error: 'must be text' })
+    .trim()
+    .min(1, 'must not be empty')
+    .max(512, 'must be at most 512 characters')
+    .refine((command) => !/[\r\n\u0000]/.test(command), 'must be one line'),
+});
+
+export function registerServerRoutes(app: FastifyInstance, { database, supervisor, config }: AppDeps) {
+  const { db } = database;
+  const serverJson = (row: ServerRow) => toServer(row, supervisor.liveStatus(row.id));
+
+  const listPage = async (request: FastifyRequest, error?: AppError) => {
+    const user = currentUser(request);
+    return ServersPage({
+      ctx: pageContext(request),
+      servers: (await listServerRows(db, user)).map(serverJson),
+      blueprints: await listBlueprints(db, user),
+      form: error ? submittedServerValues(request.body, emptyServerForm) : emptyServerForm,
+      error,
+    });
+  };
+
+  const detailPage = async (request: IdRequest, error?: AppError) => {
+    const user = currentUser(request);
+    const server = serverJson(await getServerRow(db, user, serverId(request)));
+    const blueprint = await blueprintOf(user, server.blueprint_id);
+    const plan = buildLaunchPlan(server, blueprint, { srcdsDir: config.srcdsDir, rconPassword: '' });
+    const saved = serverFormValues(server);
+    return ServerPage({
+      ctx: pageContext(request),
+      server,
+      blueprints: await listBlueprints(db, user),
+      launchLine: displayLaunchLine(plan),
+      form: error ? submittedServerValues(request.body, saved) : saved,
+      error,
+    });
+  };
+
+  // An admin may look at a server built from someone else's blueprint; show it all the same.
+  const blueprintOf = async (user: SessionUser, blueprintId: number) =>
+    getBlueprint(db, user, blueprintId).catch(async () =>
+      toBlueprint(await db.selectFrom('blueprints').selectAll().where('id', '=', blueprintId).executeTakeFirstOrThrow()),
+    );
+
+  app.get('/servers', async (request, reply) => {
+    if (wantsJson(request)) return { servers: (await listServerRows(db, currentUser(request))).map(serverJson) };
+    return sendPage(request, reply, await listPage(request));
+  });
+
+  app.post('/servers', async (request, reply) => {
+    try {
+      const id = await createServer(db, currentUser(request), parseNewServer(request.body, bodySource(request)));
+      return sendDone(request, reply, { status: 201, body: { id }, location: `/servers/${id}`, notice: 'Server created.' });
+    } catch (error) {
+      return sendError(request, reply, error, (appError) => listPage(request, appError));
+    }
+  });
+
+  app.get<{ Params: { id: string } }>(idRoute, async (request, reply) => {
+    try {
+      if (wantsJson(request)) return serverJson(await getServerRow(db, currentUser(request), serverId(request)));
+      return sendPage(request, reply, await detailPage(request));
+    } catch (error) {
+      return sendError(request, reply, error);
+    }
+  });
+
+  const update = async (request: IdRequest, reply: FastifyReply) => {
+    try {
+      const change = parseServerChange(request.body, bodySource(request));
+      const row = await updateServer(db, currentUser(request), serverId(request), change);
+      supervisor.desiredStateChanged(row.id);
+      return sendDone(request, reply, {
+        status: 200,
+        body: serverJson(row),
+        location: `/servers/${row.id}`,
+        notice: 'Server saved.',
+      });
+    } catch (error) {
+      return sendError(request, reply, error, (appError) => detailPage(request, appError));
+    }
+  };
+  app.post<{ Params: { id: string } }>(idRoute, update);
+  app.patch<{ Params: { id: string } }>(idRoute, update);
+
+  /** start / stop / restart: record what the owner wants, and wake the supervisor. */
+  const control = (action: 'start' | 'stop' | 'restart', notice: string) =>
+    app.post<{ Params: { id: string } }>(`${idRoute}/${action}`, async (request, reply) => {
+      try {
+        parseBody(z.strictObject({}), request.body ?? {});
+        const id = serverId(request);
+        const row = await setDesiredState(db, currentUser(request), id, action === 'stop' ? 'stopped' : 'running');
+        if (action === 'restart') await supervisor.restart(id);
+        else supervisor.desiredStateChanged(id);
+        return sendDone(request, reply, { status: 202, body: serverJson(row), location: `/servers/${id}`, notice });
+      } catch (error) {
+        return sendError(request, reply, error);
+      }
+    });
+  control('start', 'Starting the server.');
+  control('stop', 'Stopping the server.');
+  control('restart', 'Restarting the server.');
+
+  const remove = async (request: IdRequest, reply: FastifyReply) => {
+    try {
+      const row = await getServerRow(db, currentUser(request), serverId(request));
+      await supervisor.removeServer(row.id);
+      await deleteServerRow(db, row.id);
+      return sendDone(request, reply, { status: 204, location: '/servers', notice: `Server ${row.name} deleted.` });
+    } catch (error) {
+      return sendError(request, reply, error);
+    }
+  };
+  app.post<{ Params: { id: string } }>(`${idRoute}/delete`, remove);
+  app.delete<{ Params: { id: string } }>(idRoute, remove);
+
+  app.post<{ Params: { id: string } }>(`${idRoute}/rcon`, async (request, reply) => {
+    try {
+      const row = await getServerRow(db, currentUser(request), serverId(request));
+      const { command } = parseBody(rconSchema, request.body);
+      const output = await supervisor.rcon(row.id, command);
+      if (wantsJson(request)) return { output };
+      return sendPage(request, reply, await detailPage(request));
+    } catch (error) {
+      return sendError(request, reply, error, (appError) => detailPage(request, appError));
+    }
+  });
+}

@@ -1,0 +1,159 @@
+import type { Kysely } from 'kysely';
+import { ownerScope } from '../auth/ownership.js';
+import type { SessionUser } from '../auth/sessions.js';
+import { getBlueprintRow } from '../blueprints/blueprints.js';
+import { uniqueViolation } from '../db/constraint-violation.js';
+import type { Database, DesiredState, ServerRow } from '../db/schema.js';
+import { conflict, notFound } from '../http/errors.js';
+import { generateRconPassword } from '../launch/rcon-password.js';
+import type { LiveStatus } from '../supervisor/control.js';
+import type { ServerInput } from './input.js';
+import { portInUse, reservePorts } from './ports.js';
+
+/** A server as JSON shows it: never its rcon password. */
+export interface Server {
+  id: number;
+  name: string;
+  port: number;
+  blueprint_id: number;
+  desired_state: ServerRow['desired_state'];
+  actual_state: ServerRow['actual_state'];
+  last_error: string;
+  created_at: string;
+  updated_at: string;
+  live: LiveStatus | null;
+}
+
+export function toServer(row: ServerRow, live: LiveStatus | null): Server {
+  return {
+    id: row.id,
+    name: row.name,
+    port: row.port,
+    blueprint_id: row.blueprint_id,
+    desired_state: row.desired_state,
+    actual_state: row.actual_state,
+    last_error: row.last_error,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+    live,
+  };
+}
+
+function visibleServers(db: Kysely<Database>, user: SessionUser) {
+  const owner = ownerScope(user);
+  return db
+    .selectFrom('servers')
+    .selectAll()
+    .$if(owner !== null, (query) => query.where('user_id', '=', owner as number));
+}
+
+export function listServerRows(db: Kysely<Database>, user: SessionUser): Promise<ServerRow[]> {
+  return visibleServers(db, user).orderBy('name').orderBy('id').execute();
+}
+
+/** The server if this user may see it; 404 otherwise, whether missing or another's. */
+export async function getServerRow(db: Kysely<Database>, user: SessionUser, id: number): Promise<ServerRow> {
+  const row = await visibleServers(db, user).where('id', '=', id).executeTakeFirst();
+  if (!row) throw notFound('server');
+  return row;
+}
+
+/** Turns a unique-index refusal into the contract's 409; anything else goes on up. */
+async function explainConflict(db: Kysely<Database>, error: unknown, port: number, serverId?: number): Promise<never> {
+  const index = uniqueViolation(error);
+  if (index === 'servers_name_unique') throw conflict('name already in use');
+  if (index === 'servers_port_unique' || index === 'server_ports_port_unique') throw await portInUse(db, port, serverId);
+  throw error;
+}
+
+/** Creates a stopped server; the database alone decides whether its name and ports are free. */
+export async function createServer(
+  db: Kysely<Database>,
+  user: SessionUser,
+  input: ServerInput,
+  now = new Date(),
+): Promise<number> {
+  await getBlueprintRow(db, user, input.blueprint_id);
+  try {
+    return await db.transaction().execute(async (trx) => {
+      const { id } = await trx
+        .insertInto('servers')
+        .values({
+          user_id: user.id,
+          blueprint_id: input.blueprint_id,
+          name: input.name,
+          port: input.port,
+          desired_state: 'stopped',
+          actual_state: 'unknown',
+          last_error: '',
+          rcon_password: generateRconPassword(),
+          created_at: now.toISOString(),
+          updated_at: now.toISOString(),
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await reservePorts(trx, id, input.port);
+      return id;
+    });
+  } catch (error) {
+    return explainConflict(db, error, input.port);
+  }
+}
+
+/** A server whose process may be up: its ports must not move under it. */
+export function mayBeRunning(row: ServerRow): boolean {
+  return row.desired_state === 'running' || ['starting', 'running', 'stopping'].includes(row.actual_state);
+}
+
+export async function updateServer(
+  db: Kysely<Database>,
+  user: SessionUser,
+  id: number,
+  change: Partial<ServerInput>,
+  now = new Date(),
+): Promise<ServerRow> {
+  const row = await getServerRow(db, user, id);
+  const portChanges = change.port !== undefined && change.port !== row.port;
+  if (portChanges && mayBeRunning(row)) throw conflict('stop the server before changing its port');
+  if (change.blueprint_id !== undefined) await getBlueprintRow(db, user, change.blueprint_id);
+  try {
+    await db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable('servers')
+        .set({
+          ...(change.name !== undefined && { name: change.name }),
+          ...(change.port !== undefined && { port: change.port }),
+          ...(change.blueprint_id !== undefined && { blueprint_id: change.blueprint_id }),
+          updated_at: now.toISOString(),
+        })
+        .where('id', '=', id)
+        .execute();
+      if (portChanges && change.port !== undefined) await reservePorts(trx, id, change.port);
+    });
+  } catch (error) {
+    return explainConflict(db, error, change.port ?? row.port, id);
+  }
+  return getServerRow(db, user, id);
+}
+
+/** Records what the owner wants; the supervisor does the rest. */
+export async function setDesiredState(
+  db: Kysely<Database>,
+  user: SessionUser,
+  id: number,
+  desired: DesiredState,
+  now = new Date(),
+): Promise<ServerRow> {
+  await getServerRow(db, user, id);
+  await db
+    .updateTable('servers')
+    .set({ desired_state: desired, updated_at: now.toISOString() })
+    .where('id', '=', id)
+    .execute();
+  return getServerRow(db, user, id);
+}
+
+/** Deletes the row (its ports go with it); the caller has stopped the process first. */
+export async function deleteServerRow(db: Kysely<Database>, id: number): Promise<void> {
+  await db.deleteFrom('servers').where('id', '=', id).execute();
+}

@@ -1,0 +1,30 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { splitCommands } from './tokenize.js';
+
+export function cfgDir(installDir: string, game = 'left4dead2'): string {
+  return path.join(installDir, game, 'cfg');
+}
+
+/** The commands of a cfg file's text, one per entry; comments and blank lines dropped. */
+export function parseCfg(text: string): string[] {
+  return text.split(/\r?\n/).flatMap(splitCommands);
+}
+
+/** Resolves `exec NAME` like srcds: relative to cfg/, `.cfg` appended when missing, no escaping the dir. */
+export function resolveCfgPath(dir: string, name: string): string | undefined {
+  const file = name.endsWith('.cfg') ? name : `${name}.cfg`;
+  if (path.isAbsolute(file) || file.split(/[\\/]/).includes('..')) return undefined;
+  return path.join(dir, file);
+}
+
+/** The commands of cfg/NAME, or undefined when the file cannot be read. Sync: srcds blocks on exec too. */
+export function readCfg(dir: string, name: string): string[] | undefined {
+  const file = resolveCfgPath(dir, name);
+  if (file === undefined) return undefined;
+  try {
+    return parseCfg(readFileSync(file, 'latin1'));
+  } catch {
+    return undefined;
+  }
+}

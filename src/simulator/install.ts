@@ -1,0 +1,80 @@
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Present in every simulated install, so nobody mistakes it for the real game. */
+export const SIMULATED_MARKER = 'l4d2web-simulated-install.txt';
+
+/**
+ * The compiled simulator entry point. From dist/ it sits next to this file; when this file runs from
+ * src/ (under vitest), it is the dist/ equivalent, which `npm run build` produces.
+ */
+export function simulatorMainPath(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  if (path.basename(path.dirname(here)) === 'src') {
+    return path.resolve(here, '..', '..', 'dist', 'simulator', 'main.js');
+  }
+  return path.join(here, 'main.js');
+}
+
+function shellQuote(word: string): string {
+  return `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+/** `exec` keeps the pid: the supervisor tracks srcds_run's pid, which must be the simulator itself. */
+export function srcdsRunScript(nodePath: string, mainPath: string): string {
+  return [
+    '#!/bin/sh',
+    '# l4d2web simulated srcds install: runs the srcds simulator instead of Left 4 Dead 2.',
+    '# No core dumps from simulated crashes.',
+    'ulimit -c 0 2>/dev/null',
+    `exec ${shellQuote(nodePath)} ${shellQuote(mainPath)} --install "$(cd "$(dirname "$0")" && pwd)" "$@"`,
+    '',
+  ].join('\n');
+}
+
+const SERVER_CFG = `// server.cfg of a simulated install; L4D2 runs it after the command line when the map loads.
+`;
+
+/** Lays out a fake srcds install in dir. Idempotent; an existing server.cfg is kept. */
+export async function layOutSimulatedInstall(dir: string): Promise<void> {
+  const mainPath = simulatorMainPath();
+  if (!existsSync(mainPath)) {
+    throw new Error(`srcds simulator not built: ${mainPath} is missing (run npm run build)`);
+  }
+  const root = path.resolve(dir);
+  const cfg = path.join(root, 'left4dead2', 'cfg');
+  await mkdir(path.join(cfg, 'l4d2web'), { recursive: true });
+  const script = path.join(root, 'srcds_run');
+  await writeFile(script, srcdsRunScript(process.execPath, mainPath));
+  await chmod(script, 0o755);
+  await writeFile(path.join(cfg, 'server.cfg'), SERVER_CFG, { flag: 'wx' }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EEXIST') throw error;
+  });
+  await writeFile(
+    path.join(root, SIMULATED_MARKER),
+    'This is a simulated srcds install made by l4d2web; srcds_run starts the srcds simulator.\n',
+  );
+}
+
+export function isSimulatedInstall(dir: string): boolean {
+  return existsSync(path.join(dir, SIMULATED_MARKER));
+}
+
+/** `l4d2web sim-install DIR`: lays out the install, prints one line, returns the exit code. */
+export async function simInstallCommand(args: readonly string[]): Promise<number> {
+  const dir = args[0];
+  if (dir === undefined || args.length !== 1) {
+    process.stderr.write('usage: l4d2web sim-install DIR\n');
+    return 2;
+  }
+  try {
+    await layOutSimulatedInstall(dir);
+  } catch (error) {
+    process.stderr.write(`sim-install: ${(error as Error).message}\n`);
+    return 1;
+  }
+  process.stdout.write(`simulated srcds install ready in ${path.resolve(dir)}\n`);
+  return 0;
+}

@@ -1,0 +1,29 @@
+/** What the rest of the panel asks of the supervisor; the supervisor implements it. */
+
+/** Live facts from an A2S query of a running server. */
+export interface LiveStatus {
+  map: string;
+  players: number;
+  max_players: number;
+}
+
+/** What GET /servers/:id/events streams. */
+export type ServerEvent =
+  | { type: 'state'; actual_state: string; desired_state: string; last_error: string }
+  | { type: 'live'; live: LiveStatus | null }
+  | { type: 'console'; line: string };
+
+export interface SupervisorControl {
+  /** The server's desired_state (or its row) changed: reconcile it soon. */
+  desiredStateChanged(serverId: number): void;
+  /** Stop and start again (desired_state is already `running`). */
+  restart(serverId: number): Promise<void>;
+  /** Stop the server's process and wait until it is gone, before its row is deleted. */
+  removeServer(serverId: number): Promise<void>;
+  /** The latest A2S facts, or null when not running or not yet answered. */
+  liveStatus(serverId: number): LiveStatus | null;
+  /** Runs a console command through RCON; throws AppError 409 "server is not running" or 502 "rcon: <reason>". */
+  rcon(serverId: number, command: string): Promise<string>;
+  /** Listens to one server's events; returns the unsubscribe function. */
+  subscribe(serverId: number, listener: (event: ServerEvent) => void): () => void;
+}

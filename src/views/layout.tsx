@@ -1,0 +1,141 @@
+import type { ComponentChildren } from 'preact';
+import type { SessionUser } from '../auth/sessions.js';
+
+/** What every page knows about the request it answers. */
+export interface PageContext {
+  user: SessionUser | null;
+  /** A one-line notice after a redirect ("Server created."). */
+  flash: string | null;
+}
+
+export function Layout({ ctx, title, children }: { ctx: PageContext; title: string; children: ComponentChildren }) {
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="color-scheme" content="light dark" />
+        <title>{`${title} · l4d2web`}</title>
+        <link rel="stylesheet" href="/static/style.css" />
+      </head>
+      <body>
+        <header class="top">
+          <a class="brand" href="/">
+            l4d2web
+          </a>
+          {ctx.user && (
+            <nav aria-label="Main">
+              <a href="/">Dashboard</a>
+              <a href="/servers">Servers</a>
+              <a href="/blueprints">Blueprints</a>
+              {ctx.user.role === 'admin' && <a href="/users">Users</a>}
+              <form method="post" action="/logout" class="inline">
+                <button type="submit" class="link">
+                  Log out {ctx.user.username}
+                </button>
+              </form>
+            </nav>
+          )}
+        </header>
+        <main>
+          {ctx.flash && (
+            <p class="flash" role="status">
+              {ctx.flash}
+            </p>
+          )}
+          {children}
+        </main>
+      </body>
+    </html>
+  );
+}
+
+/** The message of a failed request, shown above the form that caused it. */
+export function ErrorMessage({ message }: { message: string | null | undefined }) {
+  return message ? (
+    <p class="error" role="alert">
+      {message}
+    </p>
+  ) : null;
+}
+
+/** A labelled input with its error beside it. */
+export function Field(props: {
+  label: string;
+  name: string;
+  value: string;
+  error?: string | undefined;
+  type?: 'text' | 'password';
+  hint?: string;
+  required?: boolean;
+  autocomplete?: string;
+}) {
+  const id = `field-${props.name}`;
+  const attributes = {
+    id,
+    name: props.name,
+    value: props.value,
+    required: props.required,
+    autocomplete: props.autocomplete,
+    'aria-invalid': props.error ? ('true' as const) : undefined,
+    'aria-describedby': props.error ? `${id}-error` : undefined,
+  };
+  return (
+    <p class="field">
+      <label for={id}>{props.label}</label>
+      {props.type === 'password' ? <input type="password" {...attributes} /> : <input type="text" {...attributes} />}
+      {props.hint && <small>{props.hint}</small>}
+      {props.error && (
+        <span class="field-error" id={`${id}-error`}>
+          {props.error}
+        </span>
+      )}
+    </p>
+  );
+}
+
+/** A textarea with its error beside it: one item per line. */
+export function TextAreaField(props: {
+  label: string;
+  name: string;
+  value: string;
+  error?: string | undefined;
+  hint?: string;
+  rows?: number;
+}) {
+  const id = `field-${props.name}`;
+  return (
+    <p class="field">
+      <label for={id}>{props.label}</label>
+      <textarea
+        id={id}
+        name={props.name}
+        rows={props.rows ?? 6}
+        spellcheck={false}
+        aria-invalid={props.error ? 'true' : undefined}
+        aria-describedby={props.error ? `${id}-error` : undefined}
+      >
+        {props.value}
+      </textarea>
+      {props.hint && <small>{props.hint}</small>}
+      {props.error && (
+        <span class="field-error" id={`${id}-error`}>
+          {props.error}
+        </span>
+      )}
+    </p>
+  );
+}
+
+/** A page that only says what went wrong (404s and the like). */
+export function ErrorPage({ ctx, status, message }: { ctx: PageContext; status: number; message: string }) {
+  return (
+    <Layout ctx={ctx} title={`Error ${status}`}>
+      <h1>Error {status}</h1>
+      <ErrorMessage message={message} />
+      <p>
+        <a href="/">Back to the dashboard</a>
+      </p>
+    </Layout>
+  );
+}

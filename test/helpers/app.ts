@@ -1,0 +1,115 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import { type AppDeps, buildApp } from '../../src/app.js';
+import { type Config, loadConfig } from '../../src/config/config.js';
+import { type DatabaseHandle, openDatabase } from '../../src/db/connect.js';
+import { migrateToLatest } from '../../src/db/migrate.js';
+import type { SupervisorControl } from '../../src/supervisor/control.js';
+
+/** A fresh data directory under the system temp dir, removed by the caller's cleanup. */
+export function tempDir(prefix = 'l4d2web-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** A supervisor that records what it is asked and does nothing: for HTTP-only tests. */
+export function recordingSupervisor(): SupervisorControl & { calls: string[] } {
+  const calls: string[] = [];
+  return {
+    calls,
+    desiredStateChanged: (id) => void calls.push(`changed ${id}`),
+    restart: async (id) => void calls.push(`restart ${id}`),
+    removeServer: async (id) => void calls.push(`remove ${id}`),
+    liveStatus: () => null,
+    rcon: async () => '',
+    subscribe: () => () => {},
+  };
+}
+
+export interface TestApp {
+  app: FastifyInstance;
+  database: DatabaseHandle;
+  config: Config;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+/** The real app on a real, migrated SQLite file in a temp dir. */
+export async function startTestApp(
+  options: { env?: Record<string, string>; supervisor?: SupervisorControl } = {},
+): Promise<TestApp> {
+  const dataDir = tempDir();
+  const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...options.env });
+  const database = openDatabase(config.databaseUrl);
+  await migrateToLatest(database);
+  const deps: AppDeps = { config, database, supervisor: options.supervisor ?? recordingSupervisor() };
+  const app = await buildApp(deps);
+  await app.ready();
+  return {
+    app,
+    database,
+    config,
+    dataDir,
+    async close() {
+      await app.close();
+      await database.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A browser-like or script-like client that keeps its session cookie between requests. */
+export class Client {
+  cookies = new Map<string, string>();
+
+  constructor(
+    private readonly app: FastifyInstance,
+    private readonly mode: 'json' | 'form',
+  ) {}
+
+  async request(method: InjectOptions['method'], url: string, body?: unknown, headers: Record<string, string> = {}) {
+    const cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+    const response: LightMyRequestResponse = await this.app.inject({
+      method,
+      url,
+      headers: {
+        ...(cookie && { cookie }),
+        ...(this.mode === 'json' ? { accept: 'application/json' } : { accept: 'text/html' }),
+        ...(body !== undefined &&
+          (this.mode === 'json'
+            ? { 'content-type': 'application/json' }
+            : { 'content-type': 'application/x-www-form-urlencoded' })),
+        ...headers,
+      },
+      ...(body !== undefined && {
+        payload:
+          this.mode === 'json'
+            ? JSON.stringify(body)
+            : new URLSearchParams(body as Record<string, string>).toString(),
+      }),
+    });
+    for (const cookie of response.cookies as { name: string; value: string; maxAge?: number }[]) {
+      if (cookie.value === '' || cookie.maxAge === 0) this.cookies.delete(cookie.name);
+      else this.cookies.set(cookie.name, cookie.value);
+    }
+    return response;
+  }
+
+  get = (url: string) => this.request('GET', url);
+  post = (url: string, body?: unknown) => this.request('POST', url, body);
+  patch = (url: string, body?: unknown) => this.request('PATCH', url, body);
+  delete = (url: string) => this.request('DELETE', url);
+}
+
+export const password = 'correct horse battery';
+
+/** Registers (the first account is admin) and returns a signed-in client. */
+export async function signUp(app: FastifyInstance, username: string, mode: 'json' | 'form' = 'json'): Promise<Client> {
+  const client = new Client(app, mode);
+  const response = await client.post('/register', { username, password });
+  if (response.statusCode !== 201 && response.statusCode !== 302) {
+    throw new Error(`register ${username}: ${response.statusCode} ${response.body}`);
+  }
+  return client;
+}

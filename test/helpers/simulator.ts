@@ -1,0 +1,389 @@
+/**
+ * Helpers to run the srcds simulator as a real process in tests: free ports, a laid-out install,
+ * spawning through srcds_run with srcds's command line, A2S via gamedig and RCON via a raw client.
+ * Needs `npm run build` first (srcds_run runs dist/simulator/main.js).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createConnection, createServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { clientPortFor } from '../../src/launch/plan.js';
+import { layOutSimulatedInstall } from '../../src/simulator/install.js';
+import {
+  encodePacket,
+  PacketFramer,
+  type RconPacket,
+  SERVERDATA_AUTH,
+  SERVERDATA_AUTH_RESPONSE,
+  SERVERDATA_EXECCOMMAND,
+  SERVERDATA_RESPONSE_VALUE,
+} from '../../src/simulator/rcon-protocol.js';
+
+export const LOOPBACK = '127.0.0.1';
+
+// ---------- ports ----------
+
+const handedOut = new Set<number>();
+
+function canBindTcp(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ port, host: LOOPBACK, exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+function canBindUdp(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createSocket('udp4');
+    socket.once('error', () => {
+      socket.close();
+      resolve(false);
+    });
+    socket.bind(port, LOOPBACK, () => socket.close(() => resolve(true)));
+  });
+}
+
+function ephemeralTcpPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen({ port: 0, host: LOOPBACK }, () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/**
+ * A game port P that is free on 127.0.0.1 for UDP and TCP, whose client port P-10 is free for UDP,
+ * and that does not overlap (P, P-10) with any port this worker handed out before.
+ */
+export async function freeGamePort(): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = await ephemeralTcpPort();
+    const client = clientPortFor(port);
+    if (client < 1024 || [port, client].some((p) => handedOut.has(p))) continue;
+    if ((await canBindUdp(port)) && (await canBindUdp(client)) && (await canBindTcp(port))) {
+      for (const p of [port, client]) handedOut.add(p);
+      return port;
+    }
+  }
+  throw new Error('no free game port found');
+}
+
+// ---------- installs ----------
+
+const tempDirs: string[] = [];
+
+/** A fresh simulated install in a temp dir; removed by stopAllSimulators(). */
+export async function makeSimulatedInstall(): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'l4d2web-sim-'));
+  tempDirs.push(dir);
+  await layOutSimulatedInstall(dir);
+  return dir;
+}
+
+/** Writes `<install>/left4dead2/cfg/l4d2web/server-<id>.cfg` as the panel would. */
+export async function writeServerCfg(installDir: string, serverId: number, lines: string[]): Promise<string> {
+  const relative = `l4d2web/server-${serverId}.cfg`;
+  await writeFile(path.join(installDir, 'left4dead2', 'cfg', relative), `${lines.join('\n')}\n`);
+  return relative;
+}
+
+/** Writes `<install>/sim-faults.json` (see src/simulator/README.md). */
+export async function writeFaultFile(installDir: string, faults: Record<string, unknown>): Promise<void> {
+  await writeFile(path.join(installDir, 'sim-faults.json'), JSON.stringify(faults));
+}
+
+// ---------- processes ----------
+
+export interface SimulatorOptions {
+  installDir?: string;
+  port?: number;
+  serverId?: number;
+  /** Lines of the exec'd cfg; `rcon_password` is added from `rconPassword`. */
+  cfg?: string[];
+  rconPassword?: string;
+  /** Extra arguments after the panel's, like a blueprint's (`+map c2m1_highway`). */
+  args?: string[];
+  /** Extra environment (SIM_* faults); other SIM_* variables of the test process are not passed on. */
+  env?: Record<string, string>;
+  /** Wait until the server answers A2S_INFO (default true). */
+  waitForA2s?: boolean;
+}
+
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface SimulatorHandle {
+  child: ChildProcess;
+  pid: number;
+  port: number;
+  installDir: string;
+  rconPassword: string;
+  /** stdout and stderr so far. */
+  output(): string;
+  waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<void>;
+  /** Resolves once the process exited (at once if it already did). */
+  exited: Promise<Exit>;
+}
+
+const running = new Set<ChildProcess>();
+
+/** Spawns the simulator through a laid-out install's srcds_run, with the panel's command line. */
+export async function startSimulator(options: SimulatorOptions = {}): Promise<SimulatorHandle> {
+  const installDir = options.installDir ?? (await makeSimulatedInstall());
+  const port = options.port ?? (await freeGamePort());
+  const rconPassword = options.rconPassword ?? 'test-rcon-password';
+  const cfg = await writeServerCfg(installDir, options.serverId ?? port, [
+    ...(options.cfg ?? []),
+    `rcon_password "${rconPassword}"`,
+  ]);
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('SIM_')));
+  const child = spawn(
+    path.join(installDir, 'srcds_run'),
+    [
+      ...['-game', 'left4dead2', '-norestart', '-strictportbind', '-port', String(port)],
+      ...['+clientport', String(clientPortFor(port)), '-nohltv', '+exec', cfg],
+      ...(options.args ?? []),
+    ],
+    { env: { ...env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  running.add(child);
+  let output = '';
+  const listeners = new Set<() => void>();
+  const collect = (chunk: Buffer) => {
+    output += chunk.toString('utf8');
+    for (const listener of listeners) listener();
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  const exited = new Promise<Exit>((resolve) => {
+    child.once('exit', (code, signal) => {
+      running.delete(child);
+      resolve({ code, signal });
+    });
+  });
+  const handle: SimulatorHandle = {
+    child,
+    pid: child.pid ?? -1,
+    port,
+    installDir,
+    rconPassword,
+    output: () => output,
+    exited,
+    waitForOutput: (pattern, timeoutMs = 10_000) =>
+      new Promise((resolve, reject) => {
+        const check = () => {
+          if (!pattern.test(output)) return;
+          clearTimeout(timer);
+          listeners.delete(check);
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          listeners.delete(check);
+          reject(new Error(`no output matching ${pattern} in ${timeoutMs} ms; output:\n${output}`));
+        }, timeoutMs);
+        listeners.add(check);
+        check();
+      }),
+  };
+  if (options.waitForA2s ?? true) {
+    await Promise.race([
+      waitForA2s(port),
+      exited.then((exit) => {
+        throw new Error(`simulator exited (${JSON.stringify(exit)}) before answering A2S:\n${output}`);
+      }),
+    ]);
+  }
+  return handle;
+}
+
+/** SIGKILLs every simulator still running and removes temp installs; call in afterEach/afterAll. */
+export async function stopAllSimulators(): Promise<void> {
+  const children = [...running];
+  await Promise.all(
+    children.map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          child.once('exit', () => resolve());
+          child.kill('SIGKILL');
+        }),
+    ),
+  );
+  await Promise.all(tempDirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+}
+
+// ---------- A2S (gamedig) ----------
+
+export interface A2sResult {
+  name: string;
+  map: string;
+  password: boolean;
+  numplayers: number;
+  maxplayers: number;
+  players: Array<{ name?: string; raw?: { score?: number; time?: number } }>;
+  version: string;
+  gamePort?: number;
+  raw: { appId?: number; folder?: string; game?: string; protocol?: number; rules?: Record<string, string> };
+}
+
+interface GamedigModule {
+  GameDig: { query(options: Record<string, unknown>): Promise<A2sResult> };
+}
+
+// gamedig ships no types; a variable specifier keeps tsc from demanding a declaration file.
+const gamedigSpecifier = 'gamedig';
+
+/** A2S_INFO + A2S_PLAYER (+ A2S_RULES) through gamedig, which does the challenge step. */
+export async function queryA2s(port: number, options: { rules?: boolean; timeoutMs?: number } = {}): Promise<A2sResult> {
+  const { GameDig } = (await import(gamedigSpecifier)) as GamedigModule;
+  const timeout = options.timeoutMs ?? 1000;
+  return GameDig.query({
+    type: 'l4d2',
+    host: LOOPBACK,
+    port,
+    givenPortOnly: true,
+    requestRules: options.rules ?? false,
+    socketTimeout: timeout,
+    attemptTimeout: timeout * 2,
+    maxRetries: 1,
+  });
+}
+
+/** Polls A2S until the server answers; throws after timeoutMs. */
+export async function waitForA2s(port: number, timeoutMs = 15_000): Promise<A2sResult> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await queryA2s(port, { timeoutMs: 300 });
+    } catch (error) {
+      if (Date.now() > deadline) throw new Error(`no A2S answer on port ${port}: ${(error as Error).message}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
+/** Sends one raw UDP packet to 127.0.0.1:port and returns the first reply (or throws on timeout). */
+export function udpRequest(port: number, packet: Buffer, timeoutMs = 1000): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const socket = createSocket('udp4');
+    const timer = setTimeout(() => {
+      socket.close();
+      reject(new Error(`no UDP reply from port ${port}`));
+    }, timeoutMs);
+    socket.once('message', (reply) => {
+      clearTimeout(timer);
+      socket.close();
+      resolve(reply);
+    });
+    socket.bind(0, LOOPBACK, () => socket.send(packet, port, LOOPBACK));
+  });
+}
+
+// ---------- RCON (raw, with proper stream framing) ----------
+
+/**
+ * A minimal Source RCON client that frames the TCP stream properly and uses the empty-packet
+ * terminator trick, so multi-packet replies are read whole however TCP chunks them.
+ */
+export class RawRcon {
+  private readonly framer = new PacketFramer();
+  private readonly queue: RconPacket[] = [];
+  private waiter: (() => void) | undefined;
+  private nextId = 100;
+  private closed = false;
+
+  private constructor(private readonly socket: Socket) {
+    socket.on('data', (chunk) => {
+      this.queue.push(...this.framer.push(chunk));
+      this.waiter?.();
+    });
+    socket.on('close', () => {
+      this.closed = true;
+      this.waiter?.();
+    });
+    socket.on('error', () => undefined);
+  }
+
+  static connect(port: number): Promise<RawRcon> {
+    return new Promise((resolve, reject) => {
+      const socket = createConnection({ host: LOOPBACK, port }, () => resolve(new RawRcon(socket)));
+      socket.once('error', reject);
+    });
+  }
+
+  /** Next packet, or undefined when the server closed the connection. */
+  async read(timeoutMs = 5000): Promise<RconPacket | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.queue.length === 0) {
+      if (this.closed) return undefined;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error('rcon read timed out');
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiter = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.waiter = undefined;
+    }
+    return this.queue.shift();
+  }
+
+  send(packet: RconPacket): void {
+    this.socket.write(encodePacket(packet));
+  }
+
+  /** True when the server accepted the password; the AUTH_RESPONSE id is -1 otherwise. */
+  async auth(password: string): Promise<boolean> {
+    const id = this.nextId++;
+    this.send({ id, type: SERVERDATA_AUTH, body: password });
+    for (;;) {
+      const packet = await this.read();
+      if (packet === undefined) throw new Error('connection closed during auth');
+      if (packet.type === SERVERDATA_AUTH_RESPONSE) return packet.id === id;
+    }
+  }
+
+  /** Runs a command; returns the reply bodies, one per packet, in order. */
+  async commandPackets(command: string, timeoutMs = 5000): Promise<string[]> {
+    const id = this.nextId++;
+    const terminatorId = this.nextId++;
+    this.send({ id, type: SERVERDATA_EXECCOMMAND, body: command });
+    this.send({ id: terminatorId, type: SERVERDATA_RESPONSE_VALUE, body: '' });
+    const bodies: string[] = [];
+    for (;;) {
+      const packet = await this.read(timeoutMs);
+      if (packet === undefined) throw new Error(`connection closed during "${command}"`);
+      if (packet.id === terminatorId) return bodies;
+      if (packet.id === id) bodies.push(packet.body);
+    }
+  }
+
+  async command(command: string, timeoutMs?: number): Promise<string> {
+    return (await this.commandPackets(command, timeoutMs)).join('');
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+/** Connects, authenticates and runs one command; closes the connection. */
+export async function rcon(port: number, password: string, command: string): Promise<string> {
+  const client = await RawRcon.connect(port);
+  try {
+    if (!(await client.auth(password))) throw new Error('rcon: bad password');
+    return await client.command(command);
+  } finally {
+    client.close();
+  }
+}
