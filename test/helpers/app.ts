@@ -4,9 +4,10 @@ import path from 'node:path';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { type AppDeps, buildApp } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config/config.js';
-import { type DatabaseHandle, openDatabase } from '../../src/db/connect.js';
+import { type DatabaseHandle, type Dialect, openDatabase } from '../../src/db/connect.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import type { SupervisorControl } from '../../src/supervisor/control.js';
+import { freshDatabaseUrl } from './dialects.js';
 
 /** A fresh data directory under the system temp dir, removed by the caller's cleanup. */
 export function tempDir(prefix = 'l4d2web-test-'): string {
@@ -35,12 +36,13 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** The real app on a real, migrated SQLite file in a temp dir. */
+/** The real app on a real, migrated database (SQLite file in a temp dir by default). */
 export async function startTestApp(
-  options: { env?: Record<string, string>; supervisor?: SupervisorControl } = {},
+  options: { dialect?: Dialect; env?: Record<string, string>; supervisor?: SupervisorControl } = {},
 ): Promise<TestApp> {
   const dataDir = tempDir();
-  const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...options.env });
+  const databaseUrl = await freshDatabaseUrl(options.dialect ?? 'sqlite', dataDir);
+  const config = loadConfig({ DATA_DIR: dataDir, DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent', ...options.env });
   const database = openDatabase(config.databaseUrl);
   await migrateToLatest(database);
   const deps: AppDeps = { config, database, supervisor: options.supervisor ?? recordingSupervisor() };

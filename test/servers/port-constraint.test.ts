@@ -1,10 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { signUp, startTestApp, type TestApp } from '../helpers/app.js';
+import { testDialects } from '../helpers/dialects.js';
 
-describe('a port belongs to one server', () => {
+describe.each(testDialects())('a port belongs to one server (%s)', (dialect) => {
   let t: TestApp;
   beforeEach(async () => {
-    t = await startTestApp();
+    t = await startTestApp({ dialect });
   });
   afterEach(() => t.close());
 
