@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../app.js';
 import { currentUser } from '../auth/guard.js';
 import { type AppError, notFound } from '../http/errors.js';
@@ -79,7 +79,7 @@ export function registerBlueprintRoutes(app: FastifyInstance, { database }: AppD
     }
   });
 
-  const update = async (request: IdRequest, reply: Parameters<typeof sendError>[1]) => {
+  const update = async (request: IdRequest, reply: FastifyReply) => {
     try {
       const change = parseBlueprintChange(request.body, bodySource(request));
       const blueprint = await updateBlueprint(db, currentUser(request), blueprintId(request), change);
@@ -96,7 +96,7 @@ export function registerBlueprintRoutes(app: FastifyInstance, { database }: AppD
   app.post<{ Params: { id: string } }>('/blueprints/:id', update);
   app.patch<{ Params: { id: string } }>('/blueprints/:id', update);
 
-  const remove = async (request: IdRequest, reply: Parameters<typeof sendError>[1]) => {
+  const remove = async (request: IdRequest, reply: FastifyReply) => {
     try {
       await deleteBlueprint(db, currentUser(request), blueprintId(request));
       return sendDone(request, reply, { status: 204, location: '/blueprints', notice: 'Blueprint deleted.' });
