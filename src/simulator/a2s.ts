@@ -116,12 +116,12 @@ export function encodeRules(rules: ReadonlyArray<[string, string]>): Buffer {
   return writer.toBuffer();
 }
 
-/** Stateless challenges: a keyed hash of the client's address, so no table of clients is kept. */
+/** Stateless challenges: a keyed hash of the client's IP address, so no table of clients is kept. */
 export class Challenges {
   private readonly secret = randomBytes(16);
 
-  for(address: string, port: number): Buffer {
-    const challenge = createHmac('sha256', this.secret).update(`${address}:${port}`).digest().subarray(0, 4);
+  for(address: string): Buffer {
+    const challenge = createHmac('sha256', this.secret).update(address).digest().subarray(0, 4);
     // 0 and -1 mean "no challenge" to clients; never hand them out.
     if (challenge.readInt32LE() === 0 || challenge.readInt32LE() === -1) challenge[0] = 0x2a;
     return challenge;
@@ -167,7 +167,7 @@ export function answerQueries(socket: Socket, host: QueryHost): void {
     if (!host.isResponsive()) return;
     const request = parseRequest(packet);
     if (request === undefined) return;
-    const challenge = challenges.for(peer.address, peer.port);
+    const challenge = challenges.for(peer.address);
     let reply: Buffer;
     if (request.kind === 'getchallenge' || request.challenge?.equals(challenge) !== true) {
       reply = challenges.reply(challenge);

@@ -16,6 +16,8 @@ export const DEFAULT_CLIENT_PORT = 27005;
 /** srcds binds 0.0.0.0 by default; the simulator binds loopback unless told otherwise, to stay private. */
 export const DEFAULT_IP = '127.0.0.1';
 
+/** Consumed while binding, not run as console commands. */
+const NETWORK_COMMANDS = new Set(['ip', 'port', 'hostport', 'clientport']);
 const NUMBER = /^[-+]?\d+(\.\d+)?$/;
 
 function isOption(token: string): boolean {
@@ -65,7 +67,9 @@ export function parseCommandLine(argv: readonly string[], cwd: string): CommandL
     clientPort: clientPortText === undefined ? DEFAULT_CLIENT_PORT : parsePort(clientPortText, '+clientport'),
     ip: value('ip') ?? commandValue('ip') ?? DEFAULT_IP,
     strictPortBind: options.has('strictportbind'),
-    commands: commands.map((c) => [c.name, ...c.args.map(quoteIfNeeded)].join(' ')),
+    commands: commands
+      .filter((c) => !NETWORK_COMMANDS.has(c.name))
+      .map((c) => [c.name, ...c.args.map(quoteIfNeeded)].join(' ')),
   };
 }
 

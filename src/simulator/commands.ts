@@ -130,7 +130,9 @@ export class CommandRunner {
   private changeLevel(command: 'changelevel' | 'map', map: string | undefined): string {
     if (map === undefined) return `Usage:  ${command} <map>\n`;
     if (!isStockMap(map)) {
-      return command === 'map' ? `map load failed: ${map} not found or invalid\n` : `changelevel failed: ${map} not found\n`;
+      return command === 'map'
+        ? `map load failed: ${map} not found or invalid\n`
+        : `changelevel failed: ${map} not found\n`;
     }
     const { state, log } = this.host;
     if (!this.host.mapLoaded) {
@@ -199,7 +201,9 @@ export class CommandRunner {
   }
 
   private cvarlist(): string {
-    const lines = CVARS.map((c) => `${c.name.padEnd(40)} : ${c.secret ? '' : this.host.state.getCvar(c.name)} : : ${c.description}`);
+    const lines = CVARS.map(
+      (c) => `${c.name.padEnd(40)} : ${c.secret ? '' : this.host.state.getCvar(c.name)} : : ${c.description}`,
+    );
     const commands = COMMAND_NAMES.map((n) => `${n.padEnd(40)} : cmd : :`);
     return `cvar list\n--------------\n${[...lines, ...commands].sort().join('\n')}\n--------------\n${lines.length + commands.length} total convars/concommands\n`;
   }

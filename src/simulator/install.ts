@@ -49,9 +49,11 @@ export async function layOutSimulatedInstall(dir: string): Promise<void> {
   const script = path.join(root, 'srcds_run');
   await writeFile(script, srcdsRunScript(process.execPath, mainPath));
   await chmod(script, 0o755);
-  await writeFile(path.join(cfg, 'server.cfg'), SERVER_CFG, { flag: 'wx' }).catch((error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EEXIST') throw error;
-  });
+  await writeFile(path.join(cfg, 'server.cfg'), SERVER_CFG, { flag: 'wx' }).catch(
+    (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EEXIST') throw error;
+    },
+  );
   await writeFile(
     path.join(root, SIMULATED_MARKER),
     'This is a simulated srcds install made by l4d2web; srcds_run starts the srcds simulator.\n',

@@ -75,7 +75,9 @@ class RconConnection {
     if (packet.type === SERVERDATA_EXECCOMMAND) {
       this.host.log(`rcon from "${this.peer}": command "${packet.body}"`);
       const output = this.host.runner.run(packet.body, 'rcon');
-      await this.send(splitBody(output).map((body) => ({ id: packet.id, type: SERVERDATA_RESPONSE_VALUE, body })));
+      await this.send(
+        splitBody(output).map((body) => ({ id: packet.id, type: SERVERDATA_RESPONSE_VALUE, body })),
+      );
       this.host.afterReply();
     } else if (packet.type === SERVERDATA_RESPONSE_VALUE) {
       // Mirrored back, after the reply before it, so clients know a multi-packet reply ended.
@@ -87,7 +89,9 @@ class RconConnection {
     const password = this.host.rconPassword();
     this.authenticated = password !== '' && packet.body === password;
     this.host.log(
-      this.authenticated ? `rcon from "${this.peer}": authenticated` : `rcon from "${this.peer}": Bad Password`,
+      this.authenticated
+        ? `rcon from "${this.peer}": authenticated`
+        : `rcon from "${this.peer}": Bad Password`,
     );
     // Like srcds: an empty RESPONSE_VALUE first, then the AUTH_RESPONSE (id -1 when refused).
     await this.send([

@@ -1,6 +1,6 @@
 import type { Server } from 'node:net';
 import { answerQueries } from './a2s.js';
-import { bindPorts, type BoundSockets } from './bind.js';
+import { type BoundSockets, bindPorts } from './bind.js';
 import { cfgDir } from './cfg.js';
 import type { CommandLine } from './command-line.js';
 import { type CommandHost, CommandRunner } from './commands.js';
@@ -72,7 +72,8 @@ export class Simulator implements CommandHost {
     this.mapLoaded = true;
     this.runConsole('exec server.cfg');
     this.log(`Started map "${this.state.map}"`);
-    for (let i = 0; i < this.faults.players; i++) this.runConsole(`sim_addplayer ${SURVIVORS[i % 8]}${i >= 8 ? i : ''}`);
+    for (let i = 0; i < this.faults.players; i++)
+      this.runConsole(`sim_addplayer ${SURVIVORS[i % 8]}${i >= 8 ? i : ''}`);
     setTimeout(() => this.becomeReady(), this.faults.startDelayMs);
   }
 
@@ -84,7 +85,8 @@ export class Simulator implements CommandHost {
 
   private scheduleFaults(): void {
     const { crashAfterMs, hangAfterMs } = this.faults;
-    if (crashAfterMs !== undefined) setTimeout(() => this.crash(`crashAfterMs ${crashAfterMs}`), crashAfterMs);
+    if (crashAfterMs !== undefined)
+      setTimeout(() => this.crash(`crashAfterMs ${crashAfterMs}`), crashAfterMs);
     if (hangAfterMs === 0) this.hung = true;
     else if (hangAfterMs !== undefined) setTimeout(() => this.hang(), hangAfterMs);
   }

@@ -78,7 +78,9 @@ export class GameState {
   /** `kickid` accepts a userid (optionally `#`-prefixed) or a SteamID. */
   findByUseridOrSteamId(id: string): SimPlayer | undefined {
     const userid = id.replace(/^#/, '');
-    return this.players.find((p) => p.steamId === id || (/^\d+$/.test(userid) && p.userid === Number(userid)));
+    return this.players.find(
+      (p) => p.steamId === id || (/^\d+$/.test(userid) && p.userid === Number(userid)),
+    );
   }
 
   removePlayer(player: SimPlayer): void {

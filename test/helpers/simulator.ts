@@ -52,7 +52,9 @@ function ephemeralTcpPort(): Promise<number> {
     server.once('error', reject);
     server.listen({ port: 0, host: LOOPBACK }, () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -230,7 +232,6 @@ export interface A2sResult {
   maxplayers: number;
   players: Array<{ name?: string; raw?: { score?: number; time?: number } }>;
   version: string;
-  gamePort?: number;
   raw: { appId?: number; folder?: string; game?: string; protocol?: number; rules?: Record<string, string> };
 }
 
@@ -242,7 +243,10 @@ interface GamedigModule {
 const gamedigSpecifier = 'gamedig';
 
 /** A2S_INFO + A2S_PLAYER (+ A2S_RULES) through gamedig, which does the challenge step. */
-export async function queryA2s(port: number, options: { rules?: boolean; timeoutMs?: number } = {}): Promise<A2sResult> {
+export async function queryA2s(
+  port: number,
+  options: { rules?: boolean; timeoutMs?: number } = {},
+): Promise<A2sResult> {
   const { GameDig } = (await import(gamedigSpecifier)) as GamedigModule;
   const timeout = options.timeoutMs ?? 1000;
   return GameDig.query({
@@ -264,7 +268,8 @@ export async function waitForA2s(port: number, timeoutMs = 15_000): Promise<A2sR
     try {
       return await queryA2s(port, { timeoutMs: 300 });
     } catch (error) {
-      if (Date.now() > deadline) throw new Error(`no A2S answer on port ${port}: ${(error as Error).message}`);
+      if (Date.now() > deadline)
+        throw new Error(`no A2S answer on port ${port}: ${(error as Error).message}`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
