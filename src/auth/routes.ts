@@ -11,7 +11,7 @@ import { createSession, endSession, sessionCookie, sessionLifetimeMs } from './s
 import { authenticate, countUsers, registerUser } from './users.js';
 import { LoginPage, RegisterPage } from './views.js';
 
-const loginSchema = z.strictObject({
+export const loginSchema = z.strictObject({
   username: z.string({ error: 'must be text' }).min(1, 'is required').max(256, 'is too long'),
   password: z.string({ error: 'must be text' }).min(1, 'is required').max(1024, 'is too long'),
 });
@@ -30,7 +30,11 @@ export function registerAuthRoutes(app: FastifyInstance, { database, config }: A
 
   app.get('/login', publicRoute, async (request, reply) => {
     if (request.user) return reply.redirect('/', 302);
-    return sendPage(request, reply, LoginPage({ ctx: pageContext(request), form: { username: '' }, canRegister: await canRegister() }));
+    return sendPage(
+      request,
+      reply,
+      LoginPage({ ctx: pageContext(request), form: { username: '' }, canRegister: await canRegister() }),
+    );
   });
 
   app.post('/login', publicRoute, async (request, reply) => {
@@ -66,7 +70,11 @@ export function registerAuthRoutes(app: FastifyInstance, { database, config }: A
     if (!firstAccount && !config.allowRegistration && request.user?.role !== 'admin') {
       return sendError(request, reply, new AppError(403, 'registration is closed'));
     }
-    return sendPage(request, reply, RegisterPage({ ctx: pageContext(request), form: { username: '' }, firstAccount }));
+    return sendPage(
+      request,
+      reply,
+      RegisterPage({ ctx: pageContext(request), form: { username: '' }, firstAccount }),
+    );
   });
 
   app.post('/register', publicRoute, async (request, reply) => {

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import type { Database, Role } from '../db/schema.js';
 import { uniqueViolation } from '../db/constraint-violation.js';
+import type { Database, Role } from '../db/schema.js';
 import { AppError, conflict } from '../http/errors.js';
 import { parseBody } from '../http/input.js';
 import { hashPassword, verifyPassword } from './passwords.js';
@@ -56,7 +56,12 @@ export async function createUser(
   try {
     const { id } = await db
       .insertInto('users')
-      .values({ username: credentials.username, password_hash: passwordHash, role, created_at: now.toISOString() })
+      .values({
+        username: credentials.username,
+        password_hash: passwordHash,
+        role,
+        created_at: now.toISOString(),
+      })
       .returning('id')
       .executeTakeFirstOrThrow();
     return { id, username: credentials.username, role };

@@ -6,7 +6,13 @@ export interface CredentialsForm {
   fields?: Record<string, string> | undefined;
 }
 
-function CredentialsFields({ form, passwordAutocomplete }: { form: CredentialsForm; passwordAutocomplete: string }) {
+function CredentialsFields({
+  form,
+  passwordAutocomplete,
+}: {
+  form: CredentialsForm;
+  passwordAutocomplete: string;
+}) {
   return (
     <>
       <ErrorMessage message={form.error} />
@@ -31,7 +37,15 @@ function CredentialsFields({ form, passwordAutocomplete }: { form: CredentialsFo
   );
 }
 
-export function LoginPage({ ctx, form, canRegister }: { ctx: PageContext; form: CredentialsForm; canRegister: boolean }) {
+export function LoginPage({
+  ctx,
+  form,
+  canRegister,
+}: {
+  ctx: PageContext;
+  form: CredentialsForm;
+  canRegister: boolean;
+}) {
   return (
     <Layout ctx={ctx} title="Log in">
       <h1>Log in</h1>
@@ -48,7 +62,15 @@ export function LoginPage({ ctx, form, canRegister }: { ctx: PageContext; form: 
   );
 }
 
-export function RegisterPage({ ctx, form, firstAccount }: { ctx: PageContext; form: CredentialsForm; firstAccount: boolean }) {
+export function RegisterPage({
+  ctx,
+  form,
+  firstAccount,
+}: {
+  ctx: PageContext;
+  form: CredentialsForm;
+  firstAccount: boolean;
+}) {
   return (
     <Layout ctx={ctx} title="Create account">
       <h1>Create an account</h1>

@@ -15,6 +15,7 @@ export const panelOwnedOptions = [
   '+rcon_password',
 ];
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const lineBreakOrNul = /[\r\n\u0000]/;
 const printableAscii = /^[\x20-\x7e]*$/;
 
@@ -24,8 +25,12 @@ export function argumentsProblem(args: string[]): string | null {
   for (const arg of args) {
     if (arg.length > 256) return `"${arg.slice(0, 40)}..." is longer than 256 characters`;
     if (lineBreakOrNul.test(arg)) return `${JSON.stringify(arg)} contains a line break or NUL`;
-    const option = arg.trim().split(/\s+/)[0]?.toLowerCase() ?? '';
-    if (panelOwnedOptions.includes(option)) return `"${option}" is set by the panel and cannot be given`;
+    // srcds_run re-splits its arguments on whitespace, so an option hidden after a space counts too.
+    const option = arg
+      .toLowerCase()
+      .split(/\s+/)
+      .find((word) => panelOwnedOptions.includes(word));
+    if (option) return `"${option}" is set by the panel and cannot be given`;
   }
   return null;
 }
@@ -42,7 +47,7 @@ export function configProblem(lines: string[]): string | null {
   return null;
 }
 
-function blueprintSchema(source: BodySource) {
+export function blueprintSchema(source: BodySource) {
   return z.strictObject({
     name: nameField(128),
     arguments: stringListField(source).superRefine((args, context) => {

@@ -1,6 +1,6 @@
 import { text } from 'node:stream/consumers';
-import type { Config } from '../config/config.js';
 import { createUser, parseCredentials } from '../auth/users.js';
+import type { Config } from '../config/config.js';
 import { openDatabase } from '../db/connect.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { AppError } from '../http/errors.js';
@@ -11,7 +11,11 @@ export async function addUser(config: Config, username: string, admin: boolean):
   const database = openDatabase(config.databaseUrl);
   try {
     await migrateToLatest(database);
-    const user = await createUser(database.db, parseCredentials({ username, password }), admin ? 'admin' : 'user');
+    const user = await createUser(
+      database.db,
+      parseCredentials({ username, password }),
+      admin ? 'admin' : 'user',
+    );
     console.log(`created ${user.role} ${user.username} (id ${user.id})`);
     return 0;
   } catch (error) {

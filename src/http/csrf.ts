@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { viaHttps } from './cookies.js';
 import { AppError } from './errors.js';
 import { sendError } from './respond.js';
 
@@ -10,7 +11,8 @@ export function crossSiteReason(request: FastifyRequest): string | null {
   if (request.headers['sec-fetch-site'] === 'cross-site') return 'cross-site request refused';
   const origin = request.headers.origin;
   if (origin === undefined) return null;
-  const ownOrigin = `${request.protocol}://${request.headers.host ?? ''}`;
+  // Behind an HTTPS proxy the browser's origin is https:// although we are spoken to in http.
+  const ownOrigin = `${viaHttps(request) ? 'https' : 'http'}://${request.headers.host ?? ''}`;
   return origin.toLowerCase() === ownOrigin.toLowerCase() ? null : 'cross-site request refused';
 }
 

@@ -4,6 +4,7 @@ import { invalidFields } from './errors.js';
 /** Where a body came from: forms carry only strings, JSON carries typed values. */
 export type BodySource = 'form' | 'json';
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const controlCharacters = /[\u0000-\u001f\u007f-\u009f]/;
 
 /** A display name: trimmed, 1..max characters, no control characters. */
@@ -21,7 +22,12 @@ export const wholeNumberField = (source: BodySource, what: string) => {
     .string({ error: `must be ${what}` })
     .regex(/^\d{1,9}$/, `must be ${what}`)
     .transform(Number);
-  const integer = z.number({ error: `must be ${what}` }).int(`must be ${what}`);
+  // Bounded like the digits, so a huge id cannot overflow PostgreSQL's integer columns.
+  const integer = z
+    .number({ error: `must be ${what}` })
+    .int(`must be ${what}`)
+    .min(0, `must be ${what}`)
+    .max(999_999_999, `must be ${what}`);
   return source === 'form' ? digits : z.union([integer, digits], { error: `must be ${what}` });
 };
 
@@ -34,7 +40,10 @@ export const portField = (source: BodySource) =>
 
 /** A positive id, e.g. blueprint_id. */
 export const idField = (source: BodySource) =>
-  wholeNumberField(source, 'a positive whole number').refine((id) => id > 0, 'must be a positive whole number');
+  wholeNumberField(source, 'a positive whole number').refine(
+    (id) => id > 0,
+    'must be a positive whole number',
+  );
 
 /** Text in a form: a JSON array of strings (the seed's tests send "[]") or one item per line. */
 export function parseListText(text: string): string[] | null {
@@ -78,7 +87,8 @@ export function parseBody<Schema extends z.ZodType>(schema: Schema, body: unknow
       continue;
     }
     const name = String(issue.path[0] ?? 'body');
-    fields[name] ??= issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
+    fields[name] ??=
+      issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
   }
   throw invalidFields(fields);
 }

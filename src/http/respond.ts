@@ -31,13 +31,25 @@ export async function sendError(
 ) {
   if (!(error instanceof AppError)) throw error;
   if (wantsJson(request)) {
-    return reply.code(error.status).send(error.fields ? { error: error.message, fields: error.fields } : { error: error.message });
+    return reply
+      .code(error.status)
+      .send(error.fields ? { error: error.message, fields: error.fields } : { error: error.message });
   }
-  const view =
-    page && error.status !== 404
-      ? await page(error)
-      : ErrorPage({ ctx: pageContext(request), status: error.status, message: error.message });
-  return sendPage(request, reply, view, error.status);
+  if (page && error.status !== 404) {
+    try {
+      return sendPage(request, reply, await page(error), error.status);
+    } catch (pageError) {
+      // The form's page is not there (bad input for a missing or another user's id): 404.
+      if (pageError instanceof AppError) return sendError(request, reply, pageError);
+      throw pageError;
+    }
+  }
+  return sendPage(
+    request,
+    reply,
+    ErrorPage({ ctx: pageContext(request), status: error.status, message: error.message }),
+    error.status,
+  );
 }
 
 /** What a successful change answers: JSON status and body, or a redirect with a notice. */

@@ -7,7 +7,7 @@ import { type Config, loadConfig } from '../../src/config/config.js';
 import { type DatabaseHandle, type Dialect, openDatabase } from '../../src/db/connect.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import type { SupervisorControl } from '../../src/supervisor/control.js';
-import { freshDatabaseUrl } from './dialects.js';
+import { dropDatabase, freshDatabaseUrl } from './dialects.js';
 
 /** A fresh data directory under the system temp dir, removed by the caller's cleanup. */
 export function tempDir(prefix = 'l4d2web-test-'): string {
@@ -38,11 +38,22 @@ export interface TestApp {
 
 /** The real app on a real, migrated database (SQLite file in a temp dir by default). */
 export async function startTestApp(
-  options: { dialect?: Dialect; env?: Record<string, string>; supervisor?: SupervisorControl } = {},
+  options: {
+    dialect?: Dialect;
+    env?: Record<string, string>;
+    supervisor?: SupervisorControl;
+    /** An existing database (e.g. one a CLI command wrote) instead of a fresh one. */
+    databaseUrl?: string;
+  } = {},
 ): Promise<TestApp> {
   const dataDir = tempDir();
-  const databaseUrl = await freshDatabaseUrl(options.dialect ?? 'sqlite', dataDir);
-  const config = loadConfig({ DATA_DIR: dataDir, DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent', ...options.env });
+  const databaseUrl = options.databaseUrl ?? (await freshDatabaseUrl(options.dialect ?? 'sqlite', dataDir));
+  const config = loadConfig({
+    DATA_DIR: dataDir,
+    DATABASE_URL: databaseUrl,
+    LOG_LEVEL: 'silent',
+    ...options.env,
+  });
   const database = openDatabase(config.databaseUrl);
   await migrateToLatest(database);
   const deps: AppDeps = { config, database, supervisor: options.supervisor ?? recordingSupervisor() };
@@ -56,6 +67,8 @@ export async function startTestApp(
     async close() {
       await app.close();
       await database.close();
+      // A fresh PostgreSQL database is dropped (SQLite's file goes with dataDir).
+      if (!options.databaseUrl) await dropDatabase(databaseUrl);
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
@@ -70,32 +83,46 @@ export class Client {
     private readonly mode: 'json' | 'form',
   ) {}
 
-  async request(method: InjectOptions['method'], url: string, body?: unknown, headers: Record<string, string> = {}) {
+  /** Sends a payload exactly as given (malformed JSON, odd content types); keeps cookies. */
+  async send(
+    method: InjectOptions['method'],
+    url: string,
+    options: { payload?: string; headers?: Record<string, string> } = {},
+  ) {
     const cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
     const response: LightMyRequestResponse = await this.app.inject({
       method,
       url,
       headers: {
         ...(cookie && { cookie }),
-        ...(this.mode === 'json' ? { accept: 'application/json' } : { accept: 'text/html' }),
-        ...(body !== undefined &&
-          (this.mode === 'json'
-            ? { 'content-type': 'application/json' }
-            : { 'content-type': 'application/x-www-form-urlencoded' })),
-        ...headers,
+        accept: this.mode === 'json' ? 'application/json' : 'text/html',
+        ...options.headers,
       },
-      ...(body !== undefined && {
-        payload:
-          this.mode === 'json'
-            ? JSON.stringify(body)
-            : new URLSearchParams(body as Record<string, string>).toString(),
-      }),
+      ...(options.payload !== undefined && { payload: options.payload }),
     });
     for (const cookie of response.cookies as { name: string; value: string; maxAge?: number }[]) {
       if (cookie.value === '' || cookie.maxAge === 0) this.cookies.delete(cookie.name);
       else this.cookies.set(cookie.name, cookie.value);
     }
     return response;
+  }
+
+  /** A body as this client encodes it: JSON, or a urlencoded form. */
+  async request(
+    method: InjectOptions['method'],
+    url: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ) {
+    if (body === undefined) return this.send(method, url, { headers });
+    const json = this.mode === 'json';
+    return this.send(method, url, {
+      payload: json ? JSON.stringify(body) : new URLSearchParams(body as Record<string, string>).toString(),
+      headers: {
+        'content-type': json ? 'application/json' : 'application/x-www-form-urlencoded',
+        ...headers,
+      },
+    });
   }
 
   get = (url: string) => this.request('GET', url);
@@ -107,11 +134,58 @@ export class Client {
 export const password = 'correct horse battery';
 
 /** Registers (the first account is admin) and returns a signed-in client. */
-export async function signUp(app: FastifyInstance, username: string, mode: 'json' | 'form' = 'json'): Promise<Client> {
+export async function signUp(
+  app: FastifyInstance,
+  username: string,
+  mode: 'json' | 'form' = 'json',
+): Promise<Client> {
   const client = new Client(app, mode);
   const response = await client.post('/register', { username, password });
   if (response.statusCode !== 201 && response.statusCode !== 302) {
     throw new Error(`register ${username}: ${response.statusCode} ${response.body}`);
   }
   return client;
+}
+
+/** Signs an existing account in and returns the client. */
+export async function logIn(
+  app: FastifyInstance,
+  username: string,
+  mode: 'json' | 'form' = 'json',
+): Promise<Client> {
+  const client = new Client(app, mode);
+  const response = await client.post('/login', { username, password });
+  if (response.statusCode !== 200 && response.statusCode !== 302) {
+    throw new Error(`login ${username}: ${response.statusCode} ${response.body}`);
+  }
+  return client;
+}
+
+/** Creates a blueprint through the API and returns its id. */
+export async function createBlueprint(client: Client, body: Record<string, unknown> = {}): Promise<number> {
+  const response = await client.post('/blueprints', { name: 'coop', arguments: [], config: [], ...body });
+  if (response.statusCode !== 201)
+    throw new Error(`create blueprint: ${response.statusCode} ${response.body}`);
+  return response.json().id;
+}
+
+/** Creates a server through the API and returns its id. */
+export async function createServer(
+  client: Client,
+  body: { name: string; port: number; blueprint_id: number },
+): Promise<number> {
+  const response = await client.post('/servers', body);
+  if (response.statusCode !== 201) throw new Error(`create server: ${response.statusCode} ${response.body}`);
+  return response.json().id;
+}
+
+/** Every row of every table in a stable order: equal before and after means nothing changed. */
+export async function snapshot({ db }: DatabaseHandle) {
+  return {
+    users: await db.selectFrom('users').selectAll().orderBy('id').execute(),
+    sessions: await db.selectFrom('sessions').selectAll().orderBy('id').execute(),
+    blueprints: await db.selectFrom('blueprints').selectAll().orderBy('id').execute(),
+    servers: await db.selectFrom('servers').selectAll().orderBy('id').execute(),
+    server_ports: await db.selectFrom('server_ports').selectAll().orderBy('port').execute(),
+  };
 }

@@ -59,6 +59,7 @@ export const initial: MigrationFactory = (dialect) => ({
     await db.schema.createIndex('servers_user_id').on('servers').column('user_id').execute();
   },
   async down(db: Kysely<any>) {
-    for (const table of ['servers', 'blueprints', 'sessions', 'users']) await db.schema.dropTable(table).execute();
+    for (const table of ['servers', 'blueprints', 'sessions', 'users'])
+      await db.schema.dropTable(table).execute();
   },
 });

@@ -13,7 +13,12 @@ async function portsOfExistingServers(db: Kysely<any>): Promise<PortHolder[]> {
   const servers = await db.selectFrom('servers').select(['id', 'name', 'port']).orderBy('id').execute();
   return servers.flatMap((server) => [
     { port: Number(server.port), id: Number(server.id), name: String(server.name), purpose: 'game' as const },
-    { port: Number(server.port) - 10, id: Number(server.id), name: String(server.name), purpose: 'client' as const },
+    {
+      port: Number(server.port) - 10,
+      id: Number(server.id),
+      name: String(server.name),
+      purpose: 'client' as const,
+    },
   ]);
 }
 
@@ -23,12 +28,16 @@ export function describePortClashes(holders: PortHolder[]): string[] {
   for (const holder of holders) byPort.set(holder.port, [...(byPort.get(holder.port) ?? []), holder]);
   return [...byPort.entries()]
     .filter(([, list]) => list.length > 1)
-    .map(([port, list]) => `port ${port}: ${list.map((h) => `server ${h.id} "${h.name}" (${h.purpose})`).join(', ')}`);
+    .map(
+      ([port, list]) =>
+        `port ${port}: ${list.map((h) => `server ${h.id} "${h.name}" (${h.purpose})`).join(', ')}`,
+    );
 }
 
 /**
  * Makes every port a server binds unique in the database (the seed's plan). Stops, leaving
- * the database unchanged (the migration runs in a transaction), when existing rows clash.
+ * the database unchanged, when existing rows clash: the check comes before any change, since
+ * Kysely runs SQLite migrations outside a transaction (PostgreSQL's would roll back anyway).
  */
 export const uniquePorts: MigrationFactory = () => ({
   async up(db: Kysely<any>) {
@@ -47,7 +56,12 @@ export const uniquePorts: MigrationFactory = () => ({
       .addColumn('server_id', 'integer', (col) => col.notNull().references('servers.id').onDelete('cascade'))
       .addColumn('purpose', 'text', (col) => col.notNull())
       .execute();
-    await db.schema.createIndex('server_ports_port_unique').unique().on('server_ports').column('port').execute();
+    await db.schema
+      .createIndex('server_ports_port_unique')
+      .unique()
+      .on('server_ports')
+      .column('port')
+      .execute();
     await db.schema.createIndex('server_ports_server_id').on('server_ports').column('server_id').execute();
     for (const holder of holders) {
       await db

@@ -5,7 +5,9 @@ import type { Dialect } from '../connect.js';
 export type MigrationFactory = (dialect: Dialect) => Migration;
 
 /** An auto-incrementing integer primary key on either dialect. */
-export function idColumn(dialect: Dialect): [ColumnDataType, (col: ColumnDefinitionBuilder) => ColumnDefinitionBuilder] {
+export function idColumn(
+  dialect: Dialect,
+): [ColumnDataType, (col: ColumnDefinitionBuilder) => ColumnDefinitionBuilder] {
   return dialect === 'postgres'
     ? ['serial', (col) => col.primaryKey()]
     : ['integer', (col) => col.primaryKey().autoIncrement()];

@@ -1,0 +1,69 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config/config.js';
+import { runCli } from '../helpers/cli.js';
+
+describe('configuration from the environment', () => {
+  it('has the documented defaults', () => {
+    const config = loadConfig({});
+    const dataDir = path.resolve('./data');
+    expect(config).toEqual({
+      port: 8080,
+      host: '127.0.0.1',
+      dataDir,
+      databaseUrl: path.join(dataDir, 'l4d2web.sqlite'),
+      srcdsDir: path.join(dataDir, 'srcds'),
+      allowRegistration: false,
+      logLevel: 'info',
+    });
+  });
+
+  it('reads every variable, deriving the database and srcds paths from DATA_DIR', () => {
+    const config = loadConfig({
+      PORT: '9000',
+      HOST: '0.0.0.0',
+      DATA_DIR: '/srv/l4d2',
+      ALLOW_REGISTRATION: 'true',
+      LOG_LEVEL: 'debug',
+    });
+    expect(config).toMatchObject({
+      port: 9000,
+      host: '0.0.0.0',
+      dataDir: '/srv/l4d2',
+      databaseUrl: '/srv/l4d2/l4d2web.sqlite',
+      srcdsDir: '/srv/l4d2/srcds',
+      allowRegistration: true,
+      logLevel: 'debug',
+    });
+    const postgres = loadConfig({ DATABASE_URL: 'postgres://u:p@db/l4d2', SRCDS_DIR: '/opt/l4d2' });
+    expect([postgres.databaseUrl, postgres.srcdsDir]).toEqual(['postgres://u:p@db/l4d2', '/opt/l4d2']);
+  });
+
+  it.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['PORT', '-1'],
+    ['ALLOW_REGISTRATION', 'maybe'],
+    ['LOG_LEVEL', 'loud'],
+    ['DATABASE_URL', 'mysql://x'],
+  ])('refuses %s=%s with one line naming it', (name, value) => {
+    let error: unknown;
+    try {
+      loadConfig({ [name]: value });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    expect(message.startsWith(name)).toBe(true);
+    expect(message).not.toContain('\n');
+  });
+
+  it('stops the panel with exit 1 and one line on stderr for PORT=abc', () => {
+    const result = runCli([], { PORT: 'abc', DATA_DIR: '/nonexistent/l4d2web' });
+    expect(result.status).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr.trim().split('\n')).toEqual([expect.stringContaining('PORT')]);
+    expect(result.stderr).toMatch(/^l4d2web: PORT="abc" /);
+  });
+});
