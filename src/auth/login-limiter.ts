@@ -38,6 +38,8 @@ export class LoginLimiter {
   }
 
   recordFailure(ip: string, username: string, now = Date.now()): void {
+    // Forget stale entries now and then, so guessing many usernames cannot grow memory for ever.
+    if (this.failures.size > 10_000) for (const key of [...this.failures.keys()]) this.recent(key, now);
     for (const key of this.keys(ip, username)) this.failures.set(key, [...this.recent(key, now), now]);
   }
 

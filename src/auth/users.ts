@@ -81,7 +81,19 @@ export async function registerUser(
   const credentials = parseCredentials(body);
   const role = registrationRole(await countUsers(db), actor, allowRegistration);
   if (!role) throw new AppError(403, 'registration is closed');
-  return createUser(db, credentials, role);
+  const user = await createUser(db, credentials, role);
+  if (role === 'admin' && !actor && !(await isFirstUser(db, user.id))) {
+    // Two "first" registrations raced and the other one was first: this one never was allowed.
+    await db.deleteFrom('users').where('id', '=', user.id).execute();
+    if (!allowRegistration) throw new AppError(403, 'registration is closed');
+    return createUser(db, credentials, 'user');
+  }
+  return user;
+}
+
+async function isFirstUser(db: Kysely<Database>, userId: number): Promise<boolean> {
+  const first = await db.selectFrom('users').select('id').orderBy('id').limit(1).executeTakeFirst();
+  return first?.id === userId;
 }
 
 // Verified against when the username is unknown, so both failures take the same time.

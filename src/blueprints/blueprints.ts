@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
 import { ownerScope } from '../auth/ownership.js';
 import type { SessionUser } from '../auth/sessions.js';
-import type { BlueprintRow, Database } from '../db/schema.js';
 import { foreignKeyViolation, uniqueViolation } from '../db/constraint-violation.js';
+import type { BlueprintRow, Database } from '../db/schema.js';
 import { conflict, notFound } from '../http/errors.js';
 import type { BlueprintInput } from './input.js';
 
@@ -40,7 +40,11 @@ export async function listBlueprints(db: Kysely<Database>, user: SessionUser): P
 }
 
 /** The blueprint if this user may see it; 404 otherwise, whether missing or another's. */
-export async function getBlueprintRow(db: Kysely<Database>, user: SessionUser, id: number): Promise<BlueprintRow> {
+export async function getBlueprintRow(
+  db: Kysely<Database>,
+  user: SessionUser,
+  id: number,
+): Promise<BlueprintRow> {
   const row = await visibleBlueprints(db, user).where('id', '=', id).executeTakeFirst();
   if (!row) throw notFound('blueprint');
   return row;
@@ -51,7 +55,8 @@ export async function getBlueprint(db: Kysely<Database>, user: SessionUser, id: 
 }
 
 function nameTaken(error: unknown): never {
-  if (uniqueViolation(error) === 'blueprints_user_name_unique') throw conflict('blueprint name already in use');
+  if (uniqueViolation(error) === 'blueprints_user_name_unique')
+    throw conflict('blueprint name already in use');
   throw error;
 }
 
@@ -99,12 +104,14 @@ export async function updateBlueprint(
   return getBlueprint(db, user, id);
 }
 
-/** The servers built from a blueprint (id and name), whoever owns them. */
-export function serversUsingBlueprint(db: Kysely<Database>, blueprintId: number) {
+/** The servers built from a blueprint that this user may see. */
+export function serversUsingBlueprint(db: Kysely<Database>, user: SessionUser, blueprintId: number) {
+  const owner = ownerScope(user);
   return db
     .selectFrom('servers')
     .select(['id', 'name', 'port', 'actual_state'])
     .where('blueprint_id', '=', blueprintId)
+    .$if(owner !== null, (query) => query.where('user_id', '=', owner as number))
     .orderBy('name')
     .execute();
 }

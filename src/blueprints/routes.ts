@@ -49,7 +49,7 @@ export function registerBlueprintRoutes(app: FastifyInstance, { database }: AppD
     return BlueprintPage({
       ctx: pageContext(request),
       blueprint,
-      servers: await serversUsingBlueprint(db, blueprint.id),
+      servers: await serversUsingBlueprint(db, currentUser(request), blueprint.id),
       form: error ? submittedBlueprintValues(request.body, saved) : saved,
       error,
     });
@@ -64,7 +64,12 @@ export function registerBlueprintRoutes(app: FastifyInstance, { database }: AppD
     try {
       const input = parseNewBlueprint(request.body, bodySource(request));
       const id = await createBlueprint(db, currentUser(request), input);
-      return sendDone(request, reply, { status: 201, body: { id }, location: `/blueprints/${id}`, notice: 'Blueprint created.' });
+      return sendDone(request, reply, {
+        status: 201,
+        body: { id },
+        location: `/blueprints/${id}`,
+        notice: 'Blueprint created.',
+      });
     } catch (error) {
       return sendError(request, reply, error, (appError) => listPage(request, appError));
     }

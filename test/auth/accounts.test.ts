@@ -43,6 +43,17 @@ describe.each(testDialects())('registration (%s)', (dialect) => {
     expect(await snapshot(t.database)).toEqual(before);
   });
 
+  it('makes exactly one admin when first registrations race', async () => {
+    const responses = await Promise.all(
+      ['ann', 'ben', 'cal', 'dan', 'eve'].map((username) =>
+        new Client(t.app, 'json').post('/register', { username, password }),
+      ),
+    );
+    expect(responses.map((r) => r.statusCode).sort()).toEqual([201, 403, 403, 403, 403]);
+    const users = await t.database.db.selectFrom('users').select('role').execute();
+    expect(users).toEqual([{ role: 'admin' }]);
+  });
+
   it('lets anyone register as a user when ALLOW_REGISTRATION=true', async () => {
     await t.close();
     t = await startTestApp({ dialect, env: { ALLOW_REGISTRATION: 'true' } });
@@ -305,6 +316,7 @@ describe.each(testDialects())('pages behind the login (%s)', (dialect) => {
     expect(response.headers['content-security-policy']).toMatch(/default-src 'self'/);
     expect(response.headers['x-content-type-options']).toBe('nosniff');
     expect(response.headers['x-frame-options']).toBe('SAMEORIGIN');
-    expect(response.headers['referrer-policy']).toBe('no-referrer');
+    // same-origin, not no-referrer: under no-referrer browsers post forms with `Origin: null` (CSRF 403).
+    expect(response.headers['referrer-policy']).toBe('same-origin');
   });
 });
