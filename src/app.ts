@@ -9,10 +9,12 @@ import { loadUser, requireLogin } from './auth/guard.js';
 import { registerAuthRoutes } from './auth/routes.js';
 import { registerBlueprintRoutes } from './blueprints/routes.js';
 import type { Config } from './config/config.js';
+import { registerDashboardRoutes } from './dashboard/routes.js';
 import type { DatabaseHandle } from './db/connect.js';
 import { refuseCrossSite } from './http/csrf.js';
 import { AppError } from './http/errors.js';
 import { sendError } from './http/respond.js';
+import { registerOpenApi, registerOpenApiRoute } from './openapi/plugin.js';
 import { registerServerRoutes } from './servers/routes.js';
 import type { SupervisorControl } from './supervisor/control.js';
 import { registerUserRoutes } from './users/routes.js';
@@ -38,10 +40,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (body === '') return done(null, {});
     defaultJsonParser(request, body as string, done);
   });
+  // Bodies are JSON or forms; anything else (text/plain included) is 415, not a string body.
+  app.removeContentTypeParser('text/plain');
   await app.register(fastifyFormbody);
   await app.register(fastifyCookie);
+  // Before any route: it documents the routes registered after it.
+  await registerOpenApi(app);
   await app.register(fastifyHelmet, {
     contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+    // Not helmet's no-referrer: under it a browser sends `Origin: null` with its own same-origin form
+    // posts, which the CSRF check (rightly) refuses. same-origin still tells other sites nothing.
+    referrerPolicy: { policy: 'same-origin' },
+  });
+  // Static files are public: the login page needs its stylesheet before anyone signs in.
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/static/')) route.config = { ...route.config, public: true };
   });
   await app.register(fastifyStatic, { root: publicDir, prefix: '/static/' });
 
@@ -51,6 +64,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('preHandler', requireLogin);
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof AppError) return sendError(request, reply, error);
     const status = error.statusCode ?? 500;
     if (status >= 500) {
       request.log.error(error);
@@ -65,5 +79,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerUserRoutes(app, deps);
   registerBlueprintRoutes(app, deps);
   registerServerRoutes(app, deps);
+  registerDashboardRoutes(app, deps);
+  registerOpenApiRoute(app);
   return app;
 }

@@ -1,4 +1,5 @@
 import type { AppError } from '../http/errors.js';
+import { StateBadge } from '../servers/views.js';
 import { ErrorMessage, Field, Layout, type PageContext, TextAreaField } from '../views/layout.js';
 import type { Blueprint } from './blueprints.js';
 
@@ -10,7 +11,11 @@ export interface BlueprintFormValues {
 }
 
 export function blueprintFormValues(blueprint: Blueprint): BlueprintFormValues {
-  return { name: blueprint.name, arguments: blueprint.arguments.join('\n'), config: blueprint.config.join('\n') };
+  return {
+    name: blueprint.name,
+    arguments: blueprint.arguments.join('\n'),
+    config: blueprint.config.join('\n'),
+  };
 }
 
 /** The user's input as they sent it, whatever its types, for re-rendering a form. */
@@ -27,7 +32,12 @@ export function submittedBlueprintValues(body: unknown, fallback: BlueprintFormV
 
 export const emptyBlueprintForm: BlueprintFormValues = { name: '', arguments: '', config: '' };
 
-function BlueprintForm(props: { action: string; values: BlueprintFormValues; error?: AppError | undefined; submit: string }) {
+function BlueprintForm(props: {
+  action: string;
+  values: BlueprintFormValues;
+  error?: AppError | undefined;
+  submit: string;
+}) {
   const fields = props.error?.fields;
   return (
     <form method="post" action={props.action} class="card">
@@ -62,7 +72,9 @@ export function BlueprintsPage(props: {
   return (
     <Layout ctx={props.ctx} title="Blueprints">
       <h1>Blueprints</h1>
-      <p>A blueprint is a reusable set of launch arguments and server.cfg lines; servers are created from one.</p>
+      <p>
+        A blueprint is a reusable set of launch arguments and server.cfg lines; servers are created from one.
+      </p>
       {props.blueprints.length === 0 ? (
         <p class="empty">No blueprints yet.</p>
       ) : (
@@ -97,7 +109,12 @@ export function BlueprintPage(props: {
         <a href="/blueprints">Blueprints</a> /
       </p>
       <h1>{blueprint.name}</h1>
-      <BlueprintForm action={`/blueprints/${blueprint.id}`} values={props.form} error={props.error} submit="Save" />
+      <BlueprintForm
+        action={`/blueprints/${blueprint.id}`}
+        values={props.form}
+        error={props.error}
+        submit="Save"
+      />
       <h2>Servers using this blueprint</h2>
       {props.servers.length === 0 ? (
         <p class="empty">None.</p>
@@ -105,7 +122,8 @@ export function BlueprintPage(props: {
         <ul class="list">
           {props.servers.map((server) => (
             <li key={server.id}>
-              <a href={`/servers/${server.id}`}>{server.name}</a> <small>port {server.port}</small>
+              <a href={`/servers/${server.id}`}>{server.name}</a> <small>port {server.port}</small>{' '}
+              <StateBadge state={server.actual_state} />
             </li>
           ))}
         </ul>

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { type BodySource, idField, nameField, parseBody, portField } from '../http/input.js';
 
-function serverSchema(source: BodySource) {
+export function serverSchema(source: BodySource) {
   return z.strictObject({ name: nameField(128), port: portField(source), blueprint_id: idField(source) });
 }
 

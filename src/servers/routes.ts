@@ -4,12 +4,15 @@ import type { AppDeps } from '../app.js';
 import { currentUser } from '../auth/guard.js';
 import type { SessionUser } from '../auth/sessions.js';
 import { getBlueprint, listBlueprints, toBlueprint } from '../blueprints/blueprints.js';
+import { registerGameRoutes, typedText } from '../dashboard/game-routes.js';
+import { serverPageData } from '../dashboard/server-page-data.js';
 import type { ServerRow } from '../db/schema.js';
 import { type AppError, notFound } from '../http/errors.js';
 import { parseBody, parseRouteId } from '../http/input.js';
 import { bodySource, wantsJson } from '../http/negotiate.js';
 import { pageContext, sendDone, sendError, sendPage } from '../http/respond.js';
 import { buildLaunchPlan, displayLaunchLine } from '../launch/plan.js';
+import { registerServerEventsRoute } from './events-route.js';
 import { parseNewServer, parseServerChange } from './input.js';
 import {
   createServer,
@@ -20,7 +23,14 @@ import {
   toServer,
   updateServer,
 } from './servers.js';
-import { ServerPage, ServersPage, emptyServerForm, serverFormValues, submittedServerValues } from './views.js';
+import {
+  emptyServerForm,
+  ServerPage,
+  type ServerPageFocus,
+  ServersPage,
+  serverFormValues,
+  submittedServerValues,
+} from './views.js';
 
 type IdRequest = FastifyRequest<{ Params: { id: string } }>;
 const idRoute = '/servers/:id';
@@ -31,12 +41,13 @@ function serverId(request: IdRequest): number {
   return id;
 }
 
-const rconSchema = z.strictObject({
+export const rconSchema = z.strictObject({
   command: z
     .string({ error: 'must be text' })
     .trim()
     .min(1, 'must not be empty')
     .max(512, 'must be at most 512 characters')
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
     .refine((command) => !/[\r\n\u0000]/.test(command), 'must be one line'),
 });
 
@@ -55,7 +66,7 @@ export function registerServerRoutes(app: FastifyInstance, { database, superviso
     });
   };
 
-  const detailPage = async (request: IdRequest, error?: AppError) => {
+  const detailPage = async (request: IdRequest, error?: AppError, focus: ServerPageFocus = {}) => {
     const user = currentUser(request);
     const server = serverJson(await getServerRow(db, user, serverId(request)));
     const blueprint = await blueprintOf(user, server.blueprint_id);
@@ -66,26 +77,43 @@ export function registerServerRoutes(app: FastifyInstance, { database, superviso
       server,
       blueprints: await listBlueprints(db, user),
       launchLine: displayLaunchLine(plan),
-      form: error ? submittedServerValues(request.body, saved) : saved,
+      form:
+        error && (focus.section ?? 'settings') === 'settings'
+          ? submittedServerValues(request.body, saved)
+          : saved,
       error,
+      focus,
+      ...(await serverPageData({ supervisor }, server)),
     });
   };
 
   // An admin may look at a server built from someone else's blueprint; show it all the same.
   const blueprintOf = async (user: SessionUser, blueprintId: number) =>
     getBlueprint(db, user, blueprintId).catch(async () =>
-      toBlueprint(await db.selectFrom('blueprints').selectAll().where('id', '=', blueprintId).executeTakeFirstOrThrow()),
+      toBlueprint(
+        await db.selectFrom('blueprints').selectAll().where('id', '=', blueprintId).executeTakeFirstOrThrow(),
+      ),
     );
 
   app.get('/servers', async (request, reply) => {
-    if (wantsJson(request)) return { servers: (await listServerRows(db, currentUser(request))).map(serverJson) };
+    if (wantsJson(request))
+      return { servers: (await listServerRows(db, currentUser(request))).map(serverJson) };
     return sendPage(request, reply, await listPage(request));
   });
 
   app.post('/servers', async (request, reply) => {
     try {
-      const id = await createServer(db, currentUser(request), parseNewServer(request.body, bodySource(request)));
-      return sendDone(request, reply, { status: 201, body: { id }, location: `/servers/${id}`, notice: 'Server created.' });
+      const id = await createServer(
+        db,
+        currentUser(request),
+        parseNewServer(request.body, bodySource(request)),
+      );
+      return sendDone(request, reply, {
+        status: 201,
+        body: { id },
+        location: `/servers/${id}`,
+        notice: 'Server created.',
+      });
     } catch (error) {
       return sendError(request, reply, error, (appError) => listPage(request, appError));
     }
@@ -93,7 +121,8 @@ export function registerServerRoutes(app: FastifyInstance, { database, superviso
 
   app.get<{ Params: { id: string } }>(idRoute, async (request, reply) => {
     try {
-      if (wantsJson(request)) return serverJson(await getServerRow(db, currentUser(request), serverId(request)));
+      if (wantsJson(request))
+        return serverJson(await getServerRow(db, currentUser(request), serverId(request)));
       return sendPage(request, reply, await detailPage(request));
     } catch (error) {
       return sendError(request, reply, error);
@@ -104,7 +133,7 @@ export function registerServerRoutes(app: FastifyInstance, { database, superviso
     try {
       const change = parseServerChange(request.body, bodySource(request));
       const row = await updateServer(db, currentUser(request), serverId(request), change);
-      supervisor.desiredStateChanged(row.id);
+      supervisor.desiredStateChanged(row.id, 'update');
       return sendDone(request, reply, {
         status: 200,
         body: serverJson(row),
@@ -124,10 +153,20 @@ export function registerServerRoutes(app: FastifyInstance, { database, superviso
       try {
         parseBody(z.strictObject({}), request.body ?? {});
         const id = serverId(request);
-        const row = await setDesiredState(db, currentUser(request), id, action === 'stop' ? 'stopped' : 'running');
+        const row = await setDesiredState(
+          db,
+          currentUser(request),
+          id,
+          action === 'stop' ? 'stopped' : 'running',
+        );
         if (action === 'restart') await supervisor.restart(id);
-        else supervisor.desiredStateChanged(id);
-        return sendDone(request, reply, { status: 202, body: serverJson(row), location: `/servers/${id}`, notice });
+        else supervisor.desiredStateChanged(id, action);
+        return sendDone(request, reply, {
+          status: 202,
+          body: serverJson(row),
+          location: `/servers/${id}`,
+          notice,
+        });
       } catch (error) {
         return sendError(request, reply, error);
       }
@@ -141,7 +180,11 @@ export function registerServerRoutes(app: FastifyInstance, { database, superviso
       const row = await getServerRow(db, currentUser(request), serverId(request));
       await supervisor.removeServer(row.id);
       await deleteServerRow(db, row.id);
-      return sendDone(request, reply, { status: 204, location: '/servers', notice: `Server ${row.name} deleted.` });
+      return sendDone(request, reply, {
+        status: 204,
+        location: '/servers',
+        notice: `Server ${row.name} deleted.`,
+      });
     } catch (error) {
       return sendError(request, reply, error);
     }
@@ -149,15 +192,25 @@ export function registerServerRoutes(app: FastifyInstance, { database, superviso
   app.post<{ Params: { id: string } }>(`${idRoute}/delete`, remove);
   app.delete<{ Params: { id: string } }>(idRoute, remove);
 
+  registerServerEventsRoute(app, { database, supervisor }, serverId);
+
   app.post<{ Params: { id: string } }>(`${idRoute}/rcon`, async (request, reply) => {
     try {
       const row = await getServerRow(db, currentUser(request), serverId(request));
       const { command } = parseBody(rconSchema, request.body);
       const output = await supervisor.rcon(row.id, command);
       if (wantsJson(request)) return { output };
-      return sendPage(request, reply, await detailPage(request));
+      return sendPage(
+        request,
+        reply,
+        await detailPage(request, undefined, { section: 'console', command, output }),
+      );
     } catch (error) {
-      return sendError(request, reply, error, (appError) => detailPage(request, appError));
+      return sendError(request, reply, error, (appError) =>
+        detailPage(request, appError, { section: 'console', command: typedText(request.body, 'command') }),
+      );
     }
   });
+
+  registerGameRoutes(app, { database, supervisor }, { serverId, detailPage });
 }

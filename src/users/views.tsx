@@ -36,7 +36,14 @@ export function UsersPage({ ctx, users }: { ctx: PageContext; users: UserListIte
       <form method="post" action="/register" class="card narrow">
         <ErrorMessage message={null} />
         <Field label="Username" name="username" value="" required autocomplete="off" />
-        <Field label="Password" name="password" type="password" value="" required autocomplete="new-password" />
+        <Field
+          label="Password"
+          name="password"
+          type="password"
+          value=""
+          required
+          autocomplete="new-password"
+        />
         <button type="submit">Add account</button>
       </form>
     </Layout>

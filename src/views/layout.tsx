@@ -8,7 +8,19 @@ export interface PageContext {
   flash: string | null;
 }
 
-export function Layout({ ctx, title, children }: { ctx: PageContext; title: string; children: ComponentChildren }) {
+/**
+ * The page around every view. The one script is same-origin (CSP allows no inline script) and only
+ * adds to what the HTML already does: live updates and the console in place.
+ */
+export function Layout({
+  ctx,
+  title,
+  children,
+}: {
+  ctx: PageContext;
+  title: string;
+  children: ComponentChildren;
+}) {
   return (
     <html lang="en">
       <head>
@@ -17,8 +29,12 @@ export function Layout({ ctx, title, children }: { ctx: PageContext; title: stri
         <meta name="color-scheme" content="light dark" />
         <title>{`${title} · l4d2web`}</title>
         <link rel="stylesheet" href="/static/style.css" />
+        <script type="module" src="/static/js/live.js" />
       </head>
       <body>
+        <a class="skip" href="#main">
+          Skip to content
+        </a>
         <header class="top">
           <a class="brand" href="/">
             l4d2web
@@ -37,7 +53,7 @@ export function Layout({ ctx, title, children }: { ctx: PageContext; title: stri
             </nav>
           )}
         </header>
-        <main>
+        <main id="main">
           {ctx.flash && (
             <p class="flash" role="status">
               {ctx.flash}
@@ -83,7 +99,11 @@ export function Field(props: {
   return (
     <p class="field">
       <label for={id}>{props.label}</label>
-      {props.type === 'password' ? <input type="password" {...attributes} /> : <input type="text" {...attributes} />}
+      {props.type === 'password' ? (
+        <input type="password" {...attributes} />
+      ) : (
+        <input type="text" {...attributes} />
+      )}
       {props.hint && <small>{props.hint}</small>}
       {props.error && (
         <span class="field-error" id={`${id}-error`}>

@@ -1,0 +1,35 @@
+import type { Server } from '../servers/servers.js';
+import type { SupervisorControl } from '../supervisor/control.js';
+import { listPlayers, type Player } from './players.js';
+import type { PlayerSample } from './sparkline.js';
+
+/** How many console lines the server page shows when it opens (what GET /servers/:id/events replays). */
+export const CONSOLE_LINES = 100;
+
+/** The supervisor's record of player counts, or nothing when it keeps none. */
+export function playerHistory(supervisor: SupervisorControl, serverId: number): PlayerSample[] {
+  const source = supervisor as SupervisorControl & {
+    playerHistory?: (serverId: number) => readonly PlayerSample[];
+  };
+  return typeof source.playerHistory === 'function' ? [...source.playerHistory(serverId)] : [];
+}
+
+export interface ServerPageData {
+  consoleLines: string[];
+  /** Null when the server is not running or did not say. */
+  players: Player[] | null;
+  history: PlayerSample[];
+  now: number;
+}
+
+/** What the server page shows besides the row: the console's tail, the players and the history. */
+export async function serverPageData(
+  deps: { supervisor: SupervisorControl },
+  server: Server,
+): Promise<ServerPageData> {
+  const [consoleLines, players] = await Promise.all([
+    (deps.supervisor.recentConsole?.(server.id, CONSOLE_LINES) ?? Promise.resolve([])).catch(() => []),
+    server.actual_state === 'running' ? listPlayers(server.port) : Promise.resolve(null),
+  ]);
+  return { consoleLines, players, history: playerHistory(deps.supervisor, server.id), now: Date.now() };
+}
