@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
+import { dbCopyCommand } from './cli/db-copy.js';
 import { demo } from './cli/demo.js';
 import { serve } from './cli/serve.js';
 import { addUser } from './cli/user-add.js';
@@ -13,6 +14,7 @@ const usage = `usage: l4d2web [command]
   demo                  serve the panel on a simulated srcds install
   migrate               apply pending database migrations
   user add NAME [--admin]  create an account; the password is read from stdin
+  db copy --to URL      copy this (SQLite) panel's data into an empty PostgreSQL database
   sim-install DIR       lay out a simulated srcds install in DIR`;
 
 async function migrate(): Promise<number> {
@@ -30,7 +32,11 @@ async function main(argv: string[]): Promise<number | undefined> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { admin: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      admin: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h' },
+      to: { type: 'string' },
+    },
   });
   const [command = 'serve', ...rest] = positionals;
   if (values.help) {
@@ -51,6 +57,9 @@ async function main(argv: string[]): Promise<number | undefined> {
       return addUser(loadConfig(), rest[1], values.admin);
     case 'sim-install':
       return simInstallCommand(rest);
+    case 'db':
+      if (rest[0] !== 'copy') break;
+      return dbCopyCommand(loadConfig(), values.to);
   }
   console.error(usage);
   return 2;

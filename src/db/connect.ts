@@ -17,12 +17,38 @@ export function isPostgresUrl(url: string): boolean {
   return /^postgres(ql)?:\/\//i.test(url);
 }
 
+/** The database for logs and messages: a postgres URL loses its password, a path stays as it is. */
+export function describeDatabase(url: string): string {
+  if (!isPostgresUrl(url)) return url;
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'postgres://(unparsable URL)';
+  }
+}
+
+export interface OpenOptions {
+  /** PostgreSQL pool size (default 10). */
+  poolMax?: number;
+  /** An idle pooled connection failed (server restart, killed backend); the pool replaces it. */
+  onPoolError?: (error: Error) => void;
+}
+
 /** Opens SQLite (a file path, WAL, foreign keys on) or PostgreSQL (a postgres:// URL). */
-export function openDatabase(url: string): DatabaseHandle {
+export function openDatabase(url: string, options: OpenOptions = {}): DatabaseHandle {
   if (isPostgresUrl(url)) {
     // COUNT(*) and BIGINT come back as strings by default; our ids and counts fit in a JS number.
     pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
-    const pool = new pg.Pool({ connectionString: url, max: 10 });
+    const pool = new pg.Pool({ connectionString: url, max: options.poolMax ?? 10 });
+    // Without a listener, an idle client's error (e.g. the server restarting) would end the process.
+    pool.on(
+      'error',
+      options.onPoolError ??
+        ((error) =>
+          console.error(`database ${describeDatabase(url)}: idle connection failed: ${error.message}`)),
+    );
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, dialect: 'postgres', close: () => db.destroy() };
   }

@@ -45,3 +45,10 @@ export async function migrateTo(handle: DatabaseHandle, name: string): Promise<s
   return check(await migratorFor(handle).migrateTo(name));
 }
 
+/** The names of the migrations not yet applied to the database. */
+export async function pendingMigrations(handle: DatabaseHandle): Promise<string[]> {
+  const migrations = await migratorFor(handle).getMigrations();
+  return migrations
+    .filter((migration) => migration.executedAt === undefined)
+    .map((migration) => migration.name);
+}

@@ -1,0 +1,174 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { copyDatabase, DbCopyError } from '../../src/cli/db-copy.js';
+import { openDatabase } from '../../src/db/connect.js';
+import { migrateTo } from '../../src/db/migrate.js';
+import {
+  Client,
+  createBlueprint,
+  createServer,
+  logIn,
+  signUp,
+  snapshot,
+  startTestApp,
+  type TestApp,
+  tempDir,
+} from '../helpers/app.js';
+import { dropDatabase, freshDatabaseUrl, postgresKind } from '../helpers/dialects.js';
+
+const main = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'main.js');
+
+/** The built command, run without blocking this process (the in-process PGlite must keep serving). */
+function runCli(args: string[], env: Record<string, string>) {
+  return new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, [main, ...args], {
+      env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent', ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+const apps: TestApp[] = [];
+const databases: string[] = [];
+const dirs: string[] = [];
+
+afterEach(async () => {
+  for (const app of apps.splice(0)) await app.close();
+  for (const url of databases.splice(0)) await dropDatabase(url);
+  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+async function started(options: Parameters<typeof startTestApp>[0]): Promise<TestApp> {
+  const app = await startTestApp(options);
+  apps.push(app);
+  return app;
+}
+
+async function emptyPostgres(): Promise<string> {
+  const url = await freshDatabaseUrl('postgres');
+  databases.push(url);
+  return url;
+}
+
+/** A SQLite panel with two users, sessions, blueprints and servers (and their ports). */
+async function populatedSqlite() {
+  const source = await started({ dialect: 'sqlite', env: { ALLOW_REGISTRATION: 'true' } });
+  const alice = await signUp(source.app, 'alice');
+  const bob = await signUp(source.app, 'bob', 'form');
+  await logIn(source.app, 'alice');
+  const coop = await createBlueprint(alice, {
+    name: 'coop',
+    arguments: ['-tickrate', '60'],
+    config: ['sv_cheats 0'],
+  });
+  await createBlueprint(alice, { name: 'versus' });
+  await createServer(alice, { name: 'alpha', port: 27015, blueprint_id: coop });
+  await createServer(alice, { name: 'beta', port: 27115, blueprint_id: coop });
+  // A deleted row leaves a gap in the ids: the copy keeps ids as they are.
+  const gone = await createServer(alice, { name: 'gone', port: 27215, blueprint_id: coop });
+  expect((await alice.delete(`/servers/${gone}`)).statusCode).toBe(204);
+  return { source, alice, bob };
+}
+
+describe(`db copy: SQLite to PostgreSQL (${postgresKind()})`, () => {
+  it('copies every row, keeps ids and sessions, and the copy serves the same panel', async () => {
+    const { source, alice } = await populatedSqlite();
+    const target = await emptyPostgres();
+    const before = await snapshot(source.database);
+
+    const copied = await copyDatabase(source.config.databaseUrl, target);
+    expect(Object.fromEntries(copied.map(({ table, rows }) => [table, rows]))).toEqual({
+      users: 2,
+      sessions: before.sessions.length,
+      blueprints: 2,
+      servers: 2,
+      server_ports: 4,
+    });
+    // Parents before children.
+    const order = copied.map((c) => c.table);
+    expect(order.indexOf('users')).toBeLessThan(order.indexOf('blueprints'));
+    expect(order.indexOf('servers')).toBeLessThan(order.indexOf('server_ports'));
+
+    const copy = await started({ databaseUrl: target });
+    expect(copy.database.dialect).toBe('postgres');
+    expect(await snapshot(copy.database)).toEqual(before);
+
+    // Log in on the copy; and alice's existing session cookie works there too.
+    const again = await logIn(copy.app, 'alice');
+    const servers = (await again.get('/servers')).json().servers;
+    expect(servers.map((s: { name: string }) => s.name).sort()).toEqual(['alpha', 'beta']);
+    const carried = new Client(copy.app, 'json');
+    carried.cookies = new Map(alice.cookies);
+    expect((await carried.get('/blueprints')).statusCode).toBe(200);
+
+    // Sequences were moved past the copied ids: new rows get fresh ids, no clash.
+    const maxServerId = Math.max(...before.servers.map((s) => s.id));
+    const newServer = await createServer(again, {
+      name: 'gamma',
+      port: 27315,
+      blueprint_id: before.blueprints[0]?.id ?? 0,
+    });
+    expect(newServer).toBeGreaterThan(maxServerId + 1 - 1);
+    expect(newServer).not.toBe(3); // "gone" had id 3: ids are never reused
+    const newBlueprint = await createBlueprint(again, { name: 'survival' });
+    expect(newBlueprint).toBe(3);
+    // The copy keeps the constraints: a taken port is still 409.
+    const clash = await again.post('/servers', { name: 'delta', port: 27015, blueprint_id: newBlueprint });
+    expect(clash.statusCode).toBe(409);
+    expect(clash.json().error).toBe('port already in use');
+  });
+
+  it('refuses a target that is not empty, changing nothing', async () => {
+    const { source } = await populatedSqlite();
+    const target = await emptyPostgres();
+    await copyDatabase(source.config.databaseUrl, target);
+    const handle = openDatabase(target);
+    try {
+      const before = await snapshot(handle);
+      await expect(copyDatabase(source.config.databaseUrl, target)).rejects.toThrow(
+        /target database is not empty \(users has 2 rows, .*\)/,
+      );
+      await expect(copyDatabase(source.config.databaseUrl, target)).rejects.toBeInstanceOf(DbCopyError);
+      expect(await snapshot(handle)).toEqual(before);
+    } finally {
+      await handle.close();
+    }
+  });
+
+  it('refuses a SQLite database with pending migrations', async () => {
+    const dataDir = tempDir();
+    dirs.push(dataDir);
+    const sqliteUrl = await freshDatabaseUrl('sqlite', dataDir);
+    const old = openDatabase(sqliteUrl);
+    await migrateTo(old, '001-initial');
+    await old.close();
+    await expect(copyDatabase(sqliteUrl, await emptyPostgres())).rejects.toThrow(
+      /pending migrations .*l4d2web migrate/,
+    );
+  });
+
+  it('runs as `l4d2web db copy --to URL`, and says why it refuses', async () => {
+    const { source } = await populatedSqlite();
+    const target = await emptyPostgres();
+    const env = { DATA_DIR: source.dataDir, DATABASE_URL: source.config.databaseUrl };
+    const done = await runCli(['db', 'copy', '--to', target], env);
+    expect(done.stderr).toBe('');
+    expect(done.status).toBe(0);
+    expect(done.stdout).toContain('copied users: 2, ');
+    expect(done.stdout).toContain('server_ports: 4 (row counts match)');
+    const refused = await runCli(['db', 'copy', '--to', target], env);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(
+      /^l4d2web: db copy failed, no rows were copied: the target database is not empty/,
+    );
+    const noUrl = await runCli(['db', 'copy'], env);
+    expect(noUrl.status).toBe(2);
+  });
+});
