@@ -5,7 +5,7 @@ import { type DatabaseHandle, openDatabase } from '../../src/db/connect.js';
 import { MigrationError, migrateTo, migrateToLatest, migrationNames } from '../../src/db/migrate.js';
 import type { Database } from '../../src/db/schema.js';
 import { tempDir } from '../helpers/app.js';
-import { freshDatabaseUrl, testDialects } from '../helpers/dialects.js';
+import { dropDatabase, freshDatabaseUrl, testDialects } from '../helpers/dialects.js';
 
 const at = '2024-01-01T00:00:00.000Z';
 
@@ -77,13 +77,16 @@ async function appliedMigrations(handle: DatabaseHandle): Promise<string[]> {
 describe.each(testDialects())('migrations (%s)', (dialect) => {
   let dataDir: string;
   let handle: DatabaseHandle;
+  let url: string;
   beforeEach(async () => {
     dataDir = tempDir();
-    handle = openDatabase(await freshDatabaseUrl(dialect, dataDir));
+    url = await freshDatabaseUrl(dialect, dataDir);
+    handle = openDatabase(url);
     expect(await migrateTo(handle, '001-initial')).toEqual(['001-initial']);
   });
   afterEach(async () => {
     await handle.close();
+    await dropDatabase(url);
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
