@@ -2,20 +2,28 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import type { Config } from './config/config.js';
 import { type DatabaseHandle, openDatabase } from './db/connect.js';
+import { type LeaseOptions, SupervisionLease, whileLeaseHeld } from './db/lock.js';
 import { migrateToLatest } from './db/migrate.js';
-import { Supervisor } from './supervisor/supervisor.js';
+import { Supervisor, type SupervisorOptions } from './supervisor/supervisor.js';
 
 export interface Panel {
   app: FastifyInstance;
   database: DatabaseHandle;
-  supervisor: Supervisor;
+  /** The current supervisor (started only while this panel holds the supervision lease). */
+  readonly supervisor: Supervisor;
+  /** Whether this panel holds the supervision lease, i.e. supervises the game servers. */
+  readonly supervising: boolean;
   /** The address it listens on, e.g. http://127.0.0.1:8080. */
   url: string;
   close(): Promise<void>;
 }
 
 /** Opens and migrates the database, starts the supervisor and serves HTTP. */
-export async function startPanel(config: Config): Promise<Panel> {
+export async function startPanel(
+  config: Config,
+  supervisorOptions: Partial<SupervisorOptions> = {},
+  leaseOptions: Pick<LeaseOptions, 'retryMs' | 'checkMs'> = {},
+): Promise<Panel> {
   const database = openDatabase(config.databaseUrl);
   try {
     await migrateToLatest(database);
@@ -23,19 +31,47 @@ export async function startPanel(config: Config): Promise<Panel> {
     await database.close();
     throw error;
   }
-  const supervisor = new Supervisor(config, database);
-  const app = await buildApp({ config, database, supervisor });
-  await supervisor.start();
+  // Supervision lease (issue 5, src/db/lock.ts): panels sharing one PostgreSQL database never
+  // supervise at once. Only the lease holder starts its Supervisor; the others serve the UI only
+  // (the routes' start/stop/delete calls are dropped there) and take over when the lease is free.
+  let supervisor = new Supervisor(config, database, supervisorOptions);
+  let lease: SupervisionLease | undefined;
+  let closing = false;
+  const control = whileLeaseHeld(
+    () => supervisor,
+    () => lease?.isHeld ?? false,
+  );
+  const app = await buildApp({ config, database, supervisor: control });
+  lease = await SupervisionLease.acquire(config.databaseUrl, {
+    ...leaseOptions,
+    log: app.log,
+    onAcquired: () => supervisor.start(),
+    onLost: async () => {
+      await supervisor.stop();
+      // A stopped Supervisor does not start again: a fresh one waits for the lease to come back.
+      if (!closing) supervisor = new Supervisor(config, database, supervisorOptions);
+    },
+  });
+  const held = lease;
   const url = await app.listen({ port: config.port, host: config.host });
   return {
     app,
     database,
-    supervisor,
+    get supervisor() {
+      return supervisor;
+    },
+    get supervising() {
+      return held.isHeld;
+    },
     url,
     async close() {
+      closing = true;
       await app.close();
+      await held.stop();
       // Game servers keep running: the next panel adopts them.
       await supervisor.stop();
+      // Only now may another panel take over.
+      await held.release();
       await database.close();
     },
   };

@@ -4,7 +4,9 @@ import { startPanel } from '../panel.js';
 /** Serves until SIGINT/SIGTERM, then closes cleanly; game servers keep running. */
 export async function serve(config: Config): Promise<void> {
   const panel = await startPanel(config);
-  panel.app.log.info(`l4d2web on ${panel.url} (database: ${panel.database.dialect}, srcds: ${config.srcdsDir})`);
+  panel.app.log.info(
+    `l4d2web on ${panel.url} (database: ${panel.database.dialect}, srcds: ${config.srcdsDir})`,
+  );
   const shutdown = async () => {
     await panel.close();
     process.exit(0);

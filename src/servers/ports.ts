@@ -23,7 +23,11 @@ export async function reservePorts(trx: Transaction<Database>, serverId: number,
  * The 409 for a port clash the database refused, naming the port and the server holding it.
  * Looked up after the refusal, so it only explains; the constraint alone decided.
  */
-export async function portInUse(db: Kysely<Database>, gamePort: number, serverId?: number): Promise<AppError> {
+export async function portInUse(
+  db: Kysely<Database>,
+  gamePort: number,
+  serverId?: number,
+): Promise<AppError> {
   const wanted = portsFor(gamePort);
   const holders = await db
     .selectFrom('server_ports')
@@ -43,6 +47,7 @@ export async function portInUse(db: Kysely<Database>, gamePort: number, serverId
   const detail = `port ${holder.port} is the ${holder.purpose} port of server "${holder.name}"`;
   // The plain case (same game port) keeps the contract's exact message; a clash through a
   // derived client port says which port and whose, since the user never typed that port.
-  const message = mine === 'game' && holder.purpose === 'game' ? 'port already in use' : `port already in use: ${detail}`;
+  const message =
+    mine === 'game' && holder.purpose === 'game' ? 'port already in use' : `port already in use: ${detail}`;
   return new AppError(409, message, { port: detail });
 }

@@ -59,10 +59,16 @@ export async function getServerRow(db: Kysely<Database>, user: SessionUser, id: 
 }
 
 /** Turns a unique-index refusal into the contract's 409; anything else goes on up. */
-async function explainConflict(db: Kysely<Database>, error: unknown, port: number, serverId?: number): Promise<never> {
+async function explainConflict(
+  db: Kysely<Database>,
+  error: unknown,
+  port: number,
+  serverId?: number,
+): Promise<never> {
   const index = uniqueViolation(error);
   if (index === 'servers_name_unique') throw conflict('name already in use');
-  if (index === 'servers_port_unique' || index === 'server_ports_port_unique') throw await portInUse(db, port, serverId);
+  if (index === 'servers_port_unique' || index === 'server_ports_port_unique')
+    throw await portInUse(db, port, serverId);
   throw error;
 }
 

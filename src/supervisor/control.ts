@@ -13,9 +13,12 @@ export type ServerEvent =
   | { type: 'live'; live: LiveStatus | null }
   | { type: 'console'; line: string };
 
+/** Why desired_state was written: `start` also gives a failed or crash-looping server a fresh try. */
+export type DesiredStateReason = 'start' | 'stop' | 'update';
+
 export interface SupervisorControl {
   /** The server's desired_state (or its row) changed: reconcile it soon. */
-  desiredStateChanged(serverId: number): void;
+  desiredStateChanged(serverId: number, reason?: DesiredStateReason): void;
   /** Stop and start again (desired_state is already `running`). */
   restart(serverId: number): Promise<void>;
   /** Stop the server's process and wait until it is gone, before its row is deleted. */
@@ -26,4 +29,6 @@ export interface SupervisorControl {
   rcon(serverId: number, command: string): Promise<string>;
   /** Listens to one server's events; returns the unsubscribe function. */
   subscribe(serverId: number, listener: (event: ServerEvent) => void): () => void;
+  /** The last lines of the server's console log, oldest first (optional: a supervisor may keep none). */
+  recentConsole?(serverId: number, lines: number): Promise<string[]>;
 }

@@ -30,12 +30,15 @@ describe.each(testDialects())('a port belongs to one server (%s)', (dialect) => 
     const blueprint = await script.post('/blueprints', { name: 'bp', arguments: [], config: [] });
     const blueprintId = blueprint.json().id;
     const responses = await Promise.all(
-      Array.from({ length: 40 }, (_, i) => script.post('/servers', { name: `s${i}`, port: 27015, blueprint_id: blueprintId })),
+      Array.from({ length: 40 }, (_, i) =>
+        script.post('/servers', { name: `s${i}`, port: 27015, blueprint_id: blueprintId }),
+      ),
     );
     const statuses = responses.map((r) => r.statusCode).sort();
     expect(statuses.filter((s) => s === 201)).toHaveLength(1);
     expect(statuses.filter((s) => s === 409)).toHaveLength(39);
-    for (const r of responses.filter((r) => r.statusCode === 409)) expect(r.json().error).toBe('port already in use');
+    for (const r of responses.filter((r) => r.statusCode === 409))
+      expect(r.json().error).toBe('port already in use');
     const rows = await t.database.db.selectFrom('servers').select('port').execute();
     expect(rows).toEqual([{ port: 27015 }]);
   });
@@ -43,7 +46,9 @@ describe.each(testDialects())('a port belongs to one server (%s)', (dialect) => 
   it('refuses a clash on the derived client port, naming the port and its holder', async () => {
     const script = await signUp(t.app, 'alice');
     const { id: blueprintId } = (await script.post('/blueprints', { name: 'bp' })).json();
-    expect((await script.post('/servers', { name: 'alpha', port: 27015, blueprint_id: blueprintId })).statusCode).toBe(201);
+    expect(
+      (await script.post('/servers', { name: 'alpha', port: 27015, blueprint_id: blueprintId })).statusCode,
+    ).toBe(201);
     // 27025's client port is 27015, alpha's game port.
     const above = await script.post('/servers', { name: 'beta', port: 27025, blueprint_id: blueprintId });
     expect(above.statusCode).toBe(409);
@@ -52,7 +57,11 @@ describe.each(testDialects())('a port belongs to one server (%s)', (dialect) => 
     const below = await script.post('/servers', { name: 'gamma', port: 27005, blueprint_id: blueprintId });
     expect(below.statusCode).toBe(409);
     expect(below.json().error).toContain('port 27005 is the client port of server "alpha"');
-    const ports = await t.database.db.selectFrom('server_ports').select(['port', 'purpose']).orderBy('port').execute();
+    const ports = await t.database.db
+      .selectFrom('server_ports')
+      .select(['port', 'purpose'])
+      .orderBy('port')
+      .execute();
     expect(ports).toEqual([
       { port: 27005, purpose: 'client' },
       { port: 27015, purpose: 'game' },

@@ -1,0 +1,233 @@
+/**
+ * The real supervisor on a real app, database and simulated srcds install, with short timings; and
+ * the bookkeeping that makes sure no test leaves a game server process behind.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { request } from 'node:http';
+import type { ServerEvent, SupervisorControl } from '../../src/supervisor/control.js';
+import { Supervisor, type SupervisorOptions } from '../../src/supervisor/supervisor.js';
+import { type Client, createBlueprint, createServer, signUp, startTestApp, type TestApp } from './app.js';
+import { freeGamePort, makeSimulatedInstall, stopAllSimulators } from './simulator.js';
+
+/** Timings small enough for tests, large enough for a loaded two-core machine. */
+export const fastOptions: Partial<SupervisorOptions> = {
+  startTimeoutMs: 15_000,
+  hangTimeoutMs: 2_000,
+  crashLoopCount: 3,
+  crashWindowMs: 60_000,
+  backoffInitialMs: 200,
+  backoffMaxMs: 1_000,
+  resyncMs: 500,
+  a2sIntervalMs: 300,
+  a2sIdleIntervalMs: 300,
+  a2sStartingIntervalMs: 150,
+  a2sTimeoutMs: 400,
+  stopGraceMs: 1_500,
+  rconConnectTimeoutMs: 1_500,
+  rconCommandTimeoutMs: 2_000,
+  adoptedPollMs: 200,
+};
+
+/** Lets the app be built before the supervisor that needs the app's config and database. */
+class LateSupervisor implements SupervisorControl {
+  target!: Supervisor;
+  desiredStateChanged: SupervisorControl['desiredStateChanged'] = (id, reason) =>
+    this.target.desiredStateChanged(id, reason);
+  restart: SupervisorControl['restart'] = (id) => this.target.restart(id);
+  removeServer: SupervisorControl['removeServer'] = (id) => this.target.removeServer(id);
+  liveStatus: SupervisorControl['liveStatus'] = (id) => this.target.liveStatus(id);
+  rcon: SupervisorControl['rcon'] = (id, command) => this.target.rcon(id, command);
+  subscribe: SupervisorControl['subscribe'] = (id, listener) => this.target.subscribe(id, listener);
+  recentConsole = (id: number, lines: number) => this.target.recentConsole(id, lines);
+}
+
+export interface SupervisedApp extends TestApp {
+  supervisor: Supervisor;
+  installDir: string;
+  client: Client;
+  blueprintId: number;
+  /** Creates a server on a free port; returns its id and port. */
+  newServer(name?: string): Promise<{ id: number; port: number }>;
+  /** A new Supervisor on the same app and database (the old one must be stopped). */
+  replaceSupervisor(options?: Partial<SupervisorOptions>): Promise<Supervisor>;
+}
+
+const dirsInUse = new Set<string>();
+let serverCount = 0;
+
+export async function startSupervisedApp(
+  options: {
+    supervisor?: Partial<SupervisorOptions>;
+    installDir?: string;
+    blueprint?: Record<string, unknown>;
+  } = {},
+): Promise<SupervisedApp> {
+  const installDir = options.installDir ?? (await makeSimulatedInstall());
+  const late = new LateSupervisor();
+  const testApp = await startTestApp({ env: { SRCDS_DIR: installDir }, supervisor: late });
+  dirsInUse.add(installDir);
+  dirsInUse.add(testApp.dataDir);
+  const make = async (extra?: Partial<SupervisorOptions>) => {
+    const supervisor = new Supervisor(testApp.config, testApp.database, {
+      ...fastOptions,
+      ...options.supervisor,
+      ...extra,
+    });
+    late.target = supervisor;
+    await supervisor.start();
+    return supervisor;
+  };
+  const client = await signUp(testApp.app, 'admin');
+  const blueprintId = await createBlueprint(client, { name: 'coop', ...options.blueprint });
+  const app: SupervisedApp = {
+    ...testApp,
+    supervisor: await make(),
+    installDir,
+    client,
+    blueprintId,
+    async newServer(name) {
+      const port = await freeGamePort();
+      const id = await createServer(client, {
+        name: name ?? `server-${++serverCount}`,
+        port,
+        blueprint_id: blueprintId,
+      });
+      return { id, port };
+    },
+    async replaceSupervisor(extra) {
+      app.supervisor = await make(extra);
+      return app.supervisor;
+    },
+    async close() {
+      await app.supervisor.stop();
+      await testApp.close();
+    },
+  };
+  return app;
+}
+
+/** Pids of live processes whose command line mentions dir (the simulator's has --install <dir>). */
+export function processesUsing(dir: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      const state = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]?.[0];
+      if (cmdline.includes(dir) && state !== 'Z') pids.push(Number(entry));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return pids;
+}
+
+/** SIGKILLs every process group still using a test's directories; returns what it had to kill. */
+export async function killLeftovers(): Promise<number[]> {
+  const killed: number[] = [];
+  for (const dir of dirsInUse) {
+    for (const pid of processesUsing(dir)) {
+      killed.push(pid);
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // Gone.
+        }
+      }
+    }
+  }
+  const deadline = Date.now() + 5_000;
+  while ([...dirsInUse].some((dir) => processesUsing(dir).length > 0) && Date.now() < deadline)
+    await sleep(50);
+  dirsInUse.clear();
+  await stopAllSimulators();
+  return killed;
+}
+
+/** Remembers a directory whose processes killLeftovers() must end. */
+export function trackDir(dir: string): void {
+  dirsInUse.add(dir);
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls until check() returns a truthy value; throws with describe() after timeoutMs. */
+export async function waitFor<T>(
+  check: () => T | Promise<T>,
+  options: { timeoutMs?: number; intervalMs?: number; describe?: () => unknown } = {},
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + (options.timeoutMs ?? 20_000);
+  for (;;) {
+    const value = await check();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() > deadline) {
+      const detail = options.describe ? JSON.stringify(await options.describe()) : '';
+      throw new Error(`timed out waiting for ${check.toString()} ${detail}`);
+    }
+    await sleep(options.intervalMs ?? 50);
+  }
+}
+
+export async function serverRow(app: TestApp, id: number) {
+  return app.database.db.selectFrom('servers').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+}
+
+/** Waits until the server's recorded actual_state is `state`; returns the row. */
+export async function waitForState(app: TestApp, id: number, state: string, timeoutMs = 20_000) {
+  return waitFor(
+    async () => {
+      const row = await serverRow(app, id);
+      return row.actual_state === state ? row : null;
+    },
+    { timeoutMs, describe: () => serverRow(app, id) },
+  );
+}
+
+/** True when the process is alive (not a zombie). */
+export function isAlive(pid: number): boolean {
+  try {
+    const state = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0];
+    return state !== undefined && state !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** Opens GET /servers/:id/events on a listening app and collects the events. */
+export function openEvents(baseUrl: string, id: number, cookie: string) {
+  const events: ServerEvent[] = [];
+  let raw = '';
+  let status = 0;
+  const req = request(`${baseUrl}/servers/${id}/events`, {
+    headers: { cookie, accept: 'text/event-stream' },
+  });
+  const ready = new Promise<number>((resolve, reject) => {
+    req.on('response', (response) => {
+      status = response.statusCode ?? 0;
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => {
+        raw += chunk;
+        let end = raw.indexOf('\n\n');
+        while (end >= 0) {
+          const frame = raw.slice(0, end);
+          raw = raw.slice(end + 2);
+          const data = frame
+            .split('\n')
+            .filter((line) => line.startsWith('data: '))
+            .map((line) => line.slice(6))
+            .join('\n');
+          if (data) events.push(JSON.parse(data) as ServerEvent);
+          end = raw.indexOf('\n\n');
+        }
+      });
+      response.on('error', () => undefined);
+      resolve(status);
+    });
+    req.on('error', reject);
+  });
+  req.end();
+  return { events, ready, close: () => req.destroy() };
+}

@@ -1,0 +1,117 @@
+import fs from 'node:fs';
+import pg from 'pg';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/config.js';
+import { LOCK_SPACE, SUPERVISION } from '../../src/db/lock.js';
+import { type Panel, startPanel } from '../../src/panel.js';
+import { Client, password, signUp, tempDir } from '../helpers/app.js';
+import { dropDatabase, freshDatabaseUrl, postgresKind } from '../helpers/dialects.js';
+
+const lease = { retryMs: 100, checkMs: 100 };
+const panels: Panel[] = [];
+const dirs: string[] = [];
+const databases: string[] = [];
+
+async function panelOn(databaseUrl: string): Promise<Panel> {
+  const dataDir = tempDir();
+  dirs.push(dataDir);
+  const config = loadConfig({ DATA_DIR: dataDir, DATABASE_URL: databaseUrl, PORT: '0', LOG_LEVEL: 'silent' });
+  const panel = await startPanel(config, {}, lease);
+  panels.push(panel);
+  return panel;
+}
+
+async function closePanel(panel: Panel): Promise<void> {
+  panels.splice(panels.indexOf(panel), 1);
+  await panel.close();
+}
+
+async function eventually(check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+afterEach(async () => {
+  for (const panel of panels.splice(0)) await panel.close();
+  for (const url of databases.splice(0)) await dropDatabase(url);
+  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe(`supervision lease on one PostgreSQL database (${postgresKind()})`, () => {
+  it('lets one of two panels supervise; the other serves the UI and takes over when the first closes', async () => {
+    const url = await freshDatabaseUrl('postgres');
+    databases.push(url);
+    const first = await panelOn(url);
+    const second = await panelOn(url);
+    expect(first.supervising).toBe(true);
+    expect(second.supervising).toBe(false);
+    // Many retries later, still only one.
+    await sleep(600);
+    expect([first.supervising, second.supervising]).toEqual([true, false]);
+
+    // Both serve the same panel: an account made on one signs in on the other.
+    await signUp(first.app, 'alice');
+    const login = await new Client(second.app, 'json').post('/login', { username: 'alice', password });
+    expect(login.statusCode).toBe(200);
+    expect((await fetch(`${second.url}/healthz`)).status).toBe(200);
+
+    await closePanel(first);
+    await eventually(() => second.supervising);
+
+    // And a third panel now waits for the second.
+    const third = await panelOn(url);
+    await sleep(400);
+    expect([second.supervising, third.supervising]).toEqual([true, false]);
+  });
+
+  // The lock belongs to the holder's database session: when the session dies (a crashed panel, a
+  // killed connection) the server frees it. PGlite has a single session shared by every connection,
+  // so only a real server can end one session and not the others.
+  it.skipIf(postgresKind() === 'pglite')(
+    'takes over when the holder loses its session, and the holder stops supervising',
+    async () => {
+      const url = await freshDatabaseUrl('postgres');
+      databases.push(url);
+      const first = await panelOn(url);
+      const second = await panelOn(url);
+      expect([first.supervising, second.supervising]).toEqual([true, false]);
+      const original = first.supervisor;
+      const admin = new pg.Client({ connectionString: url });
+      await admin.connect();
+      try {
+        const { rows } = await admin.query(
+          `SELECT pg_terminate_backend(pid) AS killed FROM pg_locks
+            WHERE locktype = 'advisory' AND classid = $1 AND objid = $2 AND granted`,
+          [LOCK_SPACE, SUPERVISION],
+        );
+        expect(rows).toEqual([{ killed: true }]);
+      } finally {
+        await admin.end();
+      }
+      // The holder notices and stops its supervisor (a stopped one is replaced by a fresh, idle one).
+      await eventually(() => first.supervisor !== original);
+      // Then exactly one of the two supervises again (either may win the lock), the other waits.
+      await eventually(() => first.supervising !== second.supervising);
+      await sleep(400);
+      expect(first.supervising).not.toBe(second.supervising);
+      const [holder, waiting] = first.supervising ? [first, second] : [second, first];
+      expect((await fetch(`${first.url}/healthz`)).status).toBe(200);
+      await closePanel(holder);
+      await eventually(() => waiting.supervising);
+    },
+  );
+});
+
+describe('supervision lease on SQLite', () => {
+  it('is always held: one database file, one panel', async () => {
+    const dataDir = tempDir();
+    dirs.push(dataDir);
+    const panel = await panelOn(await freshDatabaseUrl('sqlite', dataDir));
+    expect(panel.supervising).toBe(true);
+  });
+});
