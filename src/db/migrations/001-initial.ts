@@ -1,9 +1,8 @@
-import type { Kysely } from 'kysely';
-import { idColumn, type MigrationFactory } from './helpers.js';
+import { idColumn, type MigrationFactory, type UntypedDatabase } from './helpers.js';
 
 /** Accounts, sessions, blueprints and servers, as the seed's first schema had them. */
 export const initial: MigrationFactory = (dialect) => ({
-  async up(db: Kysely<any>) {
+  async up(db: UntypedDatabase) {
     await db.schema
       .createTable('users')
       .addColumn('id', ...idColumn(dialect))
@@ -58,7 +57,7 @@ export const initial: MigrationFactory = (dialect) => ({
     await db.schema.createIndex('servers_blueprint_id').on('servers').column('blueprint_id').execute();
     await db.schema.createIndex('servers_user_id').on('servers').column('user_id').execute();
   },
-  async down(db: Kysely<any>) {
+  async down(db: UntypedDatabase) {
     for (const table of ['servers', 'blueprints', 'sessions', 'users'])
       await db.schema.dropTable(table).execute();
   },

@@ -1,5 +1,4 @@
-import type { Kysely } from 'kysely';
-import type { MigrationFactory } from './helpers.js';
+import type { MigrationFactory, UntypedDatabase } from './helpers.js';
 
 interface PortHolder {
   port: number;
@@ -9,7 +8,7 @@ interface PortHolder {
 }
 
 /** Every port each server binds: its game port P and its client port P - 10. */
-async function portsOfExistingServers(db: Kysely<any>): Promise<PortHolder[]> {
+async function portsOfExistingServers(db: UntypedDatabase): Promise<PortHolder[]> {
   const servers = await db.selectFrom('servers').select(['id', 'name', 'port']).orderBy('id').execute();
   return servers.flatMap((server) => [
     { port: Number(server.port), id: Number(server.id), name: String(server.name), purpose: 'game' as const },
@@ -40,7 +39,7 @@ export function describePortClashes(holders: PortHolder[]): string[] {
  * Kysely runs SQLite migrations outside a transaction (PostgreSQL's would roll back anyway).
  */
 export const uniquePorts: MigrationFactory = () => ({
-  async up(db: Kysely<any>) {
+  async up(db: UntypedDatabase) {
     const holders = await portsOfExistingServers(db);
     const clashes = describePortClashes(holders);
     if (clashes.length > 0) {
@@ -70,7 +69,7 @@ export const uniquePorts: MigrationFactory = () => ({
         .execute();
     }
   },
-  async down(db: Kysely<any>) {
+  async down(db: UntypedDatabase) {
     await db.schema.dropTable('server_ports').execute();
     await db.schema.dropIndex('servers_port_unique').execute();
   },
