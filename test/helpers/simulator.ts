@@ -46,26 +46,23 @@ function canBindUdp(port: number): Promise<boolean> {
   });
 }
 
-function ephemeralTcpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen({ port: 0, host: LOOPBACK }, () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
-
 /**
  * A game port P that is free on 127.0.0.1 for UDP and TCP, whose client port P-10 is free for UDP,
  * and that does not overlap (P, P-10) with any port this worker handed out before.
  */
+/**
+ * Game servers get ports below Linux's ephemeral range (32768+), where client sockets (gamedig's,
+ * other tests') never land by chance; each Vitest worker draws from its own slice of it.
+ */
+function candidateGamePort(): number {
+  const worker = Number(process.env.VITEST_POOL_ID ?? process.env.VITEST_WORKER_ID ?? 0) % 4;
+  const sliceStart = 20_000 + worker * 3_000;
+  return sliceStart + Math.floor(Math.random() * 3_000);
+}
+
 export async function freeGamePort(): Promise<number> {
   for (let attempt = 0; attempt < 200; attempt++) {
-    const port = await ephemeralTcpPort();
+    const port = candidateGamePort();
     const client = clientPortFor(port);
     if (client < 1024 || [port, client].some((p) => handedOut.has(p))) continue;
     if ((await canBindUdp(port)) && (await canBindUdp(client)) && (await canBindTcp(port))) {
