@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
+import { sweepExpiredSessions } from './auth/sessions.js';
 import type { Config } from './config/config.js';
 import { type DatabaseHandle, openDatabase } from './db/connect.js';
 import { type LeaseOptions, SupervisionLease, whileLeaseHeld } from './db/lock.js';
@@ -53,6 +54,7 @@ export async function startPanel(
     },
   });
   const held = lease;
+  const stopSweeping = sweepExpiredSessions(database.db, app.log);
   const url = await app.listen({ port: config.port, host: config.host });
   return {
     app,
@@ -66,6 +68,7 @@ export async function startPanel(
     url,
     async close() {
       closing = true;
+      stopSweeping();
       await app.close();
       await held.stop();
       // Game servers keep running: the next panel adopts them.

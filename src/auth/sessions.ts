@@ -53,3 +53,15 @@ export async function endSession(db: Kysely<Database>, token: string): Promise<v
 export async function deleteExpiredSessions(db: Kysely<Database>, now = new Date()): Promise<void> {
   await db.deleteFrom('sessions').where('expires_at', '<=', now.toISOString()).execute();
 }
+
+/** Deletes expired sessions now and then every hour; returns the function that stops it. */
+export function sweepExpiredSessions(db: Kysely<Database>, log: { warn(message: string): void }): () => void {
+  const sweep = () =>
+    deleteExpiredSessions(db).catch((error: unknown) =>
+      log.warn(`could not delete expired sessions: ${error}`),
+    );
+  void sweep();
+  const timer = setInterval(sweep, 60 * 60 * 1000);
+  timer.unref();
+  return () => clearInterval(timer);
+}
