@@ -5,7 +5,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type LoadResult, measure } from './load.js';
 
-const mainJs = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'main.js');
+/** dist/main.js: the panel, run as `node dist/main.js serve`. */
+export const mainJs = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'main.js');
 const rawServerJs = path.join(path.dirname(fileURLToPath(import.meta.url)), 'raw-server-main.js');
 
 export interface HttpBenchOptions {
@@ -15,7 +16,7 @@ export interface HttpBenchOptions {
   databaseUrl?: string | undefined;
 }
 
-async function waitForHealth(url: string, child: ChildProcess): Promise<void> {
+export async function waitForHealth(url: string, child: ChildProcess): Promise<void> {
   for (let attempt = 0; attempt < 200; attempt++) {
     if (child.exitCode !== null) throw new Error(`panel exited with code ${child.exitCode}`);
     try {
@@ -33,7 +34,8 @@ export function benchPort(n: number): number {
   return 2000 + Math.floor(n / 10) * 20 + (n % 10);
 }
 
-async function freePort(): Promise<number> {
+/** An ephemeral TCP port free on 127.0.0.1 (for a panel's HTTP listener). */
+export async function freePort(): Promise<number> {
   const net = await import('node:net');
   return new Promise((resolve) => {
     const server = net.createServer().listen(0, '127.0.0.1', () => {
@@ -42,6 +44,31 @@ async function freePort(): Promise<number> {
     });
   });
 }
+
+export const JSON_HEADERS = { 'content-type': 'application/json', accept: 'application/json' };
+
+/** Registers the first (admin) account on a fresh panel and creates the `bench` blueprint. */
+export async function signUpWithBlueprint(
+  base: string,
+): Promise<{ auth: { cookie: string }; blueprintId: number }> {
+  const register = await fetch(`${base}/register`, {
+    method: 'POST',
+    headers: JSON_HEADERS,
+    body: JSON.stringify({ username: 'bench', password: 'bench-password' }),
+  });
+  const cookie = (register.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+  const auth = { cookie };
+  const blueprint = await fetch(`${base}/blueprints`, {
+    method: 'POST',
+    headers: { ...JSON_HEADERS, ...auth },
+    body: JSON.stringify({ name: 'bench', ...BENCH_BLUEPRINT }),
+  });
+  const { id: blueprintId } = (await blueprint.json()) as { id: number };
+  return { auth, blueprintId };
+}
+
+/** The blueprint every benchmark server uses. */
+export const BENCH_BLUEPRINT = { arguments: ['+map c1m1_hotel'], config: ['hostname "bench"'] };
 
 export interface Row {
   name: string;
@@ -71,24 +98,11 @@ export async function benchHttp(options: HttpBenchOptions): Promise<Row[]> {
   const raw = fork(rawServerJs, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   try {
     await waitForHealth(base, panel);
-    const json = { 'content-type': 'application/json', accept: 'application/json' };
-    const register = await fetch(`${base}/register`, {
-      method: 'POST',
-      headers: json,
-      body: JSON.stringify({ username: 'bench', password: 'bench-password' }),
-    });
-    const cookie = (register.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
-    const auth = { cookie };
-    const blueprint = await fetch(`${base}/blueprints`, {
-      method: 'POST',
-      headers: { ...json, ...auth },
-      body: JSON.stringify({ name: 'bench', arguments: ['+map c1m1_hotel'], config: ['hostname "bench"'] }),
-    });
-    const { id: blueprintId } = (await blueprint.json()) as { id: number };
+    const { auth, blueprintId } = await signUpWithBlueprint(base);
     for (let n = 0; n < options.servers; n++) {
       await fetch(`${base}/servers`, {
         method: 'POST',
-        headers: { ...json, ...auth },
+        headers: { ...JSON_HEADERS, ...auth },
         body: JSON.stringify({ name: `server-${n}`, port: benchPort(n), blueprint_id: blueprintId }),
       });
     }
@@ -124,7 +138,7 @@ export async function benchHttp(options: HttpBenchOptions): Promise<Row[]> {
     let created = options.servers;
     const newServer = () =>
       JSON.stringify({ name: `new-${created}`, port: benchPort(created++), blueprint_id: blueprintId });
-    const postHeaders = { ...json, ...auth };
+    const postHeaders = { ...JSON_HEADERS, ...auth };
     rows.push({
       name: 'POST /servers (JSON)',
       panel: await measure({

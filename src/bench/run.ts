@@ -1,15 +1,10 @@
+import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { benchHttp } from './http.js';
+import { benchSupervisor } from './supervisor.js';
+import { supervisorReport } from './supervisor-report.js';
 
-/** `npm run bench [-- --seconds 10 --connections 10]`: prints figures, asserts nothing. */
-async function main() {
-  const { values } = parseArgs({
-    options: {
-      seconds: { type: 'string', default: '5' },
-      connections: { type: 'string', default: '10' },
-      servers: { type: 'string', default: '100' },
-    },
-  });
+async function http(values: { seconds: string; connections: string; servers: string }) {
   const databaseUrl = process.env.DATABASE_URL;
   console.log(
     `# HTTP: panel vs a raw node:http server sending the same bytes (${values.servers} servers, ` +
@@ -32,6 +27,54 @@ async function main() {
         `${ceiling.p99Ms} | ${ratio.toFixed(2)}${problems} |`,
     );
   }
+}
+
+async function supervisor(values: { starts: string; 'servers-idle': string; 'cpu-seconds': string }) {
+  const options = {
+    starts: Number(values.starts),
+    idleServers: Number(values['servers-idle']),
+    cpuSeconds: Number(values['cpu-seconds']),
+  };
+  console.log(
+    `# Supervisor: a panel process (sqlite, default supervisor options) on the srcds simulator ` +
+      `(${options.starts} starts, ${options.starts} crashes, ${options.idleServers} idle servers, ` +
+      `${options.cpuSeconds} s CPU window; ${os.cpus().length} cores, shared)`,
+  );
+  for (const line of supervisorReport(await benchSupervisor(options), options)) console.log(line);
+}
+
+/**
+ * `npm run bench [-- --only http|supervisor --seconds 10 --connections 10 --starts 20 --servers-idle 100
+ * --cpu-seconds 30]`: prints figures, asserts nothing.
+ */
+async function main() {
+  const { values } = parseArgs({
+    options: {
+      only: { type: 'string' },
+      seconds: { type: 'string', default: '5' },
+      connections: { type: 'string', default: '10' },
+      servers: { type: 'string', default: '100' },
+      starts: { type: 'string', default: '20' },
+      'servers-idle': { type: 'string', default: '100' },
+      'cpu-seconds': { type: 'string', default: '30' },
+    },
+  });
+  if (values.only !== undefined && values.only !== 'http' && values.only !== 'supervisor') {
+    throw new Error('--only takes http or supervisor');
+  }
+  for (const name of [
+    'seconds',
+    'connections',
+    'servers',
+    'starts',
+    'servers-idle',
+    'cpu-seconds',
+  ] as const) {
+    if (!(Number(values[name]) > 0)) throw new Error(`--${name} takes a positive number`);
+  }
+  if (values.only !== 'supervisor') await http(values);
+  if (values.only === undefined) console.log('');
+  if (values.only !== 'http') await supervisor(values);
 }
 
 main().catch((error: unknown) => {
