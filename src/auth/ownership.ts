@@ -1,3 +1,5 @@
+import type { Kysely, SelectQueryBuilder } from 'kysely';
+import type { BlueprintRow, Database, ServerRow } from '../db/schema.js';
 import type { SessionUser } from './sessions.js';
 
 /**
@@ -6,4 +8,23 @@ import type { SessionUser } from './sessions.js';
  */
 export function ownerScope(user: SessionUser): number | null {
   return user.role === 'admin' ? null : user.id;
+}
+
+/** The rows of an owned table that the user may see: all for an admin, else the user's own. */
+export function visibleRows(
+  db: Kysely<Database>,
+  table: 'blueprints',
+  user: SessionUser,
+): SelectQueryBuilder<Database, 'blueprints', BlueprintRow>;
+export function visibleRows(
+  db: Kysely<Database>,
+  table: 'servers',
+  user: SessionUser,
+): SelectQueryBuilder<Database, 'servers', ServerRow>;
+export function visibleRows(db: Kysely<Database>, table: 'blueprints' | 'servers', user: SessionUser) {
+  const owner = ownerScope(user);
+  return db
+    .selectFrom(table)
+    .selectAll()
+    .$if(owner !== null, (query) => query.where('user_id', '=', owner as number));
 }

@@ -1,3 +1,4 @@
+import type { ComponentChildren } from 'preact';
 import { ErrorMessage, Field, Layout, type PageContext } from '../views/layout.js';
 
 export interface CredentialsForm {
@@ -37,48 +38,58 @@ function CredentialsFields({
   );
 }
 
-export function LoginPage({
-  ctx,
-  form,
-  canRegister,
-}: {
+/** The login and the register page: the same form, with their own words around it (the title labels its button). */
+function CredentialsPage(props: {
   ctx: PageContext;
   form: CredentialsForm;
-  canRegister: boolean;
+  title: string;
+  heading: string;
+  action: string;
+  passwordAutocomplete: string;
+  before?: ComponentChildren;
+  after?: ComponentChildren;
 }) {
   return (
-    <Layout ctx={ctx} title="Log in">
-      <h1>Log in</h1>
-      <form method="post" action="/login" class="card narrow">
-        <CredentialsFields form={form} passwordAutocomplete="current-password" />
-        <button type="submit">Log in</button>
+    <Layout ctx={props.ctx} title={props.title}>
+      <h1>{props.heading}</h1>
+      {props.before}
+      <form method="post" action={props.action} class="card narrow">
+        <CredentialsFields form={props.form} passwordAutocomplete={props.passwordAutocomplete} />
+        <button type="submit">{props.title}</button>
       </form>
-      {canRegister && (
-        <p>
-          No account yet? <a href="/register">Create one</a>.
-        </p>
-      )}
+      {props.after}
     </Layout>
   );
 }
 
-export function RegisterPage({
-  ctx,
-  form,
-  firstAccount,
-}: {
-  ctx: PageContext;
-  form: CredentialsForm;
-  firstAccount: boolean;
-}) {
+export function LoginPage(props: { ctx: PageContext; form: CredentialsForm; canRegister: boolean }) {
   return (
-    <Layout ctx={ctx} title="Create account">
-      <h1>Create an account</h1>
-      {firstAccount && <p>This is the first account: it will be the panel's administrator.</p>}
-      <form method="post" action="/register" class="card narrow">
-        <CredentialsFields form={form} passwordAutocomplete="new-password" />
-        <button type="submit">Create account</button>
-      </form>
-    </Layout>
+    <CredentialsPage
+      {...props}
+      title="Log in"
+      heading="Log in"
+      action="/login"
+      passwordAutocomplete="current-password"
+      after={
+        props.canRegister && (
+          <p>
+            No account yet? <a href="/register">Create one</a>.
+          </p>
+        )
+      }
+    />
+  );
+}
+
+export function RegisterPage(props: { ctx: PageContext; form: CredentialsForm; firstAccount: boolean }) {
+  return (
+    <CredentialsPage
+      {...props}
+      title="Create account"
+      heading="Create an account"
+      action="/register"
+      passwordAutocomplete="new-password"
+      before={props.firstAccount && <p>This is the first account: it will be the panel's administrator.</p>}
+    />
   );
 }

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { ownerScope } from '../auth/ownership.js';
+import { ownerScope, visibleRows } from '../auth/ownership.js';
 import type { SessionUser } from '../auth/sessions.js';
 import { foreignKeyViolation, uniqueViolation } from '../db/constraint-violation.js';
 import type { BlueprintRow, Database } from '../db/schema.js';
@@ -26,16 +26,8 @@ export function toBlueprint(row: BlueprintRow): Blueprint {
   };
 }
 
-function visibleBlueprints(db: Kysely<Database>, user: SessionUser) {
-  const owner = ownerScope(user);
-  return db
-    .selectFrom('blueprints')
-    .selectAll()
-    .$if(owner !== null, (query) => query.where('user_id', '=', owner as number));
-}
-
 export async function listBlueprints(db: Kysely<Database>, user: SessionUser): Promise<Blueprint[]> {
-  const rows = await visibleBlueprints(db, user).orderBy('name').orderBy('id').execute();
+  const rows = await visibleRows(db, 'blueprints', user).orderBy('name').orderBy('id').execute();
   return rows.map(toBlueprint);
 }
 
@@ -45,7 +37,7 @@ export async function getBlueprintRow(
   user: SessionUser,
   id: number,
 ): Promise<BlueprintRow> {
-  const row = await visibleBlueprints(db, user).where('id', '=', id).executeTakeFirst();
+  const row = await visibleRows(db, 'blueprints', user).where('id', '=', id).executeTakeFirst();
   if (!row) throw notFound('blueprint');
   return row;
 }

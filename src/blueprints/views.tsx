@@ -1,6 +1,7 @@
 import type { AppError } from '../http/errors.js';
 import { StateBadge } from '../servers/views.js';
-import { ErrorMessage, Field, Layout, type PageContext, TextAreaField } from '../views/layout.js';
+import { Field, FormCard, Layout, type PageContext, TextAreaField } from '../views/layout.js';
+import { submittedValues } from '../views/submitted.js';
 import type { Blueprint } from './blueprints.js';
 
 /** What the blueprint form shows: the user's own text, kept across a failed submit. */
@@ -20,14 +21,9 @@ export function blueprintFormValues(blueprint: Blueprint): BlueprintFormValues {
 
 /** The user's input as they sent it, whatever its types, for re-rendering a form. */
 export function submittedBlueprintValues(body: unknown, fallback: BlueprintFormValues): BlueprintFormValues {
-  const fields = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
-  const text = (value: unknown, otherwise: string) =>
-    typeof value === 'string' ? value : Array.isArray(value) ? value.join('\n') : otherwise;
-  return {
-    name: text(fields.name, fallback.name),
-    arguments: text(fields.arguments, fallback.arguments),
-    config: text(fields.config, fallback.config),
-  };
+  return submittedValues(body, fallback, (value) =>
+    typeof value === 'string' ? value : Array.isArray(value) ? value.join('\n') : undefined,
+  );
 }
 
 export const emptyBlueprintForm: BlueprintFormValues = { name: '', arguments: '', config: '' };
@@ -40,8 +36,7 @@ function BlueprintForm(props: {
 }) {
   const fields = props.error?.fields;
   return (
-    <form method="post" action={props.action} class="card">
-      <ErrorMessage message={props.error?.message} />
+    <FormCard action={props.action} error={props.error?.message} submit={props.submit}>
       <Field label="Name" name="name" value={props.values.name} error={fields?.name} required />
       <TextAreaField
         label="Launch arguments"
@@ -58,8 +53,7 @@ function BlueprintForm(props: {
         rows={10}
         hint={'One per line, e.g. hostname "My server" or sv_maxplayers 8.'}
       />
-      <button type="submit">{props.submit}</button>
-    </form>
+    </FormCard>
   );
 }
 

@@ -4,16 +4,15 @@ import { currentUser } from '../auth/guard.js';
 import { listBlueprints } from '../blueprints/blueprints.js';
 import { wantsJson } from '../http/negotiate.js';
 import { pageContext, sendPage } from '../http/respond.js';
+import { EventStreams } from '../http/sse.js';
 import { listServerRows, toServer } from '../servers/servers.js';
 import type { DashboardEvent } from './event-types.js';
-import { playerHistory } from './server-page-data.js';
-import { EventStreams, type SendEvent } from './sse.js';
 import { DashboardPage } from './views.js';
 
 /** GET / (the dashboard) and GET /events (one stream for all of the user's servers). */
 export function registerDashboardRoutes(app: FastifyInstance, { database, supervisor }: AppDeps) {
   const { db } = database;
-  const streams = new EventStreams(app);
+  const streams = new EventStreams(app, 20_000);
 
   app.get('/', async (request, reply) => {
     const user = currentUser(request);
@@ -23,7 +22,7 @@ export function registerDashboardRoutes(app: FastifyInstance, { database, superv
     if (wantsJson(request)) return { servers };
     const page = DashboardPage({
       ctx: pageContext(request),
-      servers: servers.map((server) => ({ server, history: playerHistory(supervisor, server.id) })),
+      servers: servers.map((server) => ({ server, history: supervisor.playerHistory(server.id) })),
       blueprints: await listBlueprints(db, user),
       now: Date.now(),
     });
@@ -38,37 +37,26 @@ export function registerDashboardRoutes(app: FastifyInstance, { database, superv
   app.get('/events', async (request, reply) => {
     const user = currentUser(request);
     const ids = (await listServerRows(db, user)).map((row) => row.id);
-    let send: SendEvent<DashboardEvent> = () => {};
-    // Listen first, then take the snapshot; what arrives in between is sent after it, in order.
-    let early: DashboardEvent[] | null = [];
-    streams.serve<DashboardEvent>(reply, (sendEvent) => {
-      send = sendEvent;
-      const unsubscribe = ids.map((id) =>
-        supervisor.subscribe(id, (event) => {
-          if (event.type === 'console') return;
-          if (early) early.push({ server_id: id, ...event });
-          else send({ server_id: id, ...event });
-        }),
-      );
-      return () => {
-        for (const stop of unsubscribe) stop();
-      };
+    await streams.serve<DashboardEvent>(request, reply, {
+      subscribe: (send) => {
+        const unsubscribe = ids.map((id) =>
+          supervisor.subscribe(id, (event) => {
+            if (event.type !== 'console') send({ server_id: id, ...event });
+          }),
+        );
+        return () => {
+          for (const stop of unsubscribe) stop();
+        };
+      },
+      async snapshot(send) {
+        const wanted = new Set(ids);
+        for (const row of await listServerRows(db, user)) {
+          if (!wanted.has(row.id)) continue;
+          const { actual_state, desired_state, last_error } = row;
+          send({ server_id: row.id, type: 'state', actual_state, desired_state, last_error });
+          send({ server_id: row.id, type: 'live', live: supervisor.liveStatus(row.id) });
+        }
+      },
     });
-    const wanted = new Set(ids);
-    try {
-      for (const row of await listServerRows(db, user)) {
-        if (!wanted.has(row.id)) continue;
-        const { actual_state, desired_state, last_error } = row;
-        send({ server_id: row.id, type: 'state', actual_state, desired_state, last_error });
-        send({ server_id: row.id, type: 'live', live: supervisor.liveStatus(row.id) });
-      }
-    } catch (error) {
-      // The stream is already open: end it, and let the browser reconnect.
-      request.log.error(error);
-      reply.raw.end();
-      return;
-    }
-    for (const event of early) send(event);
-    early = null;
   });
 }

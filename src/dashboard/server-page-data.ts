@@ -6,14 +6,6 @@ import type { PlayerSample } from './sparkline.js';
 /** How many console lines the server page shows when it opens (what GET /servers/:id/events replays). */
 export const CONSOLE_LINES = 100;
 
-/** The supervisor's record of player counts, or nothing when it keeps none. */
-export function playerHistory(supervisor: SupervisorControl, serverId: number): PlayerSample[] {
-  const source = supervisor as SupervisorControl & {
-    playerHistory?: (serverId: number) => readonly PlayerSample[];
-  };
-  return typeof source.playerHistory === 'function' ? [...source.playerHistory(serverId)] : [];
-}
-
 export interface ServerPageData {
   consoleLines: string[];
   /** Null when the server is not running or did not say. */
@@ -31,5 +23,5 @@ export async function serverPageData(
     (deps.supervisor.recentConsole?.(server.id, CONSOLE_LINES) ?? Promise.resolve([])).catch(() => []),
     server.actual_state === 'running' ? listPlayers(server.port) : Promise.resolve(null),
   ]);
-  return { consoleLines, players, history: playerHistory(deps.supervisor, server.id), now: Date.now() };
+  return { consoleLines, players, history: deps.supervisor.playerHistory(server.id), now: Date.now() };
 }

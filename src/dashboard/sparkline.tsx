@@ -1,9 +1,6 @@
-/** One observation of a server's player count. */
-export interface PlayerSample {
-  /** When it was observed, in ms since the epoch. */
-  at: number;
-  players: number;
-}
+import type { PlayerSample } from '../supervisor/control.js';
+
+export type { PlayerSample };
 
 export interface SparklineOptions {
   /** The right edge of the chart, in ms since the epoch. */

@@ -1,8 +1,8 @@
 import type { Blueprint } from '../blueprints/blueprints.js';
 import type { Server } from '../servers/servers.js';
-import { LastError, mapText, playersText, ServerActions, StateBadge } from '../servers/views.js';
+import { LastError, PlayersSparkline, PortMapPlayers, ServerActions, StateBadge } from '../servers/views.js';
 import { Layout, type PageContext } from '../views/layout.js';
-import { type PlayerSample, Sparkline } from './sparkline.js';
+import type { PlayerSample } from './sparkline.js';
 
 export interface DashboardServer {
   server: Server;
@@ -21,30 +21,11 @@ function ServerCard({ server, history, now }: DashboardServer & { now: number })
         <StateBadge state={server.actual_state} />
       </header>
       <dl class="facts compact">
-        <div>
-          <dt>Port</dt>
-          <dd>{server.port}</dd>
-        </div>
-        <div>
-          <dt>Map</dt>
-          <dd data-field="map">{mapText(server)}</dd>
-        </div>
-        <div>
-          <dt>Players</dt>
-          <dd data-field="players">{playersText(server)}</dd>
-        </div>
+        <PortMapPlayers server={server} />
       </dl>
       <div class="spark">
         <span class="spark-label">Players, last hour</span>
-        <Sparkline
-          samples={history}
-          now={now}
-          maxPlayers={server.live?.max_players}
-          holdLatest={server.actual_state === 'running'}
-          width={240}
-          height={32}
-          class="wide"
-        />
+        <PlayersSparkline server={server} samples={history} now={now} width={240} height={32} class="wide" />
       </div>
       <LastError server={server} />
       <ServerActions server={server} />

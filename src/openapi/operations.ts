@@ -33,6 +33,69 @@ const eventStream = (description: string) => ({
 const newBlueprint = (source: 'json' | 'form') =>
   blueprintSchema(source).partial({ arguments: true, config: true });
 
+/** The HTML form's route that does what a JSON route does (POST for PATCH or DELETE): the same answers. */
+const formTwin = (operation: Operation, summary: string, form?: z.ZodType): Operation => ({
+  ...operation,
+  summary,
+  ...(form && operation.body && { body: { json: operation.body.json, form } }),
+});
+
+/** Start, stop and restart: the desired state is written; the supervisor acts on it. */
+const accepted = { 202: { description: 'Accepted', schema: serverJson }, 404: notFound('server') };
+
+/** A console command through RCON: its reply, or why there is none. */
+const rconResponses = (refused: Operation['responses'][number], notRunning = 'server is not running') => ({
+  200: { description: 'The reply', schema: outputJson },
+  400: refused,
+  404: notFound('server'),
+  409: error(notRunning),
+  502: error('rcon: <reason>'),
+});
+
+const changeBlueprint: Operation = {
+  tag: 'blueprints',
+  summary: 'Change a blueprint (any subset of its fields)',
+  body: { json: blueprintSchema('json').partial() },
+  responses: {
+    200: { description: 'The changed blueprint', schema: blueprintJson },
+    400: invalid,
+    404: notFound('blueprint'),
+    409: error('blueprint name already in use'),
+  },
+};
+
+const deleteBlueprint: Operation = {
+  tag: 'blueprints',
+  summary: 'Delete a blueprint no server uses',
+  responses: {
+    204: { description: 'Deleted' },
+    404: notFound('blueprint'),
+    409: error('blueprint is used by N servers'),
+  },
+};
+
+const changeServer: Operation = {
+  tag: 'servers',
+  summary: 'Change a server (any subset of name, port, blueprint_id)',
+  body: { json: serverSchema('json').partial() },
+  responses: {
+    200: { description: 'The changed server', schema: serverJson },
+    400: invalid,
+    404: notFound('server or blueprint'),
+    409: error('port or name already in use; or: stop the server before changing its port'),
+  },
+};
+
+const deleteServer: Operation = {
+  tag: 'servers',
+  summary: 'Stop and delete a server',
+  responses: { 204: { description: 'Deleted' }, 404: notFound('server') },
+};
+
+const serverList = {
+  200: { description: 'The servers', schema: z.object({ servers: z.array(serverJson) }) },
+};
+
 /**
  * Every route that answers JSON, keyed by "METHOD url" as Fastify registers it. A test checks that
  * this list and the app's routes match, so a new route cannot be left out of the document.
@@ -100,50 +163,21 @@ export const operations: Record<string, Operation> = {
     summary: 'One blueprint',
     responses: { 200: { description: 'The blueprint', schema: blueprintJson }, 404: notFound('blueprint') },
   },
-  'PATCH /blueprints/:id': {
-    tag: 'blueprints',
-    summary: 'Change a blueprint (any subset of its fields)',
-    body: { json: blueprintSchema('json').partial() },
-    responses: {
-      200: { description: 'The changed blueprint', schema: blueprintJson },
-      400: invalid,
-      404: notFound('blueprint'),
-      409: error('blueprint name already in use'),
-    },
-  },
-  'POST /blueprints/:id': {
-    tag: 'blueprints',
-    summary: 'Change a blueprint (the HTML form; same as PATCH)',
-    body: { json: blueprintSchema('json').partial(), form: blueprintSchema('form').partial() },
-    responses: {
-      200: { description: 'The changed blueprint', schema: blueprintJson },
-      400: invalid,
-      404: notFound('blueprint'),
-      409: error('blueprint name already in use'),
-    },
-  },
-  'DELETE /blueprints/:id': {
-    tag: 'blueprints',
-    summary: 'Delete a blueprint no server uses',
-    responses: {
-      204: { description: 'Deleted' },
-      404: notFound('blueprint'),
-      409: error('blueprint is used by N servers'),
-    },
-  },
-  'POST /blueprints/:id/delete': {
-    tag: 'blueprints',
-    summary: 'Delete a blueprint (the HTML form; same as DELETE)',
-    responses: {
-      204: { description: 'Deleted' },
-      404: notFound('blueprint'),
-      409: error('blueprint is used by N servers'),
-    },
-  },
+  'PATCH /blueprints/:id': changeBlueprint,
+  'POST /blueprints/:id': formTwin(
+    changeBlueprint,
+    'Change a blueprint (the HTML form; same as PATCH)',
+    blueprintSchema('form').partial(),
+  ),
+  'DELETE /blueprints/:id': deleteBlueprint,
+  'POST /blueprints/:id/delete': formTwin(
+    deleteBlueprint,
+    'Delete a blueprint (the HTML form; same as DELETE)',
+  ),
   'GET /servers': {
     tag: 'servers',
     summary: 'The servers you may see',
-    responses: { 200: { description: 'The servers', schema: z.object({ servers: z.array(serverJson) }) } },
+    responses: serverList,
   },
   'POST /servers': {
     tag: 'servers',
@@ -165,64 +199,37 @@ export const operations: Record<string, Operation> = {
     summary: 'One server, with its live status',
     responses: { 200: { description: 'The server', schema: serverJson }, 404: notFound('server') },
   },
-  'PATCH /servers/:id': {
-    tag: 'servers',
-    summary: 'Change a server (any subset of name, port, blueprint_id)',
-    body: { json: serverSchema('json').partial() },
-    responses: {
-      200: { description: 'The changed server', schema: serverJson },
-      400: invalid,
-      404: notFound('server or blueprint'),
-      409: error('port or name already in use; or: stop the server before changing its port'),
-    },
-  },
-  'POST /servers/:id': {
-    tag: 'servers',
-    summary: 'Change a server (the HTML form; same as PATCH)',
-    body: { json: serverSchema('json').partial(), form: serverSchema('form').partial() },
-    responses: {
-      200: { description: 'The changed server', schema: serverJson },
-      400: invalid,
-      404: notFound('server or blueprint'),
-      409: error('port or name already in use; or: stop the server before changing its port'),
-    },
-  },
+  'PATCH /servers/:id': changeServer,
+  'POST /servers/:id': formTwin(
+    changeServer,
+    'Change a server (the HTML form; same as PATCH)',
+    serverSchema('form').partial(),
+  ),
   'POST /servers/:id/start': {
     tag: 'servers',
     summary: 'Want the server running (the supervisor starts it)',
-    responses: { 202: { description: 'Accepted', schema: serverJson }, 404: notFound('server') },
+    responses: accepted,
   },
   'POST /servers/:id/stop': {
     tag: 'servers',
     summary: 'Want the server stopped (the supervisor stops it)',
-    responses: { 202: { description: 'Accepted', schema: serverJson }, 404: notFound('server') },
+    responses: accepted,
   },
   'POST /servers/:id/restart': {
     tag: 'servers',
     summary: 'Stop the server and start it again',
-    responses: { 202: { description: 'Accepted', schema: serverJson }, 404: notFound('server') },
+    responses: accepted,
   },
-  'DELETE /servers/:id': {
-    tag: 'servers',
-    summary: 'Stop and delete a server',
-    responses: { 204: { description: 'Deleted' }, 404: notFound('server') },
-  },
-  'POST /servers/:id/delete': {
-    tag: 'servers',
-    summary: 'Stop and delete a server (the HTML form; same as DELETE)',
-    responses: { 204: { description: 'Deleted' }, 404: notFound('server') },
-  },
+  'DELETE /servers/:id': deleteServer,
+  'POST /servers/:id/delete': formTwin(
+    deleteServer,
+    'Stop and delete a server (the HTML form; same as DELETE)',
+  ),
   'POST /servers/:id/rcon': {
     tag: 'servers',
     summary: 'Run a console command through RCON',
     body: { json: rconSchema, form: rconSchema },
-    responses: {
-      200: { description: 'The reply', schema: outputJson },
-      400: invalid,
-      404: notFound('server'),
-      409: error('server is not running'),
-      502: error('rcon: <reason>'),
-    },
+    responses: rconResponses(invalid),
   },
   'POST /servers/:id/changelevel': {
     tag: 'servers',
@@ -230,13 +237,7 @@ export const operations: Record<string, Operation> = {
     description:
       "`map` names the map; `custom_map` (the form's free-text field) wins over it when not empty.",
     body: { json: changeLevelSchema, form: changeLevelSchema },
-    responses: {
-      200: { description: 'The reply', schema: outputJson },
-      400: error('map: not a map name, or the server refused it'),
-      404: notFound('server'),
-      409: error('server is not running'),
-      502: error('rcon: <reason>'),
-    },
+    responses: rconResponses(error('map: not a map name, or the server refused it')),
   },
   'POST /servers/:id/kick': {
     tag: 'servers',
@@ -244,13 +245,7 @@ export const operations: Record<string, Operation> = {
     description:
       'By `userid` (from `status`), or by `name` as GET /servers/{id} lists it: its userid is looked up.',
     body: { json: kickSchema('json'), form: kickSchema('form') },
-    responses: {
-      200: { description: 'The reply', schema: outputJson },
-      400: invalid,
-      404: notFound('server'),
-      409: error('server is not running; or: that player is no longer on the server'),
-      502: error('rcon: <reason>'),
-    },
+    responses: rconResponses(invalid, 'server is not running; or: that player is no longer on the server'),
   },
   'GET /servers/:id/events': {
     tag: 'servers',
@@ -263,7 +258,7 @@ export const operations: Record<string, Operation> = {
   'GET /': {
     tag: 'dashboard',
     summary: 'The dashboard: the servers you may see',
-    responses: { 200: { description: 'The servers', schema: z.object({ servers: z.array(serverJson) }) } },
+    responses: serverList,
   },
   'GET /events': {
     tag: 'dashboard',

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { ownerScope } from '../auth/ownership.js';
+import { visibleRows } from '../auth/ownership.js';
 import type { SessionUser } from '../auth/sessions.js';
 import { getBlueprintRow } from '../blueprints/blueprints.js';
 import { uniqueViolation } from '../db/constraint-violation.js';
@@ -39,21 +39,13 @@ export function toServer(row: ServerRow, live: LiveStatus | null): Server {
   };
 }
 
-function visibleServers(db: Kysely<Database>, user: SessionUser) {
-  const owner = ownerScope(user);
-  return db
-    .selectFrom('servers')
-    .selectAll()
-    .$if(owner !== null, (query) => query.where('user_id', '=', owner as number));
-}
-
 export function listServerRows(db: Kysely<Database>, user: SessionUser): Promise<ServerRow[]> {
-  return visibleServers(db, user).orderBy('name').orderBy('id').execute();
+  return visibleRows(db, 'servers', user).orderBy('name').orderBy('id').execute();
 }
 
 /** The server if this user may see it; 404 otherwise, whether missing or another's. */
 export async function getServerRow(db: Kysely<Database>, user: SessionUser, id: number): Promise<ServerRow> {
-  const row = await visibleServers(db, user).where('id', '=', id).executeTakeFirst();
+  const row = await visibleRows(db, 'servers', user).where('id', '=', id).executeTakeFirst();
   if (!row) throw notFound('server');
   return row;
 }

@@ -3,7 +3,16 @@ import { formatConnected, type Player } from '../dashboard/players.js';
 import { type PlayerSample, Sparkline } from '../dashboard/sparkline.js';
 import type { AppError } from '../http/errors.js';
 import { stockCampaigns } from '../views/campaigns.js';
-import { ErrorMessage, Field, Layout, type PageContext } from '../views/layout.js';
+import {
+  ErrorMessage,
+  errorAria,
+  Field,
+  FieldFrame,
+  FormCard,
+  Layout,
+  type PageContext,
+} from '../views/layout.js';
+import { submittedValues } from '../views/submitted.js';
 import type { Server } from './servers.js';
 
 export interface ServerFormValues {
@@ -20,14 +29,9 @@ export function serverFormValues(server: Server): ServerFormValues {
 
 /** The user's input as they sent it, whatever its types, for re-rendering a form. */
 export function submittedServerValues(body: unknown, fallback: ServerFormValues): ServerFormValues {
-  const fields = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
-  const text = (value: unknown, otherwise: string) =>
-    typeof value === 'string' || typeof value === 'number' ? String(value) : otherwise;
-  return {
-    name: text(fields.name, fallback.name),
-    port: text(fields.port, fallback.port),
-    blueprint_id: text(fields.blueprint_id, fallback.blueprint_id),
-  };
+  return submittedValues(body, fallback, (value) =>
+    typeof value === 'string' || typeof value === 'number' ? String(value) : undefined,
+  );
 }
 
 /** The coloured state; `data-field` lets the page script swap it when the state changes. */
@@ -48,8 +52,7 @@ function ServerForm(props: {
 }) {
   const fields = props.error?.fields;
   return (
-    <form method="post" action={props.action} class="card">
-      <ErrorMessage message={props.error?.message} />
+    <FormCard action={props.action} error={props.error?.message} submit={props.submit}>
       <Field label="Name" name="name" value={props.values.name} error={fields?.name} required />
       <Field
         label="Port"
@@ -59,14 +62,12 @@ function ServerForm(props: {
         required
         hint="Game port, 1024-65535. The client port (port - 10) is reserved with it."
       />
-      <p class="field">
-        <label for="field-blueprint_id">Blueprint</label>
+      <FieldFrame label="Blueprint" name="blueprint_id" error={fields?.blueprint_id}>
         <select
           id="field-blueprint_id"
           name="blueprint_id"
           required
-          aria-invalid={fields?.blueprint_id ? 'true' : undefined}
-          aria-describedby={fields?.blueprint_id ? 'field-blueprint_id-error' : undefined}
+          {...errorAria('field-blueprint_id', fields?.blueprint_id)}
         >
           {props.blueprints.map((blueprint) => (
             <option
@@ -78,14 +79,8 @@ function ServerForm(props: {
             </option>
           ))}
         </select>
-        {fields?.blueprint_id && (
-          <span class="field-error" id="field-blueprint_id-error">
-            {fields.blueprint_id}
-          </span>
-        )}
-      </p>
-      <button type="submit">{props.submit}</button>
-    </form>
+      </FieldFrame>
+    </FormCard>
   );
 }
 
@@ -115,6 +110,47 @@ export function mapText(server: Pick<Server, 'live'>): string {
 
 export function playersText(server: Pick<Server, 'live'>): string {
   return server.live ? `${server.live.players}/${server.live.max_players}` : '-';
+}
+
+/** Port, map and players, as items of a facts list; map and players follow the live updates. */
+export function PortMapPlayers({ server }: { server: Server }) {
+  return (
+    <>
+      <div>
+        <dt>Port</dt>
+        <dd>{server.port}</dd>
+      </div>
+      <div>
+        <dt>Map</dt>
+        <dd data-field="map">{mapText(server)}</dd>
+      </div>
+      <div>
+        <dt>Players</dt>
+        <dd data-field="players">{playersText(server)}</dd>
+      </div>
+    </>
+  );
+}
+
+/** The server's player counts of the last hour, against its player limit. */
+export function PlayersSparkline({
+  server,
+  ...chart
+}: {
+  server: Server;
+  samples: PlayerSample[];
+  now: number;
+  width: number;
+  height?: number;
+  class?: string;
+}) {
+  return (
+    <Sparkline
+      {...chart}
+      maxPlayers={server.live?.max_players}
+      holdLatest={server.actual_state === 'running'}
+    />
+  );
 }
 
 export function LiveSummary({ server }: { server: Server }) {
@@ -423,26 +459,14 @@ export function ServerPage(props: {
               <dt>Wanted</dt>
               <dd data-field="desired_state">{server.desired_state}</dd>
             </div>
-            <div>
-              <dt>Port</dt>
-              <dd>{server.port}</dd>
-            </div>
-            <div>
-              <dt>Map</dt>
-              <dd data-field="map">{mapText(server)}</dd>
-            </div>
-            <div>
-              <dt>Players</dt>
-              <dd data-field="players">{playersText(server)}</dd>
-            </div>
+            <PortMapPlayers server={server} />
             <div>
               <dt>Last hour</dt>
               <dd>
-                <Sparkline
+                <PlayersSparkline
+                  server={server}
                   samples={props.history ?? []}
                   now={props.now ?? Date.now()}
-                  maxPlayers={server.live?.max_players}
-                  holdLatest={server.actual_state === 'running'}
                   width={160}
                 />
               </dd>

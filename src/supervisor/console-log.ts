@@ -1,4 +1,4 @@
-import { type FSWatcher, watch } from 'node:fs';
+import { closeSync, type FSWatcher, fstatSync, openSync, readSync, watch } from 'node:fs';
 import { appendFile, copyFile, mkdir, open, stat, truncate } from 'node:fs/promises';
 import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
@@ -31,6 +31,39 @@ export async function boundConsoleLog(logPath: string, maxBytes: number): Promis
 export async function appendConsoleNote(logPath: string, note: string): Promise<void> {
   await mkdir(path.dirname(logPath), { recursive: true });
   await appendFile(logPath, `[l4d2web] ${new Date().toISOString()} ${note}\n`);
+}
+
+/** The log's size now (0 when there is none yet): a launched process's own output starts there. */
+export async function logSize(file: string): Promise<number> {
+  try {
+    const handle = await open(file, 'r');
+    try {
+      return (await handle.stat()).size;
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return 0;
+  }
+}
+
+/** The console output from offset on (at most 64 KiB), where a failed start explains itself. */
+export function readLogFrom(file: string, offset: number): string {
+  try {
+    const fd = openSync(file, 'r');
+    try {
+      const { size } = fstatSync(fd);
+      const start = offset <= size ? offset : 0;
+      const length = Math.min(size - start, 64 * 1024);
+      const buffer = Buffer.alloc(length);
+      readSync(fd, buffer, 0, length, start);
+      return buffer.toString('utf8');
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return '';
+  }
 }
 
 async function readLastBytes(file: string, bytes: number): Promise<string> {

@@ -7,6 +7,13 @@ export interface LiveStatus {
   max_players: number;
 }
 
+/** One observation of a server's player count. */
+export interface PlayerSample {
+  /** When it was observed, in ms since the epoch. */
+  at: number;
+  players: number;
+}
+
 /** What GET /servers/:id/events streams. */
 export type ServerEvent =
   | { type: 'state'; actual_state: string; desired_state: string; last_error: string }
@@ -25,6 +32,8 @@ export interface SupervisorControl {
   removeServer(serverId: number): Promise<void>;
   /** The latest A2S facts, or null when not running or not yet answered. */
   liveStatus(serverId: number): LiveStatus | null;
+  /** (time, players) of the last hour, oldest first, for a sparkline (a copy). */
+  playerHistory(serverId: number): PlayerSample[];
   /** Runs a console command through RCON; throws AppError 409 "server is not running" or 502 "rcon: <reason>". */
   rcon(serverId: number, command: string): Promise<string>;
   /** Listens to one server's events; returns the unsubscribe function. */

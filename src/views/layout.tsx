@@ -75,6 +75,53 @@ export function ErrorMessage({ message }: { message: string | null | undefined }
   ) : null;
 }
 
+/** A form card posting to `action`: the message of its failed submit above the fields, its button below. */
+export function FormCard(props: {
+  action: string;
+  error: string | undefined;
+  submit: string;
+  children: ComponentChildren;
+}) {
+  return (
+    <form method="post" action={props.action} class="card">
+      <ErrorMessage message={props.error} />
+      {props.children}
+      <button type="submit">{props.submit}</button>
+    </form>
+  );
+}
+
+/** The attributes that tie a form control to its error message (for screen readers). */
+export function errorAria(id: string, error: string | undefined) {
+  return {
+    'aria-invalid': error ? ('true' as const) : undefined,
+    'aria-describedby': error ? `${id}-error` : undefined,
+  };
+}
+
+/** A labelled form control (the child, whose id is `field-<name>`) with its hint and error below it. */
+export function FieldFrame(props: {
+  label: string;
+  name: string;
+  error?: string | undefined;
+  hint?: string | undefined;
+  children: ComponentChildren;
+}) {
+  const id = `field-${props.name}`;
+  return (
+    <p class="field">
+      <label for={id}>{props.label}</label>
+      {props.children}
+      {props.hint && <small>{props.hint}</small>}
+      {props.error && (
+        <span class="field-error" id={`${id}-error`}>
+          {props.error}
+        </span>
+      )}
+    </p>
+  );
+}
+
 /** A labelled input with its error beside it. */
 export function Field(props: {
   label: string;
@@ -93,24 +140,16 @@ export function Field(props: {
     value: props.value,
     required: props.required,
     autocomplete: props.autocomplete,
-    'aria-invalid': props.error ? ('true' as const) : undefined,
-    'aria-describedby': props.error ? `${id}-error` : undefined,
+    ...errorAria(id, props.error),
   };
   return (
-    <p class="field">
-      <label for={id}>{props.label}</label>
+    <FieldFrame {...props}>
       {props.type === 'password' ? (
         <input type="password" {...attributes} />
       ) : (
         <input type="text" {...attributes} />
       )}
-      {props.hint && <small>{props.hint}</small>}
-      {props.error && (
-        <span class="field-error" id={`${id}-error`}>
-          {props.error}
-        </span>
-      )}
-    </p>
+    </FieldFrame>
   );
 }
 
@@ -125,25 +164,17 @@ export function TextAreaField(props: {
 }) {
   const id = `field-${props.name}`;
   return (
-    <p class="field">
-      <label for={id}>{props.label}</label>
+    <FieldFrame {...props}>
       <textarea
         id={id}
         name={props.name}
         rows={props.rows ?? 6}
         spellcheck={false}
-        aria-invalid={props.error ? 'true' : undefined}
-        aria-describedby={props.error ? `${id}-error` : undefined}
+        {...errorAria(id, props.error)}
       >
         {props.value}
       </textarea>
-      {props.hint && <small>{props.hint}</small>}
-      {props.error && (
-        <span class="field-error" id={`${id}-error`}>
-          {props.error}
-        </span>
-      )}
-    </p>
+    </FieldFrame>
   );
 }
 

@@ -8,10 +8,9 @@ import {
   snapshot,
   startTestApp,
   type TestApp,
+  timestamp,
 } from '../helpers/app.js';
 import { testDialects } from '../helpers/dialects.js';
-
-const timestamp = expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
 
 describe.each(testDialects())('blueprints over JSON (%s)', (dialect) => {
   let t: TestApp;

@@ -2,12 +2,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import { expect } from 'vitest';
 import { type AppDeps, buildApp } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config/config.js';
 import { type DatabaseHandle, type Dialect, openDatabase } from '../../src/db/connect.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import type { SupervisorControl } from '../../src/supervisor/control.js';
 import { dropDatabase, freshDatabaseUrl } from './dialects.js';
+
+/** Matches the ISO 8601 UTC timestamps rows carry (created_at, updated_at). */
+export const timestamp = expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
 
 /** A fresh data directory under the system temp dir, removed by the caller's cleanup. */
 export function tempDir(prefix = 'l4d2web-test-'): string {
@@ -23,6 +27,7 @@ export function recordingSupervisor(): SupervisorControl & { calls: string[] } {
     restart: async (id) => void calls.push(`restart ${id}`),
     removeServer: async (id) => void calls.push(`remove ${id}`),
     liveStatus: () => null,
+    playerHistory: () => [],
     rcon: async () => '',
     subscribe: () => () => {},
   };

@@ -6,7 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createConnection, createServer, type Socket } from 'node:net';
+import { createConnection, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { clientPortFor } from '../../src/launch/plan.js';
@@ -20,6 +20,7 @@ import {
   SERVERDATA_EXECCOMMAND,
   SERVERDATA_RESPONSE_VALUE,
 } from '../../src/simulator/rcon-protocol.js';
+import { busyPort } from '../../src/supervisor/ports.js';
 
 export const LOOPBACK = '127.0.0.1';
 
@@ -27,29 +28,6 @@ export const LOOPBACK = '127.0.0.1';
 
 const handedOut = new Set<number>();
 
-function canBindTcp(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen({ port, host: LOOPBACK, exclusive: true }, () => server.close(() => resolve(true)));
-  });
-}
-
-function canBindUdp(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createSocket('udp4');
-    socket.once('error', () => {
-      socket.close();
-      resolve(false);
-    });
-    socket.bind(port, LOOPBACK, () => socket.close(() => resolve(true)));
-  });
-}
-
-/**
- * A game port P that is free on 127.0.0.1 for UDP and TCP, whose client port P-10 is free for UDP,
- * and that does not overlap (P, P-10) with any port this worker handed out before.
- */
 /**
  * Game servers get ports below Linux's ephemeral range (32768+), where client sockets (gamedig's,
  * other tests') never land by chance; each Vitest worker draws from its own slice of it.
@@ -60,12 +38,17 @@ function candidateGamePort(): number {
   return sliceStart + Math.floor(Math.random() * 3_000);
 }
 
+/**
+ * A game port P that is free for UDP and TCP, whose client port P-10 is free for UDP (as the
+ * supervisor checks before a launch), and that does not overlap (P, P-10) with any port this worker
+ * handed out before.
+ */
 export async function freeGamePort(): Promise<number> {
   for (let attempt = 0; attempt < 200; attempt++) {
     const port = candidateGamePort();
     const client = clientPortFor(port);
     if (client < 1024 || [port, client].some((p) => handedOut.has(p))) continue;
-    if ((await canBindUdp(port)) && (await canBindUdp(client)) && (await canBindTcp(port))) {
+    if ((await busyPort(port)) === null) {
       for (const p of [port, client]) handedOut.add(p);
       return port;
     }

@@ -4,6 +4,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { expect } from 'vitest';
 import type { ServerEvent, SupervisorControl } from '../../src/supervisor/control.js';
 import { Supervisor, type SupervisorOptions } from '../../src/supervisor/supervisor.js';
 import { type Client, createBlueprint, createServer, signUp, startTestApp, type TestApp } from './app.js';
@@ -36,6 +37,7 @@ class LateSupervisor implements SupervisorControl {
   restart: SupervisorControl['restart'] = (id) => this.target.restart(id);
   removeServer: SupervisorControl['removeServer'] = (id) => this.target.removeServer(id);
   liveStatus: SupervisorControl['liveStatus'] = (id) => this.target.liveStatus(id);
+  playerHistory: SupervisorControl['playerHistory'] = (id) => this.target.playerHistory(id);
   rcon: SupervisorControl['rcon'] = (id, command) => this.target.rcon(id, command);
   subscribe: SupervisorControl['subscribe'] = (id, listener) => this.target.subscribe(id, listener);
   recentConsole = (id: number, lines: number) => this.target.recentConsole(id, lines);
@@ -48,6 +50,8 @@ export interface SupervisedApp extends TestApp {
   blueprintId: number;
   /** Creates a server on a free port; returns its id and port. */
   newServer(name?: string): Promise<{ id: number; port: number }>;
+  /** Creates a server, starts it and waits until it is running. */
+  newRunningServer(): Promise<{ id: number; port: number }>;
   /** A new Supervisor on the same app and database (the old one must be stopped). */
   replaceSupervisor(options?: Partial<SupervisorOptions>): Promise<Supervisor>;
 }
@@ -94,6 +98,12 @@ export async function startSupervisedApp(
       });
       return { id, port };
     },
+    async newRunningServer() {
+      const server = await app.newServer();
+      await client.post(`/servers/${server.id}/start`);
+      await waitForState(app, server.id, 'running');
+      return server;
+    },
     async replaceSupervisor(extra) {
       app.supervisor = await make(extra);
       return app.supervisor;
@@ -104,6 +114,21 @@ export async function startSupervisedApp(
     },
   };
   return app;
+}
+
+/**
+ * The afterEach of a supervised test: closes its app, runs the test's own cleanup, ends what is left
+ * running, and checks no process still uses the app's directories (or `dirs`).
+ */
+export async function endSupervisedTest(
+  app: SupervisedApp | undefined,
+  extra: { cleanup?: () => void; dirs?: string[] } = {},
+): Promise<void> {
+  const used = app ? [app.installDir, app.dataDir] : [];
+  await app?.close();
+  extra.cleanup?.();
+  await killLeftovers();
+  for (const dir of [...used, ...(extra.dirs ?? [])]) expect(processesUsing(dir)).toEqual([]);
 }
 
 /** Pids of live processes whose command line mentions dir (the simulator's has --install <dir>). */

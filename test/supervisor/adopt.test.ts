@@ -5,8 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/app.js';
 import { freeGamePort, makeSimulatedInstall } from '../helpers/simulator.js';
 import {
+  endSupervisedTest,
   isAlive,
-  killLeftovers,
   processesUsing,
   type SupervisedApp,
   serverRow,
@@ -21,13 +21,12 @@ const panels = new Set<ChildProcess>();
 const dirs: string[] = [];
 
 afterEach(async () => {
-  const used = app ? [app.installDir, app.dataDir] : [];
-  await app?.close();
+  const cleanup = () => {
+    for (const panel of panels) panel.kill('SIGKILL');
+    panels.clear();
+  };
+  await endSupervisedTest(app, { cleanup, dirs });
   app = undefined;
-  for (const panel of panels) panel.kill('SIGKILL');
-  panels.clear();
-  await killLeftovers();
-  for (const dir of [...used, ...dirs]) expect(processesUsing(dir)).toEqual([]);
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -37,9 +36,7 @@ const pidFile = (dataDir: string, id: number) =>
 describe('supervisor: adoption', () => {
   it('a new supervisor adopts the running server (same pid, no second process) and sees it exit', async () => {
     app = await startSupervisedApp();
-    const { id } = await app.newServer();
-    await app.client.post(`/servers/${id}/start`);
-    await waitForState(app, id, 'running');
+    const { id } = await app.newRunningServer();
     const pid = app.supervisor.pidOf(id) as number;
     await app.supervisor.stop();
     expect(isAlive(pid)).toBe(true);
@@ -63,9 +60,7 @@ describe('supervisor: adoption', () => {
 
   it('a pid file naming another process (a reused pid) is not adopted', async () => {
     app = await startSupervisedApp();
-    const { id } = await app.newServer();
-    await app.client.post(`/servers/${id}/start`);
-    await waitForState(app, id, 'running');
+    const { id } = await app.newRunningServer();
     const pid = app.supervisor.pidOf(id) as number;
     await app.supervisor.stop();
     const file = path.join(app.dataDir, 'servers', String(id), 'pid');

@@ -6,8 +6,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeFaultFile } from '../helpers/simulator.js';
 import {
+  endSupervisedTest,
   isAlive,
-  killLeftovers,
   processesUsing,
   type SupervisedApp,
   serverRow,
@@ -21,12 +21,11 @@ let app: SupervisedApp | undefined;
 const cleanups: Array<() => void> = [];
 
 afterEach(async () => {
-  const dirs = app ? [app.installDir, app.dataDir] : [];
-  await app?.close();
+  const cleanup = () => {
+    for (const step of cleanups.splice(0)) step();
+  };
+  await endSupervisedTest(app, { cleanup });
   app = undefined;
-  for (const cleanup of cleanups.splice(0)) cleanup();
-  await killLeftovers();
-  for (const dir of dirs) expect(processesUsing(dir)).toEqual([]);
 });
 
 const faultFile = (installDir: string) => path.join(installDir, 'sim-faults.json');
@@ -34,9 +33,7 @@ const faultFile = (installDir: string) => path.join(installDir, 'sim-faults.json
 describe('supervisor: crashes', () => {
   it('a game server killed with SIGKILL comes back to running by itself, and says what happened', async () => {
     app = await startSupervisedApp();
-    const { id } = await app.newServer();
-    await app.client.post(`/servers/${id}/start`);
-    await waitForState(app, id, 'running');
+    const { id } = await app.newRunningServer();
     const first = app.supervisor.pidOf(id) as number;
     process.kill(first, 'SIGKILL');
     const row = await waitFor(async () => {

@@ -3,10 +3,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { clientPortFor } from '../../src/launch/plan.js';
 import { busyPort } from '../../src/supervisor/ports.js';
 import {
+  endSupervisedTest,
   isAlive,
-  killLeftovers,
   openEvents,
-  processesUsing,
   type SupervisedApp,
   serverRow,
   startSupervisedApp,
@@ -17,11 +16,8 @@ import {
 let app: SupervisedApp | undefined;
 
 afterEach(async () => {
-  const dirs = app ? [app.installDir, app.dataDir] : [];
-  await app?.close();
+  await endSupervisedTest(app);
   app = undefined;
-  await killLeftovers();
-  for (const dir of dirs) expect(processesUsing(dir)).toEqual([]);
 });
 
 describe('supervisor: start, stop, restart', () => {
@@ -57,9 +53,7 @@ describe('supervisor: start, stop, restart', () => {
 
   it('stop goes stopping then stopped; the process is gone and its ports are free', async () => {
     app = await startSupervisedApp();
-    const { id, port } = await app.newServer();
-    await app.client.post(`/servers/${id}/start`);
-    await waitForState(app, id, 'running');
+    const { id, port } = await app.newRunningServer();
     const pid = app.supervisor.pidOf(id) as number;
     const seen: string[] = [];
     app.supervisor.subscribe(id, (event) => {
@@ -82,9 +76,7 @@ describe('supervisor: start, stop, restart', () => {
 
   it('restart stops the process and starts a new one', async () => {
     app = await startSupervisedApp();
-    const { id } = await app.newServer();
-    await app.client.post(`/servers/${id}/start`);
-    await waitForState(app, id, 'running');
+    const { id } = await app.newRunningServer();
     const before = app.supervisor.pidOf(id) as number;
     expect((await app.client.post(`/servers/${id}/restart`)).statusCode).toBe(202);
     await waitFor(
@@ -98,9 +90,7 @@ describe('supervisor: start, stop, restart', () => {
 
   it('delete stops the server first and forgets its files', async () => {
     app = await startSupervisedApp();
-    const { id } = await app.newServer();
-    await app.client.post(`/servers/${id}/start`);
-    await waitForState(app, id, 'running');
+    const { id } = await app.newRunningServer();
     const pid = app.supervisor.pidOf(id) as number;
     expect((await app.client.delete(`/servers/${id}`)).statusCode).toBe(204);
     expect(isAlive(pid)).toBe(false);

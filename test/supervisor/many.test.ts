@@ -1,7 +1,7 @@
 import { afterEach, expect, it } from 'vitest';
 import { busyPort } from '../../src/supervisor/ports.js';
 import {
-  killLeftovers,
+  endSupervisedTest,
   processesUsing,
   type SupervisedApp,
   serverRow,
@@ -12,11 +12,8 @@ import {
 let app: SupervisedApp | undefined;
 
 afterEach(async () => {
-  const dirs = app ? [app.installDir, app.dataDir] : [];
-  await app?.close();
+  await endSupervisedTest(app);
   app = undefined;
-  await killLeftovers();
-  for (const dir of dirs) expect(processesUsing(dir)).toEqual([]);
 });
 
 it('20 servers started together all reach running, and all stop', { timeout: 120_000 }, async () => {
