@@ -29,7 +29,7 @@ export function supervisorReport(figures: SupervisorFigures, options: Supervisor
     ),
     row('crash (SIGKILL) → `running` again', figures.crashRunningMs, ''),
     '',
-    `Default supervisor options: first A2S poll ${d.a2sStartingIntervalMs / 2} ms after launch, then every ` +
+    `Default supervisor options: A2S polls from 10 ms after launch, spaced out to every ` +
       `${d.a2sStartingIntervalMs} ms while starting; restart backoff ${d.backoffInitialMs} ms after a first ` +
       `crash, doubling per crash within ${d.crashWindowMs / 60_000} min (failed at ${d.crashLoopCount}). ` +
       'Each kill above is a different running server’s first crash, so the 1 s backoff applies. ' +

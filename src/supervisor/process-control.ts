@@ -5,7 +5,7 @@ import { consoleLogPath } from './paths.js';
 import { bindFailureIn, busyPort } from './ports.js';
 import { LaunchError, type RuntimeHandle } from './runtime.js';
 import { rconTarget, type ServerFacts, type Slot, type SupervisorContext } from './state.js';
-import type { ServerStatus } from './status.js';
+import { type ServerStatus, startingPollTiming } from './status.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -55,7 +55,9 @@ export class ProcessControl {
     slot.lastAnswerAt = null;
     slot.exit = null;
     void handle.exited.then((exit) => this.exited(slot, handle, describeExit(exit)));
-    const firstPollMs = handle.adopted ? Math.random() * 200 : this.ctx.options.a2sStartingIntervalMs / 2;
+    const firstPollMs = handle.adopted
+      ? Math.random() * 200
+      : startingPollTiming(0, this.ctx.options).delayMs;
     this.status.schedulePoll(slot, firstPollMs);
   }
 

@@ -1,6 +1,7 @@
 import type { ActualState } from '../db/schema.js';
 import { queryLiveStatus } from './a2s.js';
 import type { LiveStatus } from './control.js';
+import type { SupervisorOptions } from './options.js';
 import { LOOPBACK, type Slot, type SupervisorContext } from './state.js';
 
 /**
@@ -55,9 +56,11 @@ export class ServerStatus {
     const { options, reconciler } = this.ctx;
     const handle = slot.handle;
     if (!handle || this.ctx.isClosed()) return;
+    const starting = slot.lastAnswerAt === null && !handle.adopted;
+    const timing = starting ? startingPollTiming(Date.now() - slot.since, options) : null;
     let live: LiveStatus | null = null;
     try {
-      live = await queryLiveStatus(LOOPBACK, slot.port, options.a2sTimeoutMs);
+      live = await queryLiveStatus(LOOPBACK, slot.port, timing?.timeoutMs ?? options.a2sTimeoutMs);
     } catch {
       // No answer: starting, hung or gone; decide() weighs the silence.
     }
@@ -76,11 +79,14 @@ export class ServerStatus {
     }
     const running = slot.actual === 'running' && live !== null;
     const watched = this.ctx.events.hasListeners(slot.id);
-    const interval = !running
-      ? options.a2sStartingIntervalMs
-      : watched
-        ? options.a2sIntervalMs
-        : options.a2sIdleIntervalMs;
+    const interval =
+      starting && !live && timing
+        ? timing.delayMs
+        : !running
+          ? options.a2sStartingIntervalMs
+          : watched
+            ? options.a2sIntervalMs
+            : options.a2sIdleIntervalMs;
     // A little jitter keeps the polls of many servers spread out.
     this.schedulePoll(slot, interval * (0.9 + Math.random() * 0.2));
   }
@@ -92,4 +98,21 @@ export class ServerStatus {
     const cutoff = now - this.ctx.options.playerHistoryMs;
     while ((slot.players[0]?.at ?? now) < cutoff) slot.players.shift();
   }
+}
+
+/**
+ * While a launched server has not answered yet, ask often at first and less as time goes on, so
+ * `running` shows within a few tens of milliseconds of the server being up, without polling a slow
+ * start hard: the pause and the query timeout grow with the time since launch. (A query sent
+ * before the server listens is simply lost, hence the short early timeouts.)
+ */
+export function startingPollTiming(
+  sinceLaunchMs: number,
+  options: Pick<SupervisorOptions, 'a2sStartingIntervalMs' | 'a2sTimeoutMs'>,
+): { delayMs: number; timeoutMs: number } {
+  const clamp = (value: number, low: number, high: number) => Math.min(high, Math.max(low, value));
+  return {
+    delayMs: clamp(sinceLaunchMs / 4, 10, options.a2sStartingIntervalMs),
+    timeoutMs: clamp(sinceLaunchMs / 2, 50, options.a2sTimeoutMs),
+  };
 }

@@ -9,6 +9,7 @@ import {
 import { bindFailureIn } from '../../src/supervisor/ports.js';
 import { parseProcStat } from '../../src/supervisor/proc.js';
 import { KeyedReconciler } from '../../src/supervisor/reconciler.js';
+import { startingPollTiming } from '../../src/supervisor/status.js';
 
 const options: DecideOptions = {
   startTimeoutMs: 60_000,
@@ -227,5 +228,18 @@ describe('helpers of the supervisor', () => {
     expect(most).toBe(1);
     expect(runs).toBe(2);
     await reconciler.close(100);
+  });
+});
+
+describe('A2S checks of a starting server', () => {
+  const options = { a2sStartingIntervalMs: 1000, a2sTimeoutMs: 1500 };
+
+  it('ask within 10 ms of the launch, with a short timeout', () => {
+    expect(startingPollTiming(0, options)).toEqual({ delayMs: 10, timeoutMs: 50 });
+  });
+
+  it('ask less often, and wait longer, as the start goes on, up to the usual pace', () => {
+    expect(startingPollTiming(400, options)).toEqual({ delayMs: 100, timeoutMs: 200 });
+    expect(startingPollTiming(10_000, options)).toEqual({ delayMs: 1000, timeoutMs: 1500 });
   });
 });
