@@ -8,7 +8,7 @@ import { type BodySource, parseBody, wholeNumberField } from '../http/input.js';
 import { bodySource } from '../http/negotiate.js';
 import { sendDone, sendError } from '../http/respond.js';
 import { getServerRow } from '../servers/servers.js';
-import type { ServerPageFocus } from '../servers/views.js';
+import type { ServerPageFocus } from '../servers/views/page-focus.js';
 import type { SupervisorControl } from '../supervisor/control.js';
 import { parseStatusPlayers } from './players.js';
 

@@ -1,6 +1,12 @@
 import type { Blueprint } from '../blueprints/blueprints.js';
 import type { Server } from '../servers/servers.js';
-import { LastError, PlayersSparkline, PortMapPlayers, ServerActions, StateBadge } from '../servers/views.js';
+import {
+  LastError,
+  PlayersSparkline,
+  PortMapPlayers,
+  ServerActions,
+  StateBadge,
+} from '../servers/views/status.js';
 import { Layout, type PageContext } from '../views/layout.js';
 import type { PlayerSample } from './sparkline.js';
 

@@ -23,14 +23,10 @@ import {
   toServer,
   updateServer,
 } from './servers.js';
-import {
-  emptyServerForm,
-  ServerPage,
-  type ServerPageFocus,
-  ServersPage,
-  serverFormValues,
-  submittedServerValues,
-} from './views.js';
+import { emptyServerForm, serverFormValues, submittedServerValues } from './views/form.js';
+import { ServersPage } from './views/list.js';
+import { ServerPage } from './views/page.js';
+import type { ServerPageFocus } from './views/page-focus.js';
 
 type IdRequest = FastifyRequest<{ Params: { id: string } }>;
 const idRoute = '/servers/:id';

@@ -3,7 +3,9 @@ import type { Blueprint } from '../../src/blueprints/blueprints.js';
 import { DashboardPage } from '../../src/dashboard/views.js';
 import { AppError } from '../../src/http/errors.js';
 import type { Server } from '../../src/servers/servers.js';
-import { ServerPage, ServersPage, serverFormValues } from '../../src/servers/views.js';
+import { serverFormValues } from '../../src/servers/views/form.js';
+import { ServersPage } from '../../src/servers/views/list.js';
+import { ServerPage } from '../../src/servers/views/page.js';
 import type { PageContext } from '../../src/views/layout.js';
 import { renderDocument } from '../../src/views/render.js';
 

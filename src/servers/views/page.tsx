@@ -1,0 +1,125 @@
+/** One server's page: status, players, map change, console, launch line, settings and delete. */
+import type { Blueprint } from '../../blueprints/blueprints.js';
+import type { Player } from '../../dashboard/players.js';
+import type { PlayerSample } from '../../dashboard/sparkline.js';
+import type { AppError } from '../../http/errors.js';
+import { Layout, type PageContext } from '../../views/layout.js';
+import type { Server } from '../servers.js';
+import { ConsoleSection } from './console-section.js';
+import { ServerForm, type ServerFormValues } from './form.js';
+import { MapSection } from './map-section.js';
+import type { ServerPageFocus, ServerSection } from './page-focus.js';
+import { PlayersSection } from './players-section.js';
+import { LastError, PlayersSparkline, PortMapPlayers, ServerActions, StateBadge } from './status.js';
+
+/** The wanted state, live facts, last hour and blueprint, with the last error and the buttons. */
+function StatusSection(props: {
+  server: Server;
+  blueprint: Blueprint | undefined;
+  history: PlayerSample[];
+  now: number;
+}) {
+  const { server, blueprint } = props;
+  return (
+    <section class="card status" aria-label="Status">
+      <dl class="facts">
+        <div>
+          <dt>Wanted</dt>
+          <dd data-field="desired_state">{server.desired_state}</dd>
+        </div>
+        <PortMapPlayers server={server} />
+        <div>
+          <dt>Last hour</dt>
+          <dd>
+            <PlayersSparkline server={server} samples={props.history} now={props.now} width={160} />
+          </dd>
+        </div>
+        <div>
+          <dt>Blueprint</dt>
+          <dd>
+            {blueprint ? (
+              <a href={`/blueprints/${blueprint.id}`}>{blueprint.name}</a>
+            ) : (
+              `#${server.blueprint_id}`
+            )}
+          </dd>
+        </div>
+      </dl>
+      <LastError server={server} />
+      <ServerActions server={server} />
+    </section>
+  );
+}
+
+export function ServerPage(props: {
+  ctx: PageContext;
+  server: Server;
+  blueprints: Blueprint[];
+  launchLine: string;
+  form: ServerFormValues;
+  error?: AppError | undefined;
+  consoleLines?: string[];
+  players?: Player[] | null;
+  history?: PlayerSample[];
+  now?: number;
+  focus?: ServerPageFocus;
+}) {
+  const { server } = props;
+  const focus = props.focus ?? {};
+  const section = focus.section ?? 'settings';
+  const errorFor = (which: ServerSection) => (section === which ? props.error : undefined);
+  const blueprint = props.blueprints.find((candidate) => candidate.id === server.blueprint_id);
+  return (
+    <Layout ctx={props.ctx} title={server.name}>
+      <div data-server-id={server.id} data-events={`/servers/${server.id}/events`}>
+        <p class="crumbs">
+          <a href="/servers">Servers</a> /
+        </p>
+        <div class="page-head">
+          <h1>{server.name}</h1>
+          <StateBadge state={server.actual_state} />
+          <span class="live-status muted" data-live-status />
+        </div>
+        <StatusSection
+          server={server}
+          blueprint={blueprint}
+          history={props.history ?? []}
+          now={props.now ?? Date.now()}
+        />
+        <div class="columns">
+          <PlayersSection server={server} players={props.players ?? null} error={errorFor('players')} />
+          <MapSection server={server} focus={focus} error={errorFor('map')} />
+        </div>
+        <ConsoleSection
+          server={server}
+          lines={props.consoleLines ?? []}
+          focus={focus}
+          error={errorFor('console')}
+        />
+      </div>
+      <section aria-labelledby="launch-heading">
+        <h2 id="launch-heading">Launch line</h2>
+        <p class="muted">
+          What the panel runs to start this server (the rcon password is in the generated cfg, not here).
+        </p>
+        <pre class="launch-line">{props.launchLine}</pre>
+      </section>
+      <section aria-labelledby="settings-heading">
+        <h2 id="settings-heading">Settings</h2>
+        <ServerForm
+          action={`/servers/${server.id}`}
+          values={props.form}
+          blueprints={props.blueprints}
+          error={errorFor('settings')}
+          submit="Save"
+        />
+      </section>
+      <form method="post" action={`/servers/${server.id}/delete`} class="danger-zone">
+        <button type="submit" class="danger">
+          Delete server
+        </button>
+        <small class="muted"> Stops it first. There is no undo.</small>
+      </form>
+    </Layout>
+  );
+}

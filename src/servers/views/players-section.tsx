@@ -1,0 +1,61 @@
+import { formatConnected, type Player } from '../../dashboard/players.js';
+import type { AppError } from '../../http/errors.js';
+import { ErrorMessage } from '../../views/layout.js';
+import type { Server } from '../servers.js';
+
+/** Who is playing, with a kick button each. */
+export function PlayersSection({
+  server,
+  players,
+  error,
+}: {
+  server: Server;
+  players: Player[] | null;
+  error?: AppError | undefined;
+}) {
+  return (
+    <section class="card" id="players" aria-labelledby="players-heading">
+      <h2 id="players-heading">Players</h2>
+      <ErrorMessage message={error?.message} />
+      {server.actual_state !== 'running' ? (
+        <p class="empty">The server is not running.</p>
+      ) : players === null ? (
+        <p class="empty">The server did not say who is playing.</p>
+      ) : players.length === 0 ? (
+        <p class="empty">Nobody is playing.</p>
+      ) : (
+        <table class="players">
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Score</th>
+              <th scope="col">Connected</th>
+              <th scope="col">
+                <span class="visually-hidden">Kick</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {players.map((player, index) => (
+              <tr key={`${player.name}-${index}`}>
+                <td>{player.name || <span class="muted">(connecting)</span>}</td>
+                <td>{player.score}</td>
+                <td>{formatConnected(player.seconds)}</td>
+                <td>
+                  {player.name && (
+                    <form method="post" action={`/servers/${server.id}/kick`} class="inline">
+                      <input type="hidden" name="name" value={player.name} />
+                      <button type="submit" class="secondary small" aria-label={`Kick ${player.name}`}>
+                        Kick
+                      </button>
+                    </form>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
