@@ -12,7 +12,7 @@ import type { Config } from './config/config.js';
 import { registerDashboardRoutes } from './dashboard/routes.js';
 import type { DatabaseHandle } from './db/connect.js';
 import { refuseCrossSite } from './http/csrf.js';
-import { AppError } from './http/errors.js';
+import { AppError, invalidFields } from './http/errors.js';
 import { sendError } from './http/respond.js';
 import { registerOpenApi, registerOpenApiRoute } from './openapi/plugin.js';
 import { registerServerRoutes } from './servers/routes.js';
@@ -32,6 +32,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: deps.config.logLevel === 'silent' ? false : { level: deps.config.logLevel },
     bodyLimit: 1024 * 1024,
+    trustProxy: deps.config.trustProxy,
   });
 
   // A JSON request with no body (e.g. POST /servers/1/start from a script) means "{}".
@@ -51,6 +52,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Not helmet's no-referrer: under it a browser sends `Origin: null` with its own same-origin form
     // posts, which the CSRF check (rightly) refuses. same-origin still tells other sites nothing.
     referrerPolicy: { policy: 'same-origin' },
+    // HSTS for this host only: includeSubDomains would force HTTPS on every sibling site for a year.
+    strictTransportSecurity: { maxAge: 31_536_000, includeSubDomains: false },
   });
   // Static files are public: the login page needs its stylesheet before anyone signs in.
   app.addHook('onRoute', (route) => {
@@ -69,6 +72,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (status >= 500) {
       request.log.error(error);
       return sendError(request, reply, new AppError(500, 'internal error'));
+    }
+    // Fastify's body parser refusing malformed JSON: a 400 about the body, in our shape.
+    if (error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError) {
+      return sendError(request, reply, invalidFields({ body: 'is not valid JSON' }));
     }
     return sendError(request, reply, new AppError(status, error.message));
   });

@@ -70,9 +70,11 @@ main(process.argv.slice(2)).then(
     if (code !== undefined) process.exit(code);
   },
   (error: unknown) => {
-    // Bad configuration or a refused migration: one clear line, exit 1.
-    const badArguments = (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ?? false;
-    if (error instanceof ConfigError || error instanceof MigrationError || badArguments) {
+    // Bad configuration, a refused migration, a port or host that cannot be had: one clear line, exit 1.
+    const code = (error as { code?: string }).code ?? '';
+    const environmental =
+      /^(ERR_PARSE_ARGS|EADDRINUSE|EADDRNOTAVAIL|EACCES|ENOTFOUND|EAI_AGAIN|ECONNREFUSED)/.test(code);
+    if (error instanceof ConfigError || error instanceof MigrationError || environmental) {
       console.error(`l4d2web: ${(error as Error).message}`);
       process.exit(1);
     }

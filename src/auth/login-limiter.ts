@@ -1,7 +1,9 @@
 /**
- * Counts failed logins per client address and per username; past the limit within the
- * window, further attempts are refused (429) without checking the password. Successful
- * logins are never counted, so a busy admin is not locked out by their own sign-ins.
+ * Counts failed logins per (client address, username) and per client address; past the limit
+ * within the window, further attempts are refused (429) without checking the password. Counting
+ * per username alone would let anyone lock any account out from elsewhere. Successful logins are
+ * never counted, so a busy admin is not locked out by their own sign-ins. Behind a reverse proxy,
+ * set TRUST_PROXY so the address is the client's, not the proxy's.
  */
 export class LoginLimiter {
   private readonly failures = new Map<string, number[]>();
@@ -19,7 +21,7 @@ export class LoginLimiter {
   }
 
   private keys(ip: string, username: string): string[] {
-    return [`ip:${ip}`, `user:${username.toLowerCase()}`];
+    return [`ip:${ip}`, `pair:${ip}\n${username}`];
   }
 
   /** Seconds until another attempt is allowed, or 0 when one is allowed now. */
@@ -43,7 +45,7 @@ export class LoginLimiter {
     for (const key of this.keys(ip, username)) this.failures.set(key, [...this.recent(key, now), now]);
   }
 
-  recordSuccess(username: string): void {
-    this.failures.delete(`user:${username.toLowerCase()}`);
+  recordSuccess(ip: string, username: string): void {
+    this.failures.delete(`pair:${ip}\n${username}`);
   }
 }

@@ -56,7 +56,7 @@ export function registerAuthRoutes(app: FastifyInstance, { database, config }: A
         limiter.recordFailure(request.ip, username);
         throw new AppError(401, 'invalid username or password');
       }
-      limiter.recordSuccess(username);
+      limiter.recordSuccess(request.ip, username);
       const token = await createSession(db, user.id);
       reply.setCookie(sessionCookie, token, cookieOptions(request, sessionLifetimeMs / 1000));
       return wantsJson(request) ? reply.send(user) : reply.redirect('/', 302);

@@ -9,6 +9,8 @@ export interface Config {
   databaseUrl: string;
   srcdsDir: string;
   allowRegistration: boolean;
+  /** Behind a reverse proxy: take the client's address and protocol from X-Forwarded-* headers. */
+  trustProxy: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -30,6 +32,7 @@ const environment = z.object({
   DATABASE_URL: z.string().min(1, 'must not be empty').optional(),
   SRCDS_DIR: z.string().min(1, 'must not be empty').optional(),
   ALLOW_REGISTRATION: booleanText.default(false),
+  TRUST_PROXY: booleanText.default(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -57,6 +60,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl,
     srcdsDir: path.resolve(values.SRCDS_DIR ?? path.join(dataDir, 'srcds')),
     allowRegistration: values.ALLOW_REGISTRATION,
+    trustProxy: values.TRUST_PROXY,
     logLevel: values.LOG_LEVEL,
   };
 }

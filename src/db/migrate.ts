@@ -28,9 +28,12 @@ export class MigrationError extends Error {}
 
 function check({ error, results }: MigrationResultSet): string[] {
   if (error) {
-    const failed = results?.find((result) => result.status === 'Error')?.migrationName ?? 'a migration';
+    const failed = results?.find((result) => result.status === 'Error')?.migrationName;
     const reason = error instanceof Error ? error.message : String(error);
-    throw new MigrationError(`migration ${failed} failed: ${reason}`);
+    // No migration named: it never got to run one (the database could not be reached or read).
+    throw new MigrationError(
+      failed ? `migration ${failed} failed: ${reason}` : `cannot migrate the database: ${reason}`,
+    );
   }
   return (results ?? []).map((result) => result.migrationName);
 }

@@ -4,8 +4,9 @@ import { invalidFields } from './errors.js';
 /** Where a body came from: forms carry only strings, JSON carries typed values. */
 export type BodySource = 'form' | 'json';
 
+// Control characters, and the bidirectional overrides that make a name read differently than it is.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
-const controlCharacters = /[\u0000-\u001f\u007f-\u009f]/;
+const controlCharacters = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
 /** A display name: trimmed, 1..max characters, no control characters. */
 export const nameField = (max: number) =>
@@ -87,8 +88,8 @@ export function parseBody<Schema extends z.ZodType>(schema: Schema, body: unknow
       continue;
     }
     const name = String(issue.path[0] ?? 'body');
-    fields[name] ??=
-      issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
+    const missing = issue.path.length === 1 && !Object.hasOwn(body, name);
+    fields[name] ??= missing ? 'is required' : issue.message;
   }
   throw invalidFields(fields);
 }

@@ -44,7 +44,12 @@ export const rconSchema = z.strictObject({
     .min(1, 'must not be empty')
     .max(512, 'must be at most 512 characters')
     // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
-    .refine((command) => !/[\r\n\u0000]/.test(command), 'must be one line'),
+    .refine((command) => !/[\r\n\u0000]/.test(command), 'must be one line')
+    // The panel's own RCON access depends on the password it set; the console must not change it.
+    .refine(
+      (command) => !/rcon_password/i.test(command),
+      'must not set rcon_password, which the panel manages',
+    ),
 });
 
 export function registerServerRoutes(app: FastifyInstance, { database, supervisor, config }: AppDeps) {

@@ -211,6 +211,21 @@ describe.each(testDialects())('login and logout (%s)', (dialect) => {
     expect(client.cookies.has('l4d2web_session')).toBe(false);
   });
 
+  it('behind a trusted proxy, limits the client that failed, not everyone behind the proxy', async () => {
+    const proxied = await startTestApp({ dialect, env: { TRUST_PROXY: 'true' } });
+    try {
+      await signUp(proxied.app, 'alice');
+      const client = new Client(proxied.app, 'json');
+      const from = (ip: string, body: unknown) =>
+        client.request('POST', '/login', body, { 'x-forwarded-for': ip });
+      for (let i = 0; i < 5; i++) await from('203.0.113.7', { username: 'alice', password: `wrong ${i}` });
+      expect((await from('203.0.113.7', { username: 'alice', password })).statusCode).toBe(429);
+      expect((await from('198.51.100.2', { username: 'alice', password })).statusCode).toBe(200);
+    } finally {
+      await proxied.close();
+    }
+  });
+
   it('logs out a script with 204 and deletes the session row', async () => {
     const client = await logIn(t.app, 'alice');
     const id = createHash('sha256')

@@ -62,6 +62,14 @@ const wrongTypes: Case[] = [
   ['rcon command 5', 'POST', `${S}/rcon`, { command: 5 }, 400, 'command'],
   ['an empty rcon command', 'POST', `${S}/rcon`, { command: ' ' }, 400, 'command'],
   ['a two-line rcon command', 'POST', `${S}/rcon`, { command: 'status\nquit' }, 400, 'command'],
+  [
+    'an rcon command setting rcon_password',
+    'POST',
+    `${S}/rcon`,
+    { command: 'rcon_password x' },
+    400,
+    'command',
+  ],
   ['login username 5', 'POST', '/login', { username: 5, password: 'x' }, 400, 'username'],
 ];
 
@@ -108,7 +116,7 @@ const ports: Case[] = [
 ];
 
 const names: Case[] = [
-  ...['a\u0001b', 'a\nb', 'a\u007fb', 'x'.repeat(129), '', '   '].flatMap((name): Case[] => [
+  ...['a\u0001b', 'a\nb', 'a\u007fb', 'ab\u202ec', 'x'.repeat(129), '', '   '].flatMap((name): Case[] => [
     [`server name ${JSON.stringify(name.slice(0, 8))}`, 'POST', '/servers', server({ name }), 400, 'name'],
     [
       `blueprint name ${JSON.stringify(name.slice(0, 8))}`,
@@ -264,7 +272,7 @@ describe.each(testDialects())('no input yields a 500 (%s)', (dialect) => {
   });
 
   it.each([
-    ['malformed JSON', '{"name":', 400, ''],
+    ['malformed JSON', '{"name":', 400, 'body'],
     ['a JSON array', '[1, 2]', 400, 'body'],
     ['a JSON string', '"blueprint"', 400, 'body'],
     ['a JSON number', '42', 400, 'body'],
