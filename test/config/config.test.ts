@@ -14,6 +14,7 @@ describe('configuration from the environment', () => {
       databaseUrl: path.join(dataDir, 'l4d2web.sqlite'),
       srcdsDir: path.join(dataDir, 'srcds'),
       allowRegistration: false,
+      trustProxy: false,
       logLevel: 'info',
     });
   });
