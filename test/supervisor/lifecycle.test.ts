@@ -40,9 +40,11 @@ describe('supervisor: start, stop, restart', () => {
     const log = readFileSync(`${app.dataDir}/servers/${id}/console.log`, 'utf8');
     expect(log).toContain('launching');
     expect(log).toContain(`-port ${port}`);
-    expect(log).not.toContain(json.rcon_password ?? 'never-present');
-    // The cfg carries the per-server rcon password from the database.
+    // The cfg carries the per-server rcon password from the database; the JSON and the console log never do.
     const { rcon_password } = await serverRow(app, id);
+    expect(rcon_password).toMatch(/^[A-Za-z0-9]{24,}$/);
+    expect(JSON.stringify(json)).not.toContain(rcon_password);
+    expect(log).not.toContain(rcon_password);
     expect(readFileSync(`${app.installDir}/left4dead2/cfg/l4d2web/server-${id}.cfg`, 'utf8')).toContain(
       `rcon_password "${rcon_password}"`,
     );
