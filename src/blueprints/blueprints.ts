@@ -82,7 +82,7 @@ export async function updateBlueprint(
   now = new Date(),
 ): Promise<Blueprint> {
   await getBlueprintRow(db, user, id);
-  await db
+  const row = await db
     .updateTable('blueprints')
     .set({
       ...(change.name !== undefined && { name: change.name }),
@@ -91,9 +91,20 @@ export async function updateBlueprint(
       updated_at: now.toISOString(),
     })
     .where('id', '=', id)
-    .execute()
+    .returningAll()
+    .executeTakeFirstOrThrow()
     .catch(nameTaken);
-  return getBlueprint(db, user, id);
+  return toBlueprint(row);
+}
+
+/**
+ * The blueprint a server is built from, whoever owns it: seeing the server is what counts (an
+ * admin may have moved a user's server onto the admin's own blueprint).
+ */
+export async function blueprintOfServer(db: Kysely<Database>, blueprintId: number): Promise<Blueprint> {
+  return toBlueprint(
+    await db.selectFrom('blueprints').selectAll().where('id', '=', blueprintId).executeTakeFirstOrThrow(),
+  );
 }
 
 /** The servers built from a blueprint that this user may see. */

@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../app.js';
 import { currentUser } from '../auth/guard.js';
-import { type AppError, notFound } from '../http/errors.js';
-import { parseRouteId } from '../http/input.js';
+import type { AppError } from '../http/errors.js';
+import { routeId } from '../http/input.js';
 import { bodySource, wantsJson } from '../http/negotiate.js';
 import { pageContext, sendDone, sendError, sendPage } from '../http/respond.js';
 import {
@@ -24,11 +24,7 @@ import {
 
 type IdRequest = FastifyRequest<{ Params: { id: string } }>;
 
-function blueprintId(request: IdRequest): number {
-  const id = parseRouteId(request.params.id);
-  if (id === null) throw notFound('blueprint');
-  return id;
-}
+const blueprintId = (request: IdRequest) => routeId(request.params.id, 'blueprint');
 
 export function registerBlueprintRoutes(app: FastifyInstance, { database }: AppDeps) {
   const { db } = database;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { invalidFields } from './errors.js';
+import { invalidFields, notFound } from './errors.js';
 
 /** Where a body came from: forms carry only strings, JSON carries typed values. */
 export type BodySource = 'form' | 'json';
@@ -94,7 +94,8 @@ export function parseBody<Schema extends z.ZodType>(schema: Schema, body: unknow
   throw invalidFields(fields);
 }
 
-/** Route ids: digits only, else the resource is simply not there. */
-export function parseRouteId(raw: string): number | null {
-  return /^\d{1,9}$/.test(raw) && Number(raw) > 0 ? Number(raw) : null;
+/** A route's :id: digits only, else the `what` is simply not there (404 "<what> not found"). */
+export function routeId(raw: string, what: string): number {
+  if (/^\d{1,9}$/.test(raw) && Number(raw) > 0) return Number(raw);
+  throw notFound(what);
 }

@@ -2,13 +2,12 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AppDeps } from '../app.js';
 import { currentUser } from '../auth/guard.js';
-import type { SessionUser } from '../auth/sessions.js';
-import { getBlueprint, listBlueprints, toBlueprint } from '../blueprints/blueprints.js';
+import { blueprintOfServer, listBlueprints } from '../blueprints/blueprints.js';
 import { registerGameRoutes, typedText } from '../dashboard/game-routes.js';
 import { serverPageData } from '../dashboard/server-page-data.js';
 import type { ServerRow } from '../db/schema.js';
-import { type AppError, notFound } from '../http/errors.js';
-import { parseBody, parseRouteId } from '../http/input.js';
+import type { AppError } from '../http/errors.js';
+import { parseBody, routeId } from '../http/input.js';
 import { bodySource, wantsJson } from '../http/negotiate.js';
 import { pageContext, sendDone, sendError, sendPage } from '../http/respond.js';
 import { buildLaunchPlan, displayLaunchLine } from '../launch/plan.js';
@@ -31,11 +30,10 @@ import type { ServerPageFocus } from './views/page-focus.js';
 type IdRequest = FastifyRequest<{ Params: { id: string } }>;
 const idRoute = '/servers/:id';
 
-function serverId(request: IdRequest): number {
-  const id = parseRouteId(request.params.id);
-  if (id === null) throw notFound('server');
-  return id;
-}
+const serverId = (request: IdRequest) => routeId(request.params.id, 'server');
+
+/** start, stop and restart take no fields. */
+const noFields = z.strictObject({});
 
 export const rconSchema = z.strictObject({
   command: z
@@ -70,7 +68,7 @@ export function registerServerRoutes(app: FastifyInstance, { database, superviso
   const detailPage = async (request: IdRequest, error?: AppError, focus: ServerPageFocus = {}) => {
     const user = currentUser(request);
     const server = serverJson(await getServerRow(db, user, serverId(request)));
-    const blueprint = await blueprintOf(user, server.blueprint_id);
+    const blueprint = await blueprintOfServer(db, server.blueprint_id);
     const plan = buildLaunchPlan(server, blueprint, { srcdsDir: config.srcdsDir, rconPassword: '' });
     const saved = serverFormValues(server);
     return ServerPage({
@@ -87,14 +85,6 @@ export function registerServerRoutes(app: FastifyInstance, { database, superviso
       ...(await serverPageData({ supervisor }, server)),
     });
   };
-
-  // An admin may look at a server built from someone else's blueprint; show it all the same.
-  const blueprintOf = async (user: SessionUser, blueprintId: number) =>
-    getBlueprint(db, user, blueprintId).catch(async () =>
-      toBlueprint(
-        await db.selectFrom('blueprints').selectAll().where('id', '=', blueprintId).executeTakeFirstOrThrow(),
-      ),
-    );
 
   app.get('/servers', async (request, reply) => {
     if (wantsJson(request))
@@ -152,7 +142,7 @@ export function registerServerRoutes(app: FastifyInstance, { database, superviso
   const control = (action: 'start' | 'stop' | 'restart', notice: string) =>
     app.post<{ Params: { id: string } }>(`${idRoute}/${action}`, async (request, reply) => {
       try {
-        parseBody(z.strictObject({}), request.body ?? {});
+        parseBody(noFields, request.body ?? {});
         const id = serverId(request);
         const row = await setDesiredState(
           db,

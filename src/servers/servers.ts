@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { visibleRows } from '../auth/ownership.js';
+import { ownerScope, visibleRows } from '../auth/ownership.js';
 import type { SessionUser } from '../auth/sessions.js';
 import { getBlueprintRow } from '../blueprints/blueprints.js';
 import { uniqueViolation } from '../db/constraint-violation.js';
@@ -115,8 +115,8 @@ export async function updateServer(
   if (portChanges && mayBeRunning(row)) throw conflict('stop the server before changing its port');
   if (change.blueprint_id !== undefined) await getBlueprintRow(db, user, change.blueprint_id);
   try {
-    await db.transaction().execute(async (trx) => {
-      await trx
+    return await db.transaction().execute(async (trx) => {
+      const updated = await trx
         .updateTable('servers')
         .set({
           ...(change.name !== undefined && { name: change.name }),
@@ -125,13 +125,14 @@ export async function updateServer(
           updated_at: now.toISOString(),
         })
         .where('id', '=', id)
-        .execute();
-      if (portChanges && change.port !== undefined) await reservePorts(trx, id, change.port);
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      if (portChanges) await reservePorts(trx, id, updated.port);
+      return updated;
     });
   } catch (error) {
     return explainConflict(db, error, change.port ?? row.port, id);
   }
-  return getServerRow(db, user, id);
 }
 
 /** Records what the owner wants; the supervisor does the rest. */
@@ -142,13 +143,16 @@ export async function setDesiredState(
   desired: DesiredState,
   now = new Date(),
 ): Promise<ServerRow> {
-  await getServerRow(db, user, id);
-  await db
+  const owner = ownerScope(user);
+  const row = await db
     .updateTable('servers')
     .set({ desired_state: desired, updated_at: now.toISOString() })
     .where('id', '=', id)
-    .execute();
-  return getServerRow(db, user, id);
+    .$if(owner !== null, (query) => query.where('user_id', '=', owner as number))
+    .returningAll()
+    .executeTakeFirst();
+  if (!row) throw notFound('server');
+  return row;
 }
 
 /** Deletes the row (its ports go with it); the caller has stopped the process first. */
