@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AppDeps } from '../app.js';
 import { cookieOptions } from '../http/cookies.js';
@@ -6,6 +6,7 @@ import { AppError } from '../http/errors.js';
 import { parseBody } from '../http/input.js';
 import { wantsJson } from '../http/negotiate.js';
 import { pageContext, sendDone, sendError, sendPage } from '../http/respond.js';
+import { typedText } from '../views/submitted.js';
 import { LoginLimiter } from './login-limiter.js';
 import { createSession, endSession, sessionCookie, sessionLifetimeMs } from './sessions.js';
 import { authenticate, countUsers, registerUser } from './users.js';
@@ -16,17 +17,15 @@ export const loginSchema = z.strictObject({
   password: z.string({ error: 'must be text' }).min(1, 'is required').max(1024, 'is too long'),
 });
 
-/** The username a failed form was sent with, to keep it in the re-rendered form. */
-function typedUsername(body: unknown): string {
-  const username = (body as { username?: unknown } | null)?.username;
-  return typeof username === 'string' ? username : '';
-}
-
 export function registerAuthRoutes(app: FastifyInstance, { database, config }: AppDeps) {
   const { db } = database;
   const limiter = new LoginLimiter();
   const publicRoute = { config: { public: true } };
   const canRegister = async () => config.allowRegistration || (await countUsers(db)) === 0;
+  const signIn = async (request: FastifyRequest, reply: FastifyReply, userId: number) => {
+    const token = await createSession(db, userId);
+    reply.setCookie(sessionCookie, token, cookieOptions(request, sessionLifetimeMs / 1000));
+  };
 
   app.get('/login', publicRoute, async (request, reply) => {
     if (request.user) return reply.redirect('/', 302);
@@ -41,7 +40,7 @@ export function registerAuthRoutes(app: FastifyInstance, { database, config }: A
     const loginPage = async (error: AppError) =>
       LoginPage({
         ctx: pageContext(request),
-        form: { username: typedUsername(request.body), error: error.message, fields: error.fields },
+        form: { username: typedText(request.body, 'username'), error: error.message, fields: error.fields },
         canRegister: await canRegister(),
       });
     try {
@@ -57,8 +56,7 @@ export function registerAuthRoutes(app: FastifyInstance, { database, config }: A
         throw new AppError(401, 'invalid username or password');
       }
       limiter.recordSuccess(request.ip, username);
-      const token = await createSession(db, user.id);
-      reply.setCookie(sessionCookie, token, cookieOptions(request, sessionLifetimeMs / 1000));
+      await signIn(request, reply, user.id);
       return wantsJson(request) ? reply.send(user) : reply.redirect('/', 302);
     } catch (error) {
       return sendError(request, reply, error, loginPage);
@@ -83,10 +81,7 @@ export function registerAuthRoutes(app: FastifyInstance, { database, config }: A
     try {
       const user = await registerUser(db, request.body, request.user, config.allowRegistration);
       // An admin adding an account stays signed in as themselves.
-      if (!byAdmin) {
-        const token = await createSession(db, user.id);
-        reply.setCookie(sessionCookie, token, cookieOptions(request, sessionLifetimeMs / 1000));
-      }
+      if (!byAdmin) await signIn(request, reply, user.id);
       return sendDone(request, reply, {
         status: 201,
         body: { id: user.id },
@@ -97,7 +92,11 @@ export function registerAuthRoutes(app: FastifyInstance, { database, config }: A
       return sendError(request, reply, error, (appError) =>
         RegisterPage({
           ctx: pageContext(request),
-          form: { username: typedUsername(request.body), error: appError.message, fields: appError.fields },
+          form: {
+            username: typedText(request.body, 'username'),
+            error: appError.message,
+            fields: appError.fields,
+          },
           firstAccount,
         }),
       );

@@ -10,16 +10,12 @@ import { sendDone, sendError } from '../http/respond.js';
 import { getServerRow } from '../servers/servers.js';
 import type { ServerPageFocus } from '../servers/views/page-focus.js';
 import type { SupervisorControl } from '../supervisor/control.js';
+import { typedText } from '../views/submitted.js';
 import { parseStatusPlayers } from './players.js';
 
 type IdRequest = FastifyRequest<{ Params: { id: string } }>;
 
 /** What a form field held as the user sent it, for putting it back in the re-rendered form. */
-export function typedText(body: unknown, field: string): string {
-  const value =
-    typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[field] : undefined;
-  return typeof value === 'string' ? value : '';
-}
 
 const mapWord = z
   .string({ error: 'must be text' })

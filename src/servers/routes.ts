@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { AppDeps } from '../app.js';
 import { currentUser } from '../auth/guard.js';
 import { blueprintOfServer, listBlueprints } from '../blueprints/blueprints.js';
-import { registerGameRoutes, typedText } from '../dashboard/game-routes.js';
+import { registerGameRoutes } from '../dashboard/game-routes.js';
 import { serverPageData } from '../dashboard/server-page-data.js';
 import type { ServerRow } from '../db/schema.js';
 import type { AppError } from '../http/errors.js';
@@ -11,6 +11,7 @@ import { parseBody, routeId } from '../http/input.js';
 import { bodySource, wantsJson } from '../http/negotiate.js';
 import { pageContext, sendDone, sendError, sendPage } from '../http/respond.js';
 import { buildLaunchPlan, displayLaunchLine } from '../launch/plan.js';
+import { typedText } from '../views/submitted.js';
 import { registerServerEventsRoute } from './events-route.js';
 import { parseNewServer, parseServerChange } from './input.js';
 import {

@@ -14,3 +14,10 @@ export function submittedValues<Values extends Record<keyof Values, string>>(
   ]);
   return Object.fromEntries(entries) as Values;
 }
+
+/** One field of a submitted form as the user typed it, or '' when it was not text. */
+export function typedText(body: unknown, field: string): string {
+  const value =
+    typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[field] : undefined;
+  return typeof value === 'string' ? value : '';
+}
