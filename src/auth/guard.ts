@@ -12,12 +12,15 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Reachable without signing in. */
     public?: boolean;
+    /** Never looks at who asks (static files, health, API description): no session look-up at all. */
+    sessionless?: boolean;
   }
 }
 
 /** onRequest hook: who is signing this request, from the session cookie. */
 export function loadUser(db: Kysely<Database>) {
   return async (request: FastifyRequest) => {
+    if (request.routeOptions.config.sessionless) return;
     const token = request.cookies[sessionCookie];
     request.user = token ? await userForSession(db, token) : null;
   };

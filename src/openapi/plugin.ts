@@ -18,7 +18,7 @@ function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, u
 }
 
 /** An operation as the route schema @fastify/swagger reads; it only documents, nothing validates with it. */
-export function routeSchemaOf(operation: Operation): FastifySchema & Record<string, unknown> {
+function routeSchemaOf(operation: Operation): FastifySchema & Record<string, unknown> {
   const responses = Object.entries(operation.responses).map(([status, response]) => [
     status,
     response.schema
@@ -92,5 +92,5 @@ export function undocumentedRoutes(app: FastifyInstance): string[] {
 
 /** GET /openapi.json, public; registered with the other routes, after the app's hooks. */
 export function registerOpenApiRoute(app: FastifyInstance): void {
-  app.get('/openapi.json', { config: { public: true } }, async () => app.swagger());
+  app.get('/openapi.json', { config: { public: true, sessionless: true } }, async () => app.swagger());
 }
