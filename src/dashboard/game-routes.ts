@@ -15,8 +15,6 @@ import { parseStatusPlayers } from './players.js';
 
 type IdRequest = FastifyRequest<{ Params: { id: string } }>;
 
-/** What a form field held as the user sent it, for putting it back in the re-rendered form. */
-
 const mapWord = z
   .string({ error: 'must be text' })
   .trim()

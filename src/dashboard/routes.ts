@@ -23,7 +23,8 @@ export function registerDashboardRoutes(app: FastifyInstance, { database, superv
     const page = DashboardPage({
       ctx: pageContext(request),
       servers: servers.map((server) => ({ server, history: supervisor.playerHistory(server.id) })),
-      blueprints: await listBlueprints(db, user),
+      // Only the first-steps list (no servers yet) asks about blueprints.
+      blueprints: servers.length === 0 ? await listBlueprints(db, user) : [],
       now: Date.now(),
     });
     return sendPage(request, reply, page);

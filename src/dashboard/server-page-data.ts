@@ -14,13 +14,18 @@ export interface ServerPageData {
   now: number;
 }
 
+/** The console's last CONSOLE_LINES lines; none when the supervisor keeps no console or cannot read it. */
+export async function recentConsoleLines(supervisor: SupervisorControl, serverId: number): Promise<string[]> {
+  return (await supervisor.recentConsole?.(serverId, CONSOLE_LINES).catch(() => [])) ?? [];
+}
+
 /** What the server page shows besides the row: the console's tail, the players and the history. */
 export async function serverPageData(
   deps: { supervisor: SupervisorControl },
   server: Server,
 ): Promise<ServerPageData> {
   const [consoleLines, players] = await Promise.all([
-    (deps.supervisor.recentConsole?.(server.id, CONSOLE_LINES) ?? Promise.resolve([])).catch(() => []),
+    recentConsoleLines(deps.supervisor, server.id),
     server.actual_state === 'running' ? listPlayers(server.port) : Promise.resolve(null),
   ]);
   return { consoleLines, players, history: deps.supervisor.playerHistory(server.id), now: Date.now() };

@@ -69,13 +69,16 @@ export function registerServerRoutes(app: FastifyInstance, { database, superviso
   const detailPage = async (request: IdRequest, error?: AppError, focus: ServerPageFocus = {}) => {
     const user = currentUser(request);
     const server = serverJson(await getServerRow(db, user, serverId(request)));
-    const blueprint = await blueprintOfServer(db, server.blueprint_id);
+    const blueprints = await listBlueprints(db, user);
+    const blueprint =
+      blueprints.find((b) => b.id === server.blueprint_id) ??
+      (await blueprintOfServer(db, server.blueprint_id));
     const plan = buildLaunchPlan(server, blueprint, { srcdsDir: config.srcdsDir, rconPassword: '' });
     const saved = serverFormValues(server);
     return ServerPage({
       ctx: pageContext(request),
       server,
-      blueprints: await listBlueprints(db, user),
+      blueprints,
       launchLine: displayLaunchLine(plan),
       form:
         error && (focus.section ?? 'settings') === 'settings'

@@ -1,4 +1,4 @@
-import { ErrorMessage, Field, Layout, type PageContext } from '../views/layout.js';
+import { Field, Layout, type PageContext } from '../views/layout.js';
 
 export interface UserListItem {
   id: number;
@@ -34,7 +34,6 @@ export function UsersPage({ ctx, users }: { ctx: PageContext; users: UserListIte
       </table>
       <h2>Add an account</h2>
       <form method="post" action="/register" class="card narrow">
-        <ErrorMessage message={null} />
         <Field label="Username" name="username" value="" required autocomplete="off" />
         <Field
           label="Password"

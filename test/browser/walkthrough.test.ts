@@ -204,7 +204,6 @@ describe('a first-time user, in a browser, on a simulated install', () => {
     // The keyboard: the first Tab reaches the skip link, which is then visible.
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
-    expect(await page.locator('a.skip').boundingBox()).toMatchObject({ x: expect.any(Number) });
     expect((await page.locator('a.skip').boundingBox())?.x).toBeGreaterThanOrEqual(0);
 
     expect(pageErrors).toEqual([]);

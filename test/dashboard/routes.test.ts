@@ -157,6 +157,12 @@ describe('the dashboard, its event stream and the game routes', () => {
     const page = await newcomer.get('/');
     expect(page.body).toContain('<a href="/blueprints">Create a blueprint</a>');
     expect(page.body).not.toContain('data-events');
+    expect(page.body).not.toContain('Done.');
+    // With a blueprint, the first step is ticked off.
+    await createBlueprint(await logIn(t.app, 'newcomer'), { name: 'first' });
+    expect((await newcomer.get('/')).body).toContain(
+      '<a href="/blueprints">Create a blueprint</a>: launch arguments and server.cfg lines.<strong> Done.</strong>',
+    );
   });
 
   it('GET /events sends every server’s current state first, then what the supervisor says', async () => {
@@ -221,6 +227,19 @@ describe('the dashboard, its event stream and the game routes', () => {
     await t.app.close();
     expect((await reading).events).toHaveLength(4);
     expect(supervisor.listeners(serverId)).toBe(0);
+  });
+
+  it('GET /servers/:id/events begins with the state, the live facts and the console tail', async () => {
+    const address = await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const cookie = [...browser.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+    const { status, events } = await readEvents(`${address}/servers/${serverId}/events`, cookie, 4);
+    expect(status).toBe(200);
+    expect(events).toEqual([
+      { type: 'state', actual_state: 'unknown', desired_state: 'stopped', last_error: '' },
+      { type: 'live', live: null },
+      { type: 'console', line: 'Server version 2.2.4.3 (simulated) is ready.' },
+      { type: 'console', line: 'Client "<Coach>" connected' },
+    ]);
   });
 
   it('the server page shows players with kick buttons, the console tail, the map picker and the launch line', async () => {

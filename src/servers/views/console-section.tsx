@@ -1,5 +1,5 @@
 import type { AppError } from '../../http/errors.js';
-import { ErrorMessage } from '../../views/layout.js';
+import { ErrorMessage, errorAria, FieldFrame } from '../../views/layout.js';
 import type { Server } from '../servers.js';
 import type { ServerPageFocus } from './page-focus.js';
 
@@ -20,8 +20,7 @@ export function ConsoleSection(props: {
       </pre>
       <form method="post" action={`/servers/${server.id}/rcon`} class="console-form" data-rcon>
         <ErrorMessage message={error && !commandError ? error.message : undefined} />
-        <p class="field">
-          <label for="field-command">Command (runs through RCON)</label>
+        <FieldFrame label="Command (runs through RCON)" name="command" error={commandError}>
           <span class="input-row">
             <input
               type="text"
@@ -32,17 +31,11 @@ export function ConsoleSection(props: {
               autocomplete="off"
               spellcheck={false}
               placeholder="status"
-              aria-invalid={commandError ? 'true' : undefined}
-              aria-describedby={commandError ? 'field-command-error' : undefined}
+              {...errorAria('field-command', commandError)}
             />
             <button type="submit">Run</button>
           </span>
-          {commandError && (
-            <span class="field-error" id="field-command-error">
-              {commandError}
-            </span>
-          )}
-        </p>
+        </FieldFrame>
         <div class="rcon-reply" data-rcon-reply aria-live="polite" hidden={focus.output === undefined}>
           <h3>Reply</h3>
           <pre>{focus.output === '' ? '(no reply)' : focus.output}</pre>

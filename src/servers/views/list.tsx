@@ -7,7 +7,7 @@ import { ServerForm, type ServerFormValues } from './form.js';
 import { LastError, LiveSummary, ServerActions, StateBadge } from './status.js';
 
 /** Every server with its state, live facts and start/stop buttons; live when the page has a stream. */
-export function ServerTable({ servers }: { servers: Server[] }) {
+function ServerTable({ servers }: { servers: Server[] }) {
   return servers.length === 0 ? (
     <p class="empty">No servers yet.</p>
   ) : (

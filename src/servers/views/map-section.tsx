@@ -1,8 +1,12 @@
 import type { AppError } from '../../http/errors.js';
 import { stockCampaigns } from '../../views/campaigns.js';
-import { ErrorMessage } from '../../views/layout.js';
+import { ErrorMessage, FieldFrame } from '../../views/layout.js';
 import type { Server } from '../servers.js';
 import type { ServerPageFocus } from './page-focus.js';
+
+/** The picker's campaigns and the maps in them: constants, so worked out once. */
+const campaigns = stockCampaigns();
+const stock = new Set(campaigns.flatMap((campaign) => campaign.maps));
 
 /** The change-map form: a stock campaign map, or any other map by name. */
 export function MapSection({
@@ -14,8 +18,6 @@ export function MapSection({
   focus: ServerPageFocus;
   error?: AppError | undefined;
 }) {
-  const campaigns = stockCampaigns();
-  const stock = new Set(campaigns.flatMap((campaign) => campaign.maps));
   const wanted = focus.map ?? server.live?.map ?? '';
   const custom = stock.has(wanted) ? '' : wanted;
   const fieldError = error?.fields?.map ?? error?.fields?.custom_map;
@@ -24,8 +26,7 @@ export function MapSection({
       <h2 id="map-heading">Change map</h2>
       <form method="post" action={`/servers/${server.id}/changelevel`}>
         <ErrorMessage message={error?.message} />
-        <p class="field">
-          <label for="field-map">Campaign map</label>
+        <FieldFrame label="Campaign map" name="map">
           <select id="field-map" name="map">
             {campaigns.map((campaign) => (
               <optgroup key={campaign.name} label={campaign.name}>
@@ -37,7 +38,7 @@ export function MapSection({
               </optgroup>
             ))}
           </select>
-        </p>
+        </FieldFrame>
         <p class="field">
           <label for="field-custom_map">Or another map</label>
           <input

@@ -31,11 +31,11 @@ export function ServerActions({ server }: { server: Server }) {
   );
 }
 
-export function mapText(server: Pick<Server, 'live'>): string {
+function mapText(server: Pick<Server, 'live'>): string {
   return server.live?.map ?? '-';
 }
 
-export function playersText(server: Pick<Server, 'live'>): string {
+function playersText(server: Pick<Server, 'live'>): string {
   return server.live ? `${server.live.players}/${server.live.max_players}` : '-';
 }
 
