@@ -1,5 +1,6 @@
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,8 +36,7 @@ export function benchPort(n: number): number {
 }
 
 /** An ephemeral TCP port free on 127.0.0.1 (for a panel's HTTP listener). */
-export async function freePort(): Promise<number> {
-  const net = await import('node:net');
+export function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const server = net.createServer().listen(0, '127.0.0.1', () => {
       const { port } = server.address() as { port: number };

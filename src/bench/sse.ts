@@ -17,6 +17,36 @@ export interface Arrival {
   event: StateEvent;
 }
 
+/** One Server-Sent Event: its `event:` name, if any, and its `data:` lines joined. */
+export interface SseFrame {
+  event: string | undefined;
+  data: string;
+}
+
+/** Cuts a text/event-stream into its frames, however the chunks fall. */
+export class SseReader {
+  private buffer = '';
+
+  push(text: string): SseFrame[] {
+    this.buffer += text;
+    const frames: SseFrame[] = [];
+    let end = this.buffer.indexOf('\n\n');
+    while (end >= 0) {
+      const lines = this.buffer.slice(0, end).split('\n');
+      this.buffer = this.buffer.slice(end + 2);
+      frames.push({
+        event: lines.find((line) => line.startsWith('event: '))?.slice(7),
+        data: lines
+          .filter((line) => line.startsWith('data: '))
+          .map((line) => line.slice(6))
+          .join('\n'),
+      });
+      end = this.buffer.indexOf('\n\n');
+    }
+    return frames;
+  }
+}
+
 /**
  * Reads GET /servers/:id/events and stamps each `state` event with performance.now() at arrival.
  * open() resolves once the snapshot (the current state) arrived; waits only see later events.
@@ -69,32 +99,23 @@ export class StateStream {
 
   private async read(body: ReadableStream<Uint8Array>): Promise<void> {
     const decoder = new TextDecoder();
-    let buffer = '';
+    const frames = new SseReader();
     try {
       const reader = body.getReader();
       for (;;) {
         const { done, value: chunk } = await reader.read();
         if (done) break;
         const at = performance.now();
-        buffer += decoder.decode(chunk, { stream: true });
-        let end = buffer.indexOf('\n\n');
-        while (end >= 0) {
-          this.dispatch(buffer.slice(0, end), at);
-          buffer = buffer.slice(end + 2);
-          end = buffer.indexOf('\n\n');
-        }
+        for (const frame of frames.push(decoder.decode(chunk, { stream: true }))) this.dispatch(frame, at);
       }
     } catch (error) {
       if (!this.abort.signal.aborted) this.failure = error as Error;
     }
   }
 
-  private dispatch(frame: string, at: number): void {
-    const lines = frame.split('\n');
-    if (!lines.includes('event: state')) return;
-    const data = lines.find((line) => line.startsWith('data: '));
-    if (!data) return;
-    const event = JSON.parse(data.slice(6)) as StateEvent;
+  private dispatch(frame: SseFrame, at: number): void {
+    if (frame.event !== 'state' || !frame.data) return;
+    const event = JSON.parse(frame.data) as StateEvent;
     this.current = event;
     for (const waiter of [...this.waiters]) {
       if (!waiter.test(event)) continue;

@@ -10,6 +10,7 @@ import { layOutSimulatedInstall } from '../simulator/install.js';
 import { queryLiveStatus } from '../supervisor/a2s.js';
 import { pidFilePath } from '../supervisor/paths.js';
 import { readProcStat } from '../supervisor/proc.js';
+import { LOOPBACK } from '../supervisor/state.js';
 import { BENCH_BLUEPRINT, freePort, mainJs, signUpWithBlueprint, waitForHealth } from './http.js';
 import { nextState, PanelClient } from './panel-client.js';
 import { freeGamePorts } from './ports.js';
@@ -43,7 +44,6 @@ export interface SupervisorFigures {
   leftovers: number;
 }
 
-const LOOPBACK = '127.0.0.1';
 /** The cfg id of the baseline server, far from the panel's ids. */
 const BASELINE_ID = 999_999;
 const progress = (line: string) => process.stderr.write(`supervisor bench: ${line}\n`);

@@ -195,10 +195,7 @@ const actions = new Set<PropertyKey>(['desiredStateChanged', 'restart', 'removeS
  * actions are dropped while this panel does not hold the lease (the holder picks the change up from
  * the database on its next periodic resync). Reads (live status, console, events) pass through.
  */
-export function whileLeaseHeld<T extends SupervisorControl>(
-  current: () => T,
-  held: () => boolean,
-): SupervisorControl {
+export function whileLeaseHeld(current: () => SupervisorControl, held: () => boolean): SupervisorControl {
   return new Proxy({} as SupervisorControl, {
     get(_target, name) {
       const target = current();

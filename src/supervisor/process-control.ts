@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { buildLaunchPlan } from '../launch/plan.js';
 import { appendConsoleNote, logSize, readLogFrom } from './console-log.js';
 import { describeExit } from './decide.js';
@@ -6,8 +7,6 @@ import { bindFailureIn, busyPort } from './ports.js';
 import { LaunchError, type RuntimeHandle } from './runtime.js';
 import { rconTarget, type ServerFacts, type Slot, type SupervisorContext } from './state.js';
 import { type ServerStatus, startingPollTiming } from './status.js';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Carries out decide()'s launch and stop of a server's process, and notices the process exit. */
 export class ProcessControl {

@@ -81,12 +81,7 @@ async function runOnce(target: RconTarget, command: string, timeouts: RconTimeou
   // rcon-srcds decodes one packet per socket read: give it whole packets, one per 'data' event.
   (client as unknown as { connect(): Promise<void> }).connect = () => connectFramed(client, target);
   try {
-    const authenticated = withTimeout(
-      client.authenticate(target.password),
-      timeouts.connectTimeoutMs,
-      'connect',
-    );
-    await authenticated;
+    await withTimeout(client.authenticate(target.password), timeouts.connectTimeoutMs, 'connect');
     const output = await withTimeout(client.execute(command), timeouts.commandTimeoutMs, 'command');
     return typeof output === 'string' ? output : '';
   } catch (error) {

@@ -33,6 +33,7 @@ export class PeriodicResync {
         .execute();
       const now = Date.now();
       const present = new Set<number>();
+      const logsToBound: string[] = [];
       for (const row of rows) {
         present.add(row.id);
         if (this.slots.removed.has(row.id)) continue;
@@ -43,14 +44,15 @@ export class PeriodicResync {
         slot.lastError = row.last_error;
         slot.port = row.port;
         if (decisionFor(slot, options, now).kind !== 'none') void reconciler.trigger(row.id);
-        if (slot.handle) {
-          const logPath = consoleLogPath(config.dataDir, row.id);
-          await boundConsoleLog(logPath, options.consoleLogMaxBytes).catch(() => false);
-        }
+        if (slot.handle) logsToBound.push(consoleLogPath(config.dataDir, row.id));
       }
       const { removed } = this.slots;
       for (const [id, at] of removed) if (!present.has(id) || now - at > 60_000) removed.delete(id);
       for (const id of this.slots.ids()) if (!present.has(id)) void reconciler.trigger(id);
+      // After every decision, so none waits on the file system.
+      await Promise.all(
+        logsToBound.map((logPath) => boundConsoleLog(logPath, options.consoleLogMaxBytes).catch(() => false)),
+      );
     } catch (error) {
       if (!this.ctx.isClosed()) console.error('supervisor: resync failed:', error);
     } finally {

@@ -80,7 +80,7 @@ export class ServerStatus {
     const running = slot.actual === 'running' && live !== null;
     const watched = this.ctx.events.hasListeners(slot.id);
     const interval =
-      starting && !live && timing
+      timing && !live
         ? timing.delayMs
         : !running
           ? options.a2sStartingIntervalMs

@@ -10,6 +10,7 @@ import { createConnection, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { clientPortFor } from '../../src/launch/plan.js';
+import { FAULT_FILE } from '../../src/simulator/faults.js';
 import { layOutSimulatedInstall } from '../../src/simulator/install.js';
 import {
   encodePacket,
@@ -75,9 +76,13 @@ export async function writeServerCfg(installDir: string, serverId: number, lines
   return relative;
 }
 
-/** Writes `<install>/sim-faults.json` (see src/simulator/README.md). */
+/** `<install>/sim-faults.json` (see src/simulator/README.md). */
+export function faultFilePath(installDir: string): string {
+  return path.join(installDir, FAULT_FILE);
+}
+
 export async function writeFaultFile(installDir: string, faults: Record<string, unknown>): Promise<void> {
-  await writeFile(path.join(installDir, 'sim-faults.json'), JSON.stringify(faults));
+  await writeFile(faultFilePath(installDir), JSON.stringify(faults));
 }
 
 // ---------- processes ----------

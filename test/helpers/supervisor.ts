@@ -2,10 +2,13 @@
  * The real supervisor on a real app, database and simulated srcds install, with short timings; and
  * the bookkeeping that makes sure no test leaves a game server process behind.
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { expect } from 'vitest';
-import type { ServerEvent, SupervisorControl } from '../../src/supervisor/control.js';
+import { killLeftovers as killProcessGroupsOf, processesOf } from '../../src/bench/procs.js';
+import { SseReader } from '../../src/bench/sse.js';
+import { whileLeaseHeld } from '../../src/db/lock.js';
+import type { ServerEvent } from '../../src/supervisor/control.js';
+import { isRunning, readProcStat } from '../../src/supervisor/proc.js';
 import { Supervisor, type SupervisorOptions } from '../../src/supervisor/supervisor.js';
 import { type Client, createBlueprint, createServer, signUp, startTestApp, type TestApp } from './app.js';
 import { freeGamePort, makeSimulatedInstall, stopAllSimulators } from './simulator.js';
@@ -28,20 +31,6 @@ export const fastOptions: Partial<SupervisorOptions> = {
   rconCommandTimeoutMs: 2_000,
   adoptedPollMs: 200,
 };
-
-/** Lets the app be built before the supervisor that needs the app's config and database. */
-class LateSupervisor implements SupervisorControl {
-  target!: Supervisor;
-  desiredStateChanged: SupervisorControl['desiredStateChanged'] = (id, reason) =>
-    this.target.desiredStateChanged(id, reason);
-  restart: SupervisorControl['restart'] = (id) => this.target.restart(id);
-  removeServer: SupervisorControl['removeServer'] = (id) => this.target.removeServer(id);
-  liveStatus: SupervisorControl['liveStatus'] = (id) => this.target.liveStatus(id);
-  playerHistory: SupervisorControl['playerHistory'] = (id) => this.target.playerHistory(id);
-  rcon: SupervisorControl['rcon'] = (id, command) => this.target.rcon(id, command);
-  subscribe: SupervisorControl['subscribe'] = (id, listener) => this.target.subscribe(id, listener);
-  recentConsole = (id: number, lines: number) => this.target.recentConsole(id, lines);
-}
 
 export interface SupervisedApp extends TestApp {
   supervisor: Supervisor;
@@ -67,8 +56,14 @@ export async function startSupervisedApp(
   } = {},
 ): Promise<SupervisedApp> {
   const installDir = options.installDir ?? (await makeSimulatedInstall());
-  const late = new LateSupervisor();
-  const testApp = await startTestApp({ env: { SRCDS_DIR: installDir }, supervisor: late });
+  // The app is built before the supervisor that needs its config and database: the routes reach the
+  // current one through the same indirection as a real panel's (src/panel.ts), always supervising.
+  let current: Supervisor | undefined;
+  const supervisor = whileLeaseHeld(
+    () => current as Supervisor,
+    () => true,
+  );
+  const testApp = await startTestApp({ env: { SRCDS_DIR: installDir }, supervisor });
   dirsInUse.add(installDir);
   dirsInUse.add(testApp.dataDir);
   const make = async (extra?: Partial<SupervisorOptions>) => {
@@ -77,7 +72,7 @@ export async function startSupervisedApp(
       ...options.supervisor,
       ...extra,
     });
-    late.target = supervisor;
+    current = supervisor;
     await supervisor.start();
     return supervisor;
   };
@@ -133,43 +128,17 @@ export async function endSupervisedTest(
 
 /** Pids of live processes whose command line mentions dir (the simulator's has --install <dir>). */
 export function processesUsing(dir: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    try {
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      const state = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]?.[0];
-      if (cmdline.includes(dir) && state !== 'Z') pids.push(Number(entry));
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  return pids;
+  return processesOf(dir).map(({ pid }) => pid);
 }
 
-/** SIGKILLs every process group still using a test's directories; returns what it had to kill. */
-export async function killLeftovers(): Promise<number[]> {
-  const killed: number[] = [];
-  for (const dir of dirsInUse) {
-    for (const pid of processesUsing(dir)) {
-      killed.push(pid);
-      try {
-        process.kill(-pid, 'SIGKILL');
-      } catch {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // Gone.
-        }
-      }
-    }
-  }
+/** SIGKILLs every process group still using a test's directories, and waits until they are gone. */
+async function killLeftovers(): Promise<void> {
+  for (const dir of dirsInUse) killProcessGroupsOf(dir);
   const deadline = Date.now() + 5_000;
   while ([...dirsInUse].some((dir) => processesUsing(dir).length > 0) && Date.now() < deadline)
     await sleep(50);
   dirsInUse.clear();
   await stopAllSimulators();
-  return killed;
 }
 
 /** Remembers a directory whose processes killLeftovers() must end. */
@@ -213,18 +182,13 @@ export async function waitForState(app: TestApp, id: number, state: string, time
 
 /** True when the process is alive (not a zombie). */
 export function isAlive(pid: number): boolean {
-  try {
-    const state = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0];
-    return state !== undefined && state !== 'Z';
-  } catch {
-    return false;
-  }
+  return isRunning(readProcStat(pid));
 }
 
 /** Opens GET /servers/:id/events on a listening app and collects the events. */
 export function openEvents(baseUrl: string, id: number, cookie: string) {
   const events: ServerEvent[] = [];
-  let raw = '';
+  const reader = new SseReader();
   let status = 0;
   const req = request(`${baseUrl}/servers/${id}/events`, {
     headers: { cookie, accept: 'text/event-stream' },
@@ -234,19 +198,7 @@ export function openEvents(baseUrl: string, id: number, cookie: string) {
       status = response.statusCode ?? 0;
       response.setEncoding('utf8');
       response.on('data', (chunk: string) => {
-        raw += chunk;
-        let end = raw.indexOf('\n\n');
-        while (end >= 0) {
-          const frame = raw.slice(0, end);
-          raw = raw.slice(end + 2);
-          const data = frame
-            .split('\n')
-            .filter((line) => line.startsWith('data: '))
-            .map((line) => line.slice(6))
-            .join('\n');
-          if (data) events.push(JSON.parse(data) as ServerEvent);
-          end = raw.indexOf('\n\n');
-        }
+        for (const { data } of reader.push(chunk)) if (data) events.push(JSON.parse(data) as ServerEvent);
       });
       response.on('error', () => undefined);
       resolve(status);

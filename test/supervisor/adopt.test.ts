@@ -2,6 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { waitForHealth } from '../../src/bench/http.js';
+import { pidFilePath } from '../../src/supervisor/paths.js';
 import { tempDir } from '../helpers/app.js';
 import { freeGamePort, makeSimulatedInstall } from '../helpers/simulator.js';
 import {
@@ -31,7 +33,7 @@ afterEach(async () => {
 });
 
 const pidFile = (dataDir: string, id: number) =>
-  JSON.parse(readFileSync(path.join(dataDir, 'servers', String(id), 'pid'), 'utf8')) as { pid: number };
+  JSON.parse(readFileSync(pidFilePath(dataDir, id), 'utf8')) as { pid: number };
 
 describe('supervisor: adoption', () => {
   it('a new supervisor adopts the running server (same pid, no second process) and sees it exit', async () => {
@@ -63,7 +65,7 @@ describe('supervisor: adoption', () => {
     const { id } = await app.newRunningServer();
     const pid = app.supervisor.pidOf(id) as number;
     await app.supervisor.stop();
-    const file = path.join(app.dataDir, 'servers', String(id), 'pid');
+    const file = pidFilePath(app.dataDir, id);
     const record = JSON.parse(readFileSync(file, 'utf8'));
     process.kill(-pid, 'SIGKILL');
     await waitFor(() => !isAlive(pid));
@@ -79,7 +81,7 @@ describe('supervisor: adoption', () => {
   });
 });
 
-/** A panel as a real process: `node dist/main.js serve`. */
+/** A panel as a real process: `node dist/main.js serve` (the bench's mainJs is relative to src/ here). */
 function startPanelProcess(env: Record<string, string>): ChildProcess {
   const panel = spawn(process.execPath, [path.resolve('dist/main.js'), 'serve'], {
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
@@ -113,17 +115,8 @@ describe('supervisor: the panel process dies', () => {
     const webPort = await freeGamePort();
     const base = `http://127.0.0.1:${webPort}`;
     const env = { DATA_DIR: dataDir, SRCDS_DIR: installDir, PORT: String(webPort) };
-    const up = () =>
-      waitFor(
-        () =>
-          fetch(`${base}/healthz`)
-            .then((r) => r.ok)
-            .catch(() => false),
-        { timeoutMs: 20_000 },
-      );
-
     const first = startPanelProcess(env);
-    await up();
+    await waitForHealth(base, first);
     const register = await http(`${base}/register`, {
       method: 'POST',
       body: JSON.stringify({ username: 'admin', password: 'correct horse battery' }),
@@ -157,8 +150,7 @@ describe('supervisor: the panel process dies', () => {
     await new Promise((resolve) => first.once('exit', resolve));
     expect(isAlive(pid)).toBe(true);
 
-    startPanelProcess(env);
-    await up();
+    await waitForHealth(base, startPanelProcess(env));
     await waitFor(async () => (await state()).live !== null, { timeoutMs: 30_000, describe: state });
     expect(await state()).toMatchObject({ actual_state: 'running', last_error: '' });
     expect(pidFile(dataDir, id).pid).toBe(pid);

@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { writeFaultFile } from '../helpers/simulator.js';
+import { faultFilePath, writeFaultFile } from '../helpers/simulator.js';
 import {
   endSupervisedTest,
   isAlive,
@@ -27,8 +27,6 @@ afterEach(async () => {
   await endSupervisedTest(app, { cleanup });
   app = undefined;
 });
-
-const faultFile = (installDir: string) => path.join(installDir, 'sim-faults.json');
 
 describe('supervisor: crashes', () => {
   it('a game server killed with SIGKILL comes back to running by itself, and says what happened', async () => {
@@ -57,7 +55,7 @@ describe('supervisor: crashes', () => {
     // It stays failed: no more restarts.
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect((await serverRow(app, id)).actual_state).toBe('failed');
-    unlinkSync(faultFile(app.installDir));
+    unlinkSync(faultFilePath(app.installDir));
     await app.client.post(`/servers/${id}/start`);
     const running = await waitForState(app, id, 'running');
     expect(running.last_error).toBe('');
@@ -70,7 +68,7 @@ describe('supervisor: crashes', () => {
     app.supervisor.subscribe(id, (event) => {
       // Once it was caught, let the next launch be healthy.
       if (event.type === 'state' && event.actual_state === 'crashed')
-        rmSync(faultFile(app?.installDir ?? ''), { force: true });
+        rmSync(faultFilePath(app?.installDir ?? ''), { force: true });
     });
     await app.client.post(`/servers/${id}/start`);
     await waitForState(app, id, 'running');

@@ -6,6 +6,7 @@ import { LOCK_SPACE, SUPERVISION } from '../../src/db/lock.js';
 import { type Panel, startPanel } from '../../src/panel.js';
 import { Client, password, signUp, tempDir } from '../helpers/app.js';
 import { dropDatabase, freshDatabaseUrl, postgresKind } from '../helpers/dialects.js';
+import { sleep, waitFor } from '../helpers/supervisor.js';
 
 const lease = { retryMs: 100, checkMs: 100 };
 const panels: Panel[] = [];
@@ -26,15 +27,7 @@ async function closePanel(panel: Panel): Promise<void> {
   await panel.close();
 }
 
-async function eventually(check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const eventually = (check: () => boolean) => waitFor(check, { timeoutMs: 10_000 });
 
 afterEach(async () => {
   for (const panel of panels.splice(0)) await panel.close();

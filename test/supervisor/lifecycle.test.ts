@@ -1,7 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createUser, parseCredentials } from '../../src/auth/users.js';
 import { clientPortFor } from '../../src/launch/plan.js';
 import { busyPort } from '../../src/supervisor/ports.js';
+import { type Client, logIn, password } from '../helpers/app.js';
 import {
   endSupervisedTest,
   isAlive,
@@ -141,7 +143,9 @@ describe('supervisor: events', () => {
     app = await startSupervisedApp();
     const { id } = await app.newServer();
     const url = await app.app.listen({ port: 0, host: '127.0.0.1' });
-    const cookie = [...app.client.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+    const cookieOf = (client: Client) =>
+      [...client.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+    const cookie = cookieOf(app.client);
     const stream = openEvents(url, id, cookie);
     try {
       expect(await stream.ready).toBe(200);
@@ -160,8 +164,19 @@ describe('supervisor: events', () => {
       stream.close();
     }
     // Another user's server: 404, as a missing one.
+    await createUser(app.database.db, parseCredentials({ username: 'bob', password }), 'user');
+    const bob = await logIn(app.app, 'bob');
+    for (const [who, serverId] of [
+      [cookieOf(bob), id],
+      [cookie, 999_999],
+    ] as const) {
+      const refused = openEvents(url, serverId, who);
+      expect(await refused.ready).toBe(404);
+      refused.close();
+    }
+    // Signed out: no stream at all.
     await app.client.post('/logout');
-    const other = openEvents(url, 999_999, cookie);
+    const other = openEvents(url, id, cookie);
     expect(await other.ready).not.toBe(200);
     other.close();
   });
