@@ -10,6 +10,12 @@ export function ownerScope(user: SessionUser): number | null {
   return user.role === 'admin' ? null : user.id;
 }
 
+/** May this user see a row owned by ownerId? Admins see everything, others their own. */
+export function maySee(user: SessionUser, ownerId: number): boolean {
+  const owner = ownerScope(user);
+  return owner === null || owner === ownerId;
+}
+
 /** The rows of an owned table that the user may see: all for an admin, else the user's own. */
 export function visibleRows(
   db: Kysely<Database>,

@@ -14,6 +14,7 @@ import {
   updateBlueprint,
 } from './blueprints.js';
 import { parseBlueprintChange, parseNewBlueprint } from './input.js';
+import { blueprintProblems } from './rules.js';
 import {
   BlueprintPage,
   BlueprintsPage,
@@ -45,6 +46,7 @@ export function registerBlueprintRoutes(app: FastifyInstance, { database }: AppD
     return BlueprintPage({
       ctx: pageContext(request),
       blueprint,
+      problems: blueprintProblems(blueprint),
       servers: await serversUsingBlueprint(db, currentUser(request), blueprint.id),
       form: error ? submittedBlueprintValues(request.body, saved) : saved,
       error,

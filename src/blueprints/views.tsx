@@ -43,7 +43,11 @@ function BlueprintForm(props: {
         name="arguments"
         value={props.values.arguments}
         error={fields?.arguments}
-        hint="One per line, e.g. +map c1m1_hotel or -tickrate 60. The panel sets -game, ports and rcon itself."
+        hint={
+          'One per line: an option (+name or -name) and its values, e.g. +map c1m1_hotel or -tickrate 60. ' +
+          'Printable ASCII without ; quotes \\ ` * ? or "..". The panel sets -game, the ports, -ip, ' +
+          'rcon and +exec itself, and runs srcds_run (no -binary, -debug, -pidfile, -autoupdate...).'
+        }
       />
       <TextAreaField
         label="server.cfg lines"
@@ -51,7 +55,11 @@ function BlueprintForm(props: {
         value={props.values.config}
         error={fields?.config}
         rows={10}
-        hint={'One per line, e.g. hostname "My server" or sv_maxplayers 8.'}
+        hint={
+          'One per line: a name and its values, e.g. hostname "My server" or sv_maxplayers 8, or a // comment. ' +
+          'Printable ASCII, balanced double quotes, no ; outside quotes, no "..". Not allowed: exec, the ' +
+          'RCON password and sv_rcon_* settings, ip, hostport, clientport, and commands that quit or write files.'
+        }
       />
     </FormCard>
   );
@@ -89,9 +97,28 @@ export function BlueprintsPage(props: {
   );
 }
 
+/** What a blueprint saved before today's rules must change; its servers do not start until then. */
+function RuleProblems({ problems }: { problems: string[] }) {
+  if (problems.length === 0) return null;
+  return (
+    <section class="error" role="alert" id="rule-problems">
+      <p>
+        This blueprint breaks the panel's rules for launch arguments and cfg lines. Servers built from it will
+        not start until you change:
+      </p>
+      <ul>
+        {problems.map((problem) => (
+          <li key={problem}>{problem}</li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
 export function BlueprintPage(props: {
   ctx: PageContext;
   blueprint: Blueprint;
+  problems: string[];
   servers: { id: number; name: string; port: number; actual_state: string }[];
   form: BlueprintFormValues;
   error?: AppError | undefined;
@@ -103,6 +130,7 @@ export function BlueprintPage(props: {
         <a href="/blueprints">Blueprints</a> /
       </p>
       <h1>{blueprint.name}</h1>
+      <RuleProblems problems={props.problems} />
       <BlueprintForm
         action={`/blueprints/${blueprint.id}`}
         values={props.form}

@@ -19,9 +19,11 @@ const mapWord = z
   .string({ error: 'must be text' })
   .trim()
   .max(64, 'must be at most 64 characters')
+  // One word, so `changelevel <map>` stays one command; no `..`, so it stays inside the game's maps.
   .refine((map) => map === '' || /^[A-Za-z0-9_][A-Za-z0-9_./-]*$/.test(map), {
     message: 'must be a map name: letters, digits, "_", "-", "." or "/"',
-  });
+  })
+  .refine((map) => !map.includes('..'), 'must not contain ".."');
 
 /** POST /servers/:id/changelevel: `map` (the list, or JSON), or `custom_map` (free text), which wins. */
 export const changeLevelSchema = z.strictObject({ map: mapWord.optional(), custom_map: mapWord.optional() });

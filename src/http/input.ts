@@ -1,21 +1,34 @@
 import { z } from 'zod';
+import { firstInvisible } from './characters.js';
 import { invalidFields, notFound } from './errors.js';
 
 /** Where a body came from: forms carry only strings, JSON carries typed values. */
 export type BodySource = 'form' | 'json';
 
-// Control characters, and the bidirectional overrides that make a name read differently than it is.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
-const controlCharacters = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+/** A zod refinement that refuses a value with the message problemOf gives for it, if any. */
+export function refusedBy<T>(problemOf: (value: T) => string | null | undefined) {
+  return (value: T, context: z.RefinementCtx<T>) => {
+    const problem = problemOf(value);
+    if (problem) context.addIssue({ code: 'custom', message: problem });
+  };
+}
 
-/** A display name: trimmed, 1..max characters, no control characters. */
+/**
+ * A display name: 1..max characters once trimmed, none of them invisible (controls, zero-width and
+ * bidi marks, line separators, lone surrogates). Checked before trimming, which would drop some.
+ */
 export const nameField = (max: number) =>
   z
     .string({ error: 'must be text' })
+    .superRefine(
+      refusedBy((value: string) => {
+        const invisible = firstInvisible(value);
+        return invisible && `must not contain control or invisible characters (${invisible})`;
+      }),
+    )
     .trim()
     .min(1, 'must not be empty')
-    .max(max, `must be at most ${max} characters`)
-    .refine((value) => !controlCharacters.test(value), 'must not contain control characters');
+    .max(max, `must be at most ${max} characters`);
 
 /** A whole number written as plain digits (forms) or a JSON integer. */
 export const wholeNumberField = (source: BodySource, what: string) => {
@@ -32,11 +45,15 @@ export const wholeNumberField = (source: BodySource, what: string) => {
   return source === 'form' ? digits : z.union([integer, digits], { error: `must be ${what}` });
 };
 
-/** A game port: 1024-65535, written as plain digits. */
+/** The lowest game port: its client port (P - 10) must stay out of the privileged range. */
+export const MIN_GAME_PORT = 1034;
+const portRange = `a whole number from ${MIN_GAME_PORT} to 65535`;
+
+/** A game port: 1034-65535, written as plain digits. */
 export const portField = (source: BodySource) =>
-  wholeNumberField(source, 'a whole number from 1024 to 65535').refine(
-    (port) => port >= 1024 && port <= 65535,
-    'must be a whole number from 1024 to 65535',
+  wholeNumberField(source, portRange).refine(
+    (port) => port >= MIN_GAME_PORT && port <= 65535,
+    `must be ${portRange}`,
   );
 
 /** A positive id, e.g. blueprint_id. */
@@ -46,17 +63,20 @@ export const idField = (source: BodySource) =>
     'must be a positive whole number',
   );
 
+/** JSON text of an array of strings (a form field, a stored list), else null. */
+export function parseStringArray(json: string): string[] | null {
+  try {
+    const value: unknown = JSON.parse(json);
+    return Array.isArray(value) && value.every((item) => typeof item === 'string') ? value : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Text in a form: a JSON array of strings (the seed's tests send "[]") or one item per line. */
 export function parseListText(text: string): string[] | null {
   const trimmed = text.trim();
-  if (trimmed.startsWith('[')) {
-    try {
-      const value: unknown = JSON.parse(trimmed);
-      return Array.isArray(value) && value.every((item) => typeof item === 'string') ? value : null;
-    } catch {
-      return null;
-    }
-  }
+  if (trimmed.startsWith('[')) return parseStringArray(trimmed);
   return text
     .split(/\r?\n/)
     .map((line) => line.trim())

@@ -190,7 +190,7 @@ export const operations: Record<string, Operation> = {
       400: invalid,
       404: notFound('blueprint'),
       409: error(
-        'port already in use (naming the port and the server that holds it), or name already in use',
+        'port already in use (naming the port and, if you may see it, the server that holds it; else "port P is in use by another user\'s server"), or name already in use',
       ),
     },
   },

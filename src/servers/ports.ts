@@ -1,4 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
+import { maySee } from '../auth/ownership.js';
+import type { SessionUser } from '../auth/sessions.js';
 import type { Database } from '../db/schema.js';
 import { AppError } from '../http/errors.js';
 import { clientPortFor } from '../launch/plan.js';
@@ -20,11 +22,13 @@ export async function reservePorts(trx: Transaction<Database>, serverId: number,
 }
 
 /**
- * The 409 for a port clash the database refused, naming the port and the server holding it.
- * Looked up after the refusal, so it only explains; the constraint alone decided.
+ * The 409 for a port clash the database refused, naming the port and, when the requester may see
+ * it, the server holding it. Looked up after the refusal, so it only explains; the constraint alone
+ * decided.
  */
 export async function portInUse(
   db: Kysely<Database>,
+  user: SessionUser,
   gamePort: number,
   serverId?: number,
 ): Promise<AppError> {
@@ -32,7 +36,7 @@ export async function portInUse(
   const holders = await db
     .selectFrom('server_ports')
     .innerJoin('servers', 'servers.id', 'server_ports.server_id')
-    .select(['server_ports.port', 'server_ports.purpose', 'servers.name'])
+    .select(['server_ports.port', 'server_ports.purpose', 'servers.name', 'servers.user_id'])
     .where(
       'server_ports.port',
       'in',
@@ -43,6 +47,10 @@ export async function portInUse(
   // Explain the clash on the port the user typed first, then the one derived from it.
   const holder = holders.find((h) => h.port === gamePort) ?? holders[0];
   if (!holder) return new AppError(409, 'port already in use');
+  if (!maySee(user, holder.user_id)) {
+    const message = `port ${holder.port} is in use by another user's server`;
+    return new AppError(409, message, { port: message });
+  }
   const mine = wanted.find((w) => w.port === holder.port)?.purpose;
   const detail = `port ${holder.port} is the ${holder.purpose} port of server "${holder.name}"`;
   // The plain case (same game port) keeps the contract's exact message; a clash through a

@@ -7,9 +7,10 @@ import { registerGameRoutes } from '../dashboard/game-routes.js';
 import { serverPageData } from '../dashboard/server-page-data.js';
 import type { ServerRow } from '../db/schema.js';
 import type { AppError } from '../http/errors.js';
-import { parseBody, routeId } from '../http/input.js';
+import { parseBody, refusedBy, routeId } from '../http/input.js';
 import { bodySource, wantsJson } from '../http/negotiate.js';
 import { pageContext, sendDone, sendError, sendPage } from '../http/respond.js';
+import { consoleCommandProblem } from '../launch/grammar.js';
 import { buildLaunchPlan, displayLaunchLine } from '../launch/plan.js';
 import { typedText } from '../views/submitted.js';
 import { registerServerEventsRoute } from './events-route.js';
@@ -42,13 +43,8 @@ export const rconSchema = z.strictObject({
     .trim()
     .min(1, 'must not be empty')
     .max(512, 'must be at most 512 characters')
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
-    .refine((command) => !/[\r\n\u0000]/.test(command), 'must be one line')
-    // The panel's own RCON access depends on the password it set; the console must not change it.
-    .refine(
-      (command) => !/rcon_password/i.test(command),
-      'must not set rcon_password, which the panel manages',
-    ),
+    // One command, none the panel keeps for itself (src/launch/grammar.ts).
+    .superRefine(refusedBy(consoleCommandProblem)),
 });
 
 export function registerServerRoutes(app: FastifyInstance, { database, supervisor, config }: AppDeps) {

@@ -53,6 +53,7 @@ export async function getServerRow(db: Kysely<Database>, user: SessionUser, id: 
 /** Turns a unique-index refusal into the contract's 409; anything else goes on up. */
 async function explainConflict(
   db: Kysely<Database>,
+  user: SessionUser,
   error: unknown,
   port: number,
   serverId?: number,
@@ -60,7 +61,7 @@ async function explainConflict(
   const index = uniqueViolation(error);
   if (index === 'servers_name_unique') throw conflict('name already in use');
   if (index === 'servers_port_unique' || index === 'server_ports_port_unique')
-    throw await portInUse(db, port, serverId);
+    throw await portInUse(db, user, port, serverId);
   throw error;
 }
 
@@ -94,7 +95,7 @@ export async function createServer(
       return id;
     });
   } catch (error) {
-    return explainConflict(db, error, input.port);
+    return explainConflict(db, user, error, input.port);
   }
 }
 
@@ -131,7 +132,7 @@ export async function updateServer(
       return updated;
     });
   } catch (error) {
-    return explainConflict(db, error, change.port ?? row.port, id);
+    return explainConflict(db, user, error, change.port ?? row.port, id);
   }
 }
 

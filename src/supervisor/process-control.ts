@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { launchRefusal } from '../blueprints/rules.js';
 import { buildLaunchPlan } from '../launch/plan.js';
 import { appendConsoleNote, logSize, readLogFrom } from './console-log.js';
 import { describeExit } from './decide.js';
@@ -22,11 +23,12 @@ export class ProcessControl {
     const lastError = clearError ? '' : slot.lastError;
     await this.status.record(slot, 'starting', lastError);
     const logPath = this.logPath(slot);
+    // A blueprint stored before today's rules (src/blueprints/rules.ts), or a port another program holds.
     const busy = await busyPort(facts.port);
-    if (busy) {
-      const message = `port ${busy} is in use by another program`;
-      await appendConsoleNote(logPath, `not started: ${message}`);
-      await this.status.record(slot, 'failed', message);
+    const refusal = launchRefusal(facts) ?? (busy && `port ${busy} is in use by another program`);
+    if (refusal) {
+      await appendConsoleNote(logPath, `not started: ${refusal}`);
+      await this.status.record(slot, 'failed', refusal);
       return;
     }
     const plan = buildLaunchPlan(

@@ -194,3 +194,8 @@ export async function snapshot({ db }: DatabaseHandle) {
     server_ports: await db.selectFrom('server_ports').selectAll().orderBy('port').execute(),
   };
 }
+
+/** Text as the server-rendered pages show it (Preact escapes &, < and "). */
+export function asInPage(text: string): string {
+  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('"', '&quot;');
+}

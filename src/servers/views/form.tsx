@@ -41,7 +41,7 @@ export function ServerForm(props: {
         value={props.values.port}
         error={fields?.port}
         required
-        hint="Game port, 1024-65535. The client port (port - 10) is reserved with it."
+        hint="Game port, 1034-65535. The client port (port - 10) is reserved with it."
       />
       <FieldFrame label="Blueprint" name="blueprint_id" error={fields?.blueprint_id}>
         <select
