@@ -28,7 +28,10 @@ export function recordingSupervisor(): SupervisorControl & { calls: string[] } {
     removeServer: async (id) => void calls.push(`remove ${id}`),
     liveStatus: () => null,
     playerHistory: () => [],
-    rcon: async () => '',
+    rcon: async (id, command) => {
+      calls.push(`rcon ${id} ${command}`);
+      return '';
+    },
     subscribe: () => () => {},
   };
 }
