@@ -6,6 +6,7 @@ import { request } from 'node:http';
 import { expect } from 'vitest';
 import { killLeftovers as killProcessGroupsOf, processesOf } from '../../src/bench/procs.js';
 import { SseReader } from '../../src/bench/sse.js';
+import type { Dialect } from '../../src/db/connect.js';
 import { whileLeaseHeld } from '../../src/db/lock.js';
 import type { ServerEvent } from '../../src/supervisor/control.js';
 import { isRunning, readProcStat } from '../../src/supervisor/proc.js';
@@ -53,6 +54,7 @@ export async function startSupervisedApp(
     supervisor?: Partial<SupervisorOptions>;
     installDir?: string;
     blueprint?: Record<string, unknown>;
+    dialect?: Dialect;
   } = {},
 ): Promise<SupervisedApp> {
   const installDir = options.installDir ?? (await makeSimulatedInstall());
@@ -63,7 +65,11 @@ export async function startSupervisedApp(
     () => current as Supervisor,
     () => true,
   );
-  const testApp = await startTestApp({ env: { SRCDS_DIR: installDir }, supervisor });
+  const testApp = await startTestApp({
+    env: { SRCDS_DIR: installDir },
+    supervisor,
+    dialect: options.dialect,
+  });
   dirsInUse.add(installDir);
   dirsInUse.add(testApp.dataDir);
   const make = async (extra?: Partial<SupervisorOptions>) => {
