@@ -231,8 +231,8 @@ describe('a first-time user, in a browser, on a simulated install', () => {
     await page.getByLabel('Name').fill('Plain');
     await page.getByLabel('server.cfg lines').fill('hostname "No script"\nrcon_password hunter2');
     await navigate(page, page.getByRole('button', { name: 'Create blueprint', exact: true }));
-    expect(await page.locator('#field-config-error').textContent()).toContain(
-      'sets rcon_password, which the panel manages',
+    expect(await page.locator('#field-config-error').textContent()).toBe(
+      'line 2 "rcon_password hunter2": "rcon_password" is set by the panel and cannot be given',
     );
     expect(await page.getByLabel('server.cfg lines').inputValue()).toBe(
       'hostname "No script"\nrcon_password hunter2',
@@ -246,7 +246,7 @@ describe('a first-time user, in a browser, on a simulated install', () => {
     await page.getByLabel('Port').fill('80');
     await navigate(page, page.getByRole('button', { name: 'Create server', exact: true }));
     expect(await page.locator('#field-port-error').textContent()).toBe(
-      'must be a whole number from 1024 to 65535',
+      'must be a whole number from 1034 to 65535',
     );
     expect(await page.getByLabel('Name').inputValue()).toBe('Scriptless');
     await page.getByLabel('Port').fill(String(port));

@@ -9,6 +9,7 @@ import {
   type TestApp,
 } from '../helpers/app.js';
 import { testDialects } from '../helpers/dialects.js';
+import { refusedOptions } from '../helpers/refusals.js';
 
 // The ids the fixtures get on a fresh database: alice's blueprint 1 and server 1 (port 27015).
 const S = '/servers/1';
@@ -21,18 +22,8 @@ const server = (fields: Record<string, unknown>) => ({
 });
 const blueprint = (fields: Record<string, unknown>) => ({ name: 'new', ...fields });
 
-const panelOwned = [
-  '-game',
-  '-port',
-  '+port',
-  '+hostport',
-  '+clientport',
-  '+tv_port',
-  '-strictportbind',
-  '-norestart',
-  '-nohltv',
-  '+rcon_password',
-];
+/** Every option design/hardening.md refuses. */
+const panelOwned = refusedOptions.map(([option]) => option);
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 /** [what, method, url, JSON body, status, text the error must mention]. */
