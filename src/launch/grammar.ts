@@ -100,7 +100,8 @@ function commandReason(name: string, source: Source): string | null {
 function wrappedCommands(name: string, args: string[]): string[] {
   switch (name.toLowerCase()) {
     case 'alias':
-      return args.slice(1).join(' ').split(';');
+      // Its name too: an alias called `quit` must not stand in for the panel's own stop.
+      return [args[0] ?? '', ...args.slice(1).join(' ').split(';')];
     case 'sm_rcon':
       return args.join(' ').split(';');
     case 'incrementvar':

@@ -158,6 +158,7 @@ describe('console commands', () => {
     ['exec"x"', `"exec" ${RUNS_CFG}`],
     ['alias x "exec other.cfg"', `"exec" ${RUNS_CFG}`],
     ['alias x rcon_password y', `"rcon_password" ${PANEL}`],
+    ['alias quit "say bye"', `"quit" ${ENDS}`],
     ['incrementvar sv_rcon_banpenalty 0 1 1', `"sv_rcon_banpenalty" ${PANEL}`],
     ['sm_cvar rcon_password x', `"rcon_password" ${PANEL}`],
     ['sm_rcon quit', `"quit" ${ENDS}`],
