@@ -46,7 +46,7 @@ export const wholeNumberField = (source: BodySource, what: string) => {
 };
 
 /** The lowest game port: its client port (P - 10) must stay out of the privileged range. */
-export const MIN_GAME_PORT = 1034;
+const MIN_GAME_PORT = 1034;
 const portRange = `a whole number from ${MIN_GAME_PORT} to 65535`;
 
 /** A game port: 1034-65535, written as plain digits. */

@@ -65,10 +65,10 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const NEGATIVE_NUMBER = /^-(\d+\.?\d*|\.\d+)$/;
 const NOT_PRINTABLE_ASCII = /[^\x20-\x7e]/;
 
-export const MAX_ARGUMENTS = 64;
-export const MAX_ARGUMENT_LENGTH = 256;
-export const MAX_CONFIG_LINES = 1000;
-export const MAX_CONFIG_LINE_LENGTH = 512;
+const MAX_ARGUMENTS = 64;
+const MAX_ARGUMENT_LENGTH = 256;
+const MAX_CONFIG_LINES = 1000;
+const MAX_CONFIG_LINE_LENGTH = 512;
 
 /** Text quoted for a message: verbatim, except what is not printable ASCII (\uXXXX), cut after `max`. */
 function quoted(text: string, max = Number.POSITIVE_INFINITY): string {
