@@ -115,8 +115,14 @@ const TEMP_SUFFIX = '.l4d2web-new';
 /** Replaces whatever is at `file` in one rename: a running server never sees the name missing. */
 async function replaceAtomically(file: string, make: (temp: string) => Promise<void>): Promise<void> {
   const temp = file + TEMP_SUFFIX;
-  await unlink(temp).catch(() => undefined);
-  await make(temp);
+  try {
+    await make(temp);
+  } catch (error) {
+    // Left by a build that died half-way.
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    await unlink(temp);
+    await make(temp);
+  }
   await rename(temp, file);
 }
 
