@@ -71,7 +71,10 @@ describe('Instances.build', () => {
     await mkdir(path.join(addonsDir, 'sourcemod'));
     await writeFile(path.join(game, 'left4dead2', 'modelsounds.cache'), 'cache\n');
     // What a build that died half-way leaves.
-    await symlink(path.join(srcdsDir, 'srcds_run'), path.join(game, 'left4dead2', 'gameinfo.txt.l4d2web-new'));
+    await symlink(
+      path.join(srcdsDir, 'srcds_run'),
+      path.join(game, 'left4dead2', 'gameinfo.txt.l4d2web-new'),
+    );
     // The game is updated: a file appears, one goes, one stock cfg becomes a folder.
     await writeFile(path.join(srcdsDir, 'left4dead2', 'pak01_099.vpk'), 'new\n');
     await unlink(path.join(srcdsDir, 'left4dead2', 'motd.txt'));
