@@ -39,8 +39,15 @@ export const PRIVATE_DIRS = [
   'left4dead2/maps/graphs',
 ] as const;
 
-/** Files srcds rewrites in place (writeid, writeip): copied from the install once, then the server's. */
-export const COPIED_FILES = ['left4dead2/cfg/banned_user.cfg', 'left4dead2/cfg/banned_ip.cfg'] as const;
+/**
+ * Files srcds may rewrite in place (writeid, writeip; steam_appid.txt at start-up): copied from the
+ * install once, then the server's.
+ */
+export const COPIED_FILES = [
+  'steam_appid.txt',
+  'left4dead2/cfg/banned_user.cfg',
+  'left4dead2/cfg/banned_ip.cfg',
+] as const;
 
 /** The cfg the panel writes into each instance and `+exec`s: the blueprint's lines and the rcon_password. */
 export const LAUNCH_CFG = 'l4d2web.cfg';
