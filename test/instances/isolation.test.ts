@@ -1,4 +1,12 @@
-import { lstatSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import {
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createUser, parseCredentials } from '../../src/auth/users.js';
@@ -126,5 +134,22 @@ describe('instance directories: two users, two servers', () => {
         'Log file closed',
       );
     }
+  });
+});
+
+describe('instance directories: a build that fails', () => {
+  it('refuses the launch: failed, last_error says why, no process', async () => {
+    app = await startSupervisedApp();
+    const { id } = await app.newServer();
+    // A file where the instance's game root belongs.
+    mkdirSync(path.join(app.dataDir, 'servers', String(id)), { recursive: true });
+    writeFileSync(instancePaths(app.dataDir, id).game, 'not a directory\n');
+    await app.client.post(`/servers/${id}/start`);
+    const row = await waitForState(app, id, 'failed');
+    expect(row.last_error).toMatch(/^could not build the instance directory: EEXIST/);
+    expect(app.supervisor.pidOf(id)).toBeNull();
+    expect(readFileSync(path.join(app.dataDir, 'servers', String(id), 'console.log'), 'utf8')).toContain(
+      'not started: could not build the instance directory',
+    );
   });
 });
