@@ -30,15 +30,15 @@ export function rssMb(pid: number): number {
   return Number(match[1]) / 1024;
 }
 
-/** Processes whose command line mentions installDir (simulators started from it), with their groups. */
-export function processesOf(installDir: string): Array<{ pid: number; pgrp: number }> {
+/** Processes whose command line mentions dir (simulators whose game root is in it), with their groups. */
+export function processesOf(dir: string): Array<{ pid: number; pgrp: number }> {
   const found: Array<{ pid: number; pgrp: number }> = [];
   for (const name of readdirSync('/proc')) {
     const pid = Number(name);
     if (!Number.isInteger(pid) || pid === process.pid) continue;
     try {
       const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      if (!args.some((arg) => arg.startsWith(installDir))) continue;
+      if (!args.some((arg) => arg.startsWith(dir))) continue;
       const stat = readProcStat(pid);
       if (stat && stat.state !== 'Z') found.push({ pid, pgrp: stat.pgrp });
     } catch {
@@ -48,9 +48,9 @@ export function processesOf(installDir: string): Array<{ pid: number; pgrp: numb
   return found;
 }
 
-/** SIGKILLs the process groups of every process started from installDir; returns how many there were. */
-export function killLeftovers(installDir: string): number {
-  const left = processesOf(installDir);
+/** SIGKILLs the process groups of every process started from dir; returns how many there were. */
+export function killLeftovers(dir: string): number {
+  const left = processesOf(dir);
   const ownGroup = readProcStat(process.pid)?.pgrp;
   for (const { pid, pgrp } of left) {
     try {

@@ -1,8 +1,9 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { benchHttp } from './http.js';
+import { benchInstances } from './instances.js';
 import { benchSupervisor } from './supervisor.js';
-import { supervisorReport } from './supervisor-report.js';
+import { percentile, supervisorReport } from './supervisor-report.js';
 
 async function http(values: { seconds: string; connections: string; servers: string }) {
   const databaseUrl = process.env.DATABASE_URL;
@@ -43,9 +44,27 @@ async function supervisor(values: { starts: string; 'servers-idle': string; 'cpu
   for (const line of supervisorReport(await benchSupervisor(options), options)) console.log(line);
 }
 
+async function instances(values: { instances: string }) {
+  const figures = await benchInstances({ servers: Number(values.instances) });
+  const { install } = figures;
+  console.log(
+    `# Instance directories: ${figures.instances} servers over a tree shaped like an L4D2 install ` +
+      `(${install.files} files, ${(install.bytes / 1024 ** 3).toFixed(1)} GB apparent, sparse)`,
+  );
+  const row = (name: string, samples: number[]) =>
+    `| ${name} | ${samples.length} | ${percentile(samples, 50).toFixed(1)} | ${percentile(samples, 95).toFixed(1)} | < 1000 |`;
+  console.log('| measure | n | median ms | p95 ms | aim |');
+  console.log('|---|---|---|---|---|');
+  console.log(row('first build of an instance', figures.firstBuildMs));
+  console.log(row('rebuild (every launch does one)', figures.rebuildMs));
+  console.log(`| rebuildAll() of all ${figures.instances} | 1 | ${figures.rebuildAllMs.toFixed(0)} | | |`);
+  console.log('');
+  console.log(`Entries in one instance (links and its own directories): ${figures.instanceEntries}.`);
+}
+
 /**
- * `npm run bench [-- --only http|supervisor --seconds 10 --connections 10 --starts 20 --servers-idle 100
- * --cpu-seconds 30]`: prints figures, asserts nothing.
+ * `npm run bench [-- --only http|supervisor|instances --seconds 10 --connections 10 --starts 20 --servers-idle 100
+ * --cpu-seconds 30 --instances 20]`: prints figures, asserts nothing.
  */
 async function main() {
   const { values } = parseArgs({
@@ -57,10 +76,12 @@ async function main() {
       starts: { type: 'string', default: '20' },
       'servers-idle': { type: 'string', default: '100' },
       'cpu-seconds': { type: 'string', default: '30' },
+      instances: { type: 'string', default: '20' },
     },
   });
-  if (values.only !== undefined && values.only !== 'http' && values.only !== 'supervisor') {
-    throw new Error('--only takes http or supervisor');
+  const sections = ['http', 'supervisor', 'instances'];
+  if (values.only !== undefined && !sections.includes(values.only)) {
+    throw new Error('--only takes http, supervisor or instances');
   }
   for (const name of [
     'seconds',
@@ -69,12 +90,16 @@ async function main() {
     'starts',
     'servers-idle',
     'cpu-seconds',
+    'instances',
   ] as const) {
     if (!(Number(values[name]) > 0)) throw new Error(`--${name} takes a positive number`);
   }
-  if (values.only !== 'supervisor') await http(values);
+  const run = (section: string) => values.only === undefined || values.only === section;
+  if (run('http')) await http(values);
   if (values.only === undefined) console.log('');
-  if (values.only !== 'http') await supervisor(values);
+  if (run('supervisor')) await supervisor(values);
+  if (values.only === undefined) console.log('');
+  if (run('instances')) await instances(values);
 }
 
 main().catch((error: unknown) => {

@@ -20,7 +20,11 @@ export function supervisorReport(figures: SupervisorFigures, options: Supervisor
     '| measure | n | median ms | p95 ms | aim |',
     '|---|---|---|---|---|',
     row('start → running via the panel (POST start → SSE state `running`)', figures.startPanelMs, ''),
-    row('start → A2S answer, simulator alone (baseline, same argv and cfg)', figures.startBaselineMs, ''),
+    row(
+      'start → A2S answer, simulator alone (baseline, same argv, cfg and instance, built beforehand)',
+      figures.startBaselineMs,
+      '',
+    ),
     `| **added by the panel** (median − median) | | ${ms(added)} | | < 100 |`,
     row(
       'crash (SIGKILL of the game process) → panel notices (state leaves `running`)',

@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Instances } from '../instances/instances.js';
 import { buildLaunchPlan } from '../launch/plan.js';
 import { layOutSimulatedInstall } from '../simulator/install.js';
 import { queryLiveStatus } from '../supervisor/a2s.js';
@@ -48,16 +49,25 @@ export interface SupervisorFigures {
 const BASELINE_ID = 999_999;
 const progress = (line: string) => process.stderr.write(`supervisor bench: ${line}\n`);
 
-/** Spawns srcds_run as the panel would (same argv and cfg), times until it answers A2S, then kills it. */
-async function timeBaseline(installDir: string, port: number, env: NodeJS.ProcessEnv): Promise<number> {
+/**
+ * Spawns srcds_run as the panel would (same argv, cfg and instance directory, built beforehand), times
+ * until it answers A2S, then kills it.
+ */
+async function timeBaseline(
+  dataDir: string,
+  installDir: string,
+  port: number,
+  env: NodeJS.ProcessEnv,
+): Promise<number> {
   const plan = buildLaunchPlan({ id: BASELINE_ID, port }, BENCH_BLUEPRINT, {
+    dataDir,
     srcdsDir: installDir,
     rconPassword: 'bench-baseline',
   });
-  await mkdir(path.dirname(plan.cfgPath), { recursive: true });
+  await new Instances({ dataDir, srcdsDir: installDir }).build(BASELINE_ID);
   await writeFile(plan.cfgPath, plan.cfgText, { mode: 0o600 });
   const t0 = performance.now();
-  const child = spawn(plan.command, plan.args, { cwd: installDir, detached: true, stdio: 'ignore', env });
+  const child = spawn(plan.command, plan.args, { cwd: plan.cwd, detached: true, stdio: 'ignore', env });
   const exited = new Promise((resolve) => {
     child.once('exit', resolve);
     child.once('error', resolve);
@@ -158,7 +168,7 @@ export async function benchSupervisor(options: SupervisorBenchOptions): Promise<
     const stream = await api.events(startId);
     try {
       for (let i = 0; i < options.starts; i++) {
-        startBaselineMs.push(await timeBaseline(installDir, baselinePort, env));
+        startBaselineMs.push(await timeBaseline(dataDir, installDir, baselinePort, env));
         const running = nextState(stream, 'running', 60_000);
         const t0 = performance.now();
         await api.call('POST', `/servers/${startId}/start`);
@@ -239,7 +249,8 @@ export async function benchSupervisor(options: SupervisorBenchOptions): Promise<
       panel.kill('SIGKILL');
       await panelExited;
     }
-    leftovers = killLeftovers(installDir);
+    // Game servers run from their instances in dataDir (the install is inside it too).
+    leftovers = killLeftovers(dataDir);
     if (leftovers > 0) progress(`${leftovers} simulator processes were left; killed their process groups`);
     fs.rmSync(dataDir, { recursive: true, force: true });
   }

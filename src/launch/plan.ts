@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { instancePaths, LAUNCH_CFG } from '../instances/layout.js';
 
 export interface LaunchServer {
   id: number;
@@ -11,17 +12,21 @@ export interface LaunchBlueprint {
 }
 
 export interface LaunchSettings {
+  dataDir: string;
   srcdsDir: string;
   rconPassword: string;
 }
 
 export interface LaunchPlan {
+  /** The instance's srcds_run: a link to the install's, run from the instance (design/hardening.md). */
   command: string;
   args: string[];
-  /** Absolute path the panel writes the generated cfg to. */
+  /** The working directory: the instance's game root. */
+  cwd: string;
+  /** The shared install the instance mirrors. */
+  installDir: string;
+  /** The instance's `left4dead2/cfg/l4d2web.cfg`, which `+exec` runs. */
   cfgPath: string;
-  /** The same file relative to `left4dead2/cfg/`, as `+exec` wants it. */
-  cfgRelative: string;
   cfgText: string;
 }
 
@@ -30,16 +35,12 @@ export function clientPortFor(port: number): number {
   return port - 10;
 }
 
-export function cfgRelativeFor(serverId: number): string {
-  return `l4d2web/server-${serverId}.cfg`;
-}
-
 export function buildLaunchPlan(
   server: LaunchServer,
   blueprint: LaunchBlueprint,
   settings: LaunchSettings,
 ): LaunchPlan {
-  const cfgRelative = cfgRelativeFor(server.id);
+  const instance = instancePaths(settings.dataDir, server.id);
   const args = [
     '-game',
     'left4dead2',
@@ -51,7 +52,7 @@ export function buildLaunchPlan(
     String(clientPortFor(server.port)),
     '-nohltv',
     '+exec',
-    cfgRelative,
+    LAUNCH_CFG,
     ...blueprint.arguments,
   ];
   // The password lives only in the cfg file: argv is readable by every user of the host via /proc.
@@ -61,10 +62,11 @@ export function buildLaunchPlan(
     `rcon_password "${settings.rconPassword}"`,
   ];
   return {
-    command: path.posix.join(settings.srcdsDir, 'srcds_run'),
+    command: path.join(instance.game, 'srcds_run'),
     args,
-    cfgPath: path.posix.join(settings.srcdsDir, 'left4dead2', 'cfg', cfgRelative),
-    cfgRelative,
+    cwd: instance.game,
+    installDir: settings.srcdsDir,
+    cfgPath: instance.launchCfg,
     cfgText: `${cfgLines.join('\n')}\n`,
   };
 }

@@ -69,7 +69,11 @@ export function registerServerRoutes(app: FastifyInstance, { database, superviso
     const blueprint =
       blueprints.find((b) => b.id === server.blueprint_id) ??
       (await blueprintOfServer(db, server.blueprint_id));
-    const plan = buildLaunchPlan(server, blueprint, { srcdsDir: config.srcdsDir, rconPassword: '' });
+    const plan = buildLaunchPlan(server, blueprint, {
+      dataDir: config.dataDir,
+      srcdsDir: config.srcdsDir,
+      rconPassword: '',
+    });
     const saved = serverFormValues(server);
     return ServerPage({
       ctx: pageContext(request),

@@ -1,7 +1,10 @@
 /** What the simulator needs from srcds's command line. */
 export interface CommandLine {
-  /** Directory holding the srcds_run that launched us (`--install DIR`, else cwd). */
-  installDir: string;
+  /**
+   * The game root: where the srcds_run that launched us was called from (`--root DIR`, else cwd). In a
+   * panel's instance directory that is the instance, not the install its srcds_run links to.
+   */
+  rootDir: string;
   game: string;
   port: number;
   clientPort: number;
@@ -36,11 +39,11 @@ function parsePort(value: string | undefined, option: string): number {
 export function parseCommandLine(argv: readonly string[], cwd: string): CommandLine {
   const options = new Map<string, string | true>();
   const commands: Array<{ name: string; args: string[] }> = [];
-  let installDir = cwd;
+  let rootDir = cwd;
   for (let i = 0; i < argv.length; i++) {
     const token = argv[i] ?? '';
-    if (token === '--install') {
-      installDir = argv[++i] ?? cwd;
+    if (token === '--root') {
+      rootDir = argv[++i] ?? cwd;
     } else if (token.startsWith('+')) {
       const args: string[] = [];
       while (i + 1 < argv.length && !isOption(argv[i + 1] ?? '')) args.push(argv[++i] ?? '');
@@ -61,7 +64,7 @@ export function parseCommandLine(argv: readonly string[], cwd: string): CommandL
   const portText = value('port') ?? commandValue('hostport') ?? commandValue('port');
   const clientPortText = commandValue('clientport') ?? value('clientport');
   return {
-    installDir,
+    rootDir,
     game: value('game') ?? 'left4dead2',
     port: portText === undefined ? DEFAULT_PORT : parsePort(portText, '-port'),
     clientPort: clientPortText === undefined ? DEFAULT_CLIENT_PORT : parsePort(clientPortText, '+clientport'),

@@ -1,5 +1,5 @@
 import { GAME_VERSION } from './a2s.js';
-import { readCfg } from './cfg.js';
+import { isValidCfgPath, readCfg } from './cfg.js';
 import { formatDuration, type LogLine } from './console.js';
 import { CVARS, cvarSpec } from './cvars.js';
 import { isStockMap, STOCK_MAPS } from './maps.js';
@@ -176,6 +176,8 @@ export class CommandRunner {
   }
 
   private exec(name: string, source: Source): string {
+    if (name === '') return 'exec <filename>: execute a script file\n';
+    if (!isValidCfgPath(name)) return `exec ${name}: invalid path.\n`;
     const commands = readCfg(this.host.cfgDir, name);
     if (commands === undefined) return `exec: couldn't exec ${name}\n`;
     if (this.execDepth >= MAX_EXEC_DEPTH) return `exec: too many nested execs (${name})\n`;

@@ -62,14 +62,14 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /**
- * Environment first, then `<install>/sim-faults.json`'s top-level keys, then its entry for this
+ * Environment first, then `<root>/sim-faults.json`'s top-level keys, then its entry for this
  * game port (`{"27015": {...}}`): the more specific source wins.
  */
-export async function loadFaults(env: NodeJS.ProcessEnv, installDir: string, port: number): Promise<Faults> {
+export async function loadFaults(env: NodeJS.ProcessEnv, rootDir: string, port: number): Promise<Faults> {
   let faults = applyInput(NO_FAULTS, fromEnv(env));
   let text: string;
   try {
-    text = await readFile(path.join(installDir, FAULT_FILE), 'utf8');
+    text = await readFile(path.join(rootDir, FAULT_FILE), 'utf8');
   } catch {
     return faults;
   }

@@ -22,14 +22,21 @@ function shellQuote(word: string): string {
   return `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
-/** `exec` keeps the pid: the supervisor tracks srcds_run's pid, which must be the simulator itself. */
+/**
+ * Like Valve's srcds_run, the game root is where the script was called from: `dirname $0`, then `pwd`,
+ * which leaves links unresolved, so a linked srcds_run in an instance directory runs that instance.
+ * Only the simulator's program is a path fixed at lay-out time. `exec` keeps the pid: the supervisor
+ * tracks srcds_run's pid, which must be the simulator itself.
+ */
 export function srcdsRunScript(nodePath: string, mainPath: string): string {
   return [
     '#!/bin/sh',
     '# l4d2web simulated srcds install: runs the srcds simulator instead of Left 4 Dead 2.',
+    'ROOTDIR=$(cd "$(dirname "$0")" && pwd) || exit 1',
+    'cd "$ROOTDIR" || exit 1',
     '# No core dumps from simulated crashes.',
     'ulimit -c 0 2>/dev/null',
-    `exec ${shellQuote(nodePath)} ${shellQuote(mainPath)} --install "$(cd "$(dirname "$0")" && pwd)" "$@"`,
+    `exec ${shellQuote(nodePath)} ${shellQuote(mainPath)} --root "$ROOTDIR" "$@"`,
     '',
   ].join('\n');
 }
@@ -45,7 +52,7 @@ export async function layOutSimulatedInstall(dir: string): Promise<void> {
   }
   const root = path.resolve(dir);
   const cfg = path.join(root, 'left4dead2', 'cfg');
-  await mkdir(path.join(cfg, 'l4d2web'), { recursive: true });
+  await mkdir(cfg, { recursive: true });
   const script = path.join(root, 'srcds_run');
   await writeFile(script, srcdsRunScript(process.execPath, mainPath));
   await chmod(script, 0o755);

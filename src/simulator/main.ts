@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   let simulator: Simulator;
   try {
     const commandLine = parseCommandLine(process.argv.slice(2), process.cwd());
-    const faults = await loadFaults(process.env, commandLine.installDir, commandLine.port);
+    const faults = await loadFaults(process.env, commandLine.rootDir, commandLine.port);
     simulator = new Simulator(commandLine, faults, {
       log: consoleLog,
       error: errorLog,

@@ -7,6 +7,7 @@ import { type CommandHost, CommandRunner } from './commands.js';
 import { type LogLine, printBanner, printOnline } from './console.js';
 import type { Faults } from './faults.js';
 import { serveRcon } from './rcon.js';
+import { ServerLog } from './server-log.js';
 import { GameState } from './state.js';
 
 const SURVIVORS = ['Coach', 'Ellis', 'Nick', 'Rochelle', 'Bill', 'Francis', 'Louis', 'Zoey'];
@@ -33,13 +34,14 @@ export class Simulator implements CommandHost {
   private pending: (() => void) | undefined;
   private sockets: BoundSockets | undefined;
   private rcon: { closeAll(): void } | undefined;
+  private serverLog: ServerLog | undefined;
 
   constructor(
     private readonly commandLine: CommandLine,
     private readonly faults: Faults,
     private readonly io: SimulatorIo,
   ) {
-    this.cfgDir = cfgDir(commandLine.installDir, commandLine.game);
+    this.cfgDir = cfgDir(commandLine.rootDir, commandLine.game);
   }
 
   get log(): LogLine {
@@ -57,6 +59,7 @@ export class Simulator implements CommandHost {
     this.sockets = await bindPorts(ip, port, clientPort, strictPortBind, this.log);
     this.port = this.sockets.gamePort;
     this.address = `${ip}:${this.port}`;
+    this.serverLog = new ServerLog(this.commandLine.rootDir, this.commandLine.game);
     answerQueries(this.sockets.udp, this);
     this.rcon = serveRcon(this.sockets.tcp as Server, {
       log: this.log,
@@ -69,9 +72,11 @@ export class Simulator implements CommandHost {
     for (const command of this.commandLine.commands) this.runConsole(command);
     // L4D2 runs server.cfg when the first map loads, after the command line.
     this.log(`Loading map "${this.state.map}"`);
+    this.serverLog.line(`Loading map "${this.state.map}"`);
     this.mapLoaded = true;
     this.runConsole('exec server.cfg');
     this.log(`Started map "${this.state.map}"`);
+    this.serverLog.line(`Started map "${this.state.map}"`);
     for (let i = 0; i < this.faults.players; i++)
       this.runConsole(`sim_addplayer ${SURVIVORS[i % 8]}${i >= 8 ? i : ''}`);
     setTimeout(() => this.becomeReady(), this.faults.startDelayMs);
@@ -138,6 +143,7 @@ export class Simulator implements CommandHost {
 
   shutdown(reason: string): never {
     this.log(`Server shutting down (${reason}).`);
+    this.serverLog?.line('Log file closed');
     this.rcon?.closeAll();
     this.sockets?.udp.close();
     this.sockets?.clientUdp.close();

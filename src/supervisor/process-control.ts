@@ -34,11 +34,16 @@ export class ProcessControl {
     const plan = buildLaunchPlan(
       { id: slot.id, port: facts.port },
       { arguments: JSON.parse(facts.arguments) as string[], config: JSON.parse(facts.config) as string[] },
-      { srcdsDir: this.ctx.config.srcdsDir, rconPassword: facts.rcon_password },
+      {
+        dataDir: this.ctx.config.dataDir,
+        srcdsDir: this.ctx.config.srcdsDir,
+        rconPassword: facts.rcon_password,
+      },
     );
     slot.logOffset = await logSize(logPath);
     let handle: RuntimeHandle;
     try {
+      await this.buildInstance(slot.id);
       handle = await this.ctx.runtime.launch(slot.id, plan);
     } catch (error) {
       if (!(error instanceof LaunchError)) throw error;
@@ -47,6 +52,15 @@ export class ProcessControl {
       return;
     }
     this.attach(slot, handle);
+  }
+
+  /** The server's instance, rebuilt from the install before each launch; a failure refuses the launch. */
+  private async buildInstance(serverId: number): Promise<void> {
+    try {
+      await this.ctx.instances.build(serverId);
+    } catch (error) {
+      throw new LaunchError(`could not build the instance directory: ${(error as Error).message}`);
+    }
   }
 
   /** Watches a launched or adopted process: its exit and its A2S answers. */

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { closeSync, constants, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
-import { access, mkdir, writeFile } from 'node:fs/promises';
+import { access, chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { displayLaunchLine, type LaunchPlan } from '../launch/plan.js';
 import { consoleLogPath, pidFilePath, serverDataDir } from './paths.js';
@@ -49,11 +49,11 @@ class ProcessHandle implements RuntimeHandle {
   }
 }
 
-export function missingInstallMessage(command: string): string {
-  const dir = path.dirname(command);
+export function missingInstallMessage(installDir: string): string {
+  const command = path.join(installDir, 'srcds_run');
   return (
     `srcds_run is missing at ${command}: install the L4D2 dedicated server there with ` +
-    `"steamcmd +force_install_dir ${dir} +login anonymous +app_update 222860 validate +quit", ` +
+    `"steamcmd +force_install_dir ${installDir} +login anonymous +app_update 222860 validate +quit", ` +
     'or point SRCDS_DIR at an existing install'
   );
 }
@@ -70,21 +70,22 @@ export class ProcessRuntime implements Runtime {
   constructor(private readonly options: ProcessRuntimeOptions) {}
 
   async launch(serverId: number, plan: LaunchPlan): Promise<RuntimeHandle> {
+    // The instance's srcds_run is a link to the install's: missing when the install lacks it.
     try {
       await access(plan.command, constants.F_OK);
     } catch {
-      throw new LaunchError(missingInstallMessage(plan.command));
+      throw new LaunchError(missingInstallMessage(plan.installDir));
     }
     try {
       await access(plan.command, constants.X_OK);
     } catch {
-      throw new LaunchError(`srcds_run at ${plan.command} is not executable (chmod +x it)`);
+      const installed = path.join(plan.installDir, 'srcds_run');
+      throw new LaunchError(`srcds_run at ${installed} is not executable (chmod +x it)`);
     }
-    const dir = serverDataDir(this.options.dataDir, serverId);
-    await mkdir(dir, { recursive: true });
-    await mkdir(path.dirname(plan.cfgPath), { recursive: true });
+    await mkdir(serverDataDir(this.options.dataDir, serverId), { recursive: true });
     // The cfg holds the rcon password: readable by the panel's user only.
     await writeFile(plan.cfgPath, plan.cfgText, { mode: 0o600 });
+    await chmod(plan.cfgPath, 0o600);
 
     // O_APPEND: the child always writes at the end, so truncating the log (to bound it) just works.
     const fd = openSync(consoleLogPath(this.options.dataDir, serverId), 'a');
@@ -93,7 +94,7 @@ export class ProcessRuntime implements Runtime {
     try {
       writeSync(fd, `[l4d2web] ${new Date(launchedAt).toISOString()} launching ${displayLaunchLine(plan)}\n`);
       child = spawn(plan.command, plan.args, {
-        cwd: path.dirname(plan.command),
+        cwd: plan.cwd,
         detached: true,
         stdio: ['ignore', fd, fd],
         env: this.options.env ?? process.env,

@@ -1,6 +1,7 @@
 import type { Config } from '../config/config.js';
 import type { DatabaseHandle } from '../db/connect.js';
 import type { ActualState, DesiredState } from '../db/schema.js';
+import type { Instances } from '../instances/instances.js';
 import { unfollowConsole } from './console-follow.js';
 import type { ConsoleFollower } from './console-log.js';
 import type { LiveStatus, PlayerSample } from './control.js';
@@ -17,6 +18,8 @@ export interface SupervisorContext {
   readonly database: DatabaseHandle;
   readonly options: SupervisorOptions;
   readonly runtime: Runtime;
+  /** Each server's instance directory, built before every launch. */
+  readonly instances: Instances;
   readonly events: EventBus;
   readonly rconClient: RconClient;
   readonly reconciler: KeyedReconciler;

@@ -1,9 +1,9 @@
 import { rm } from 'node:fs/promises';
-import path from 'node:path';
 import type { Config } from '../config/config.js';
 import type { DatabaseHandle } from '../db/connect.js';
 import { AppError } from '../http/errors.js';
-import { cfgRelativeFor } from '../launch/plan.js';
+import { Instances } from '../instances/instances.js';
+import { removeSharedCfgs } from '../instances/migrate.js';
 import { followConsole, unfollowConsole } from './console-follow.js';
 import { lastConsoleLines } from './console-log.js';
 import type {
@@ -41,6 +41,8 @@ export { defaultSupervisorOptions, type SupervisorOptions } from './options.js';
  */
 export class Supervisor implements SupervisorControl {
   readonly options: SupervisorOptions;
+  /** The servers' instance directories: `build(id)`, `rebuildAll()` (src/instances/instances.ts). */
+  readonly instances: Instances;
   private readonly ctx: SupervisorContext;
   private readonly status: ServerStatus;
   private readonly processes: ProcessControl;
@@ -54,6 +56,7 @@ export class Supervisor implements SupervisorControl {
     options: Partial<SupervisorOptions> = {},
   ) {
     this.options = { ...defaultSupervisorOptions, ...options };
+    this.instances = new Instances({ dataDir: config.dataDir, srcdsDir: config.srcdsDir });
     this.ctx = {
       config,
       database,
@@ -61,6 +64,7 @@ export class Supervisor implements SupervisorControl {
       runtime:
         this.options.runtime ??
         new ProcessRuntime({ dataDir: config.dataDir, adoptedPollMs: this.options.adoptedPollMs }),
+      instances: this.instances,
       events: new EventBus({ first: (id) => this.watched(id), last: (id) => this.unwatched(id) }),
       reconciler: new KeyedReconciler(
         (id) => this.reconcileOnce(id),
@@ -81,8 +85,12 @@ export class Supervisor implements SupervisorControl {
 
   // ---------- lifecycle ----------
 
-  /** Adopts the game servers still running, reconciles every server, then resyncs periodically. */
+  /**
+   * Moves a data folder of an older version to instance directories, adopts the game servers still
+   * running, reconciles every server, then resyncs periodically.
+   */
   async start(): Promise<void> {
+    await this.removeSharedCfgs();
     const rows = await this.database.db.selectFrom('servers').select(['id']).execute();
     for (const { id } of rows) {
       const handle = await this.ctx.runtime.adopt(id);
@@ -99,6 +107,17 @@ export class Supervisor implements SupervisorControl {
     for (const slot of this.slots.all()) quietSlot(slot);
     this.ctx.runtime.close();
     await this.ctx.reconciler.close(2_000);
+  }
+
+  /** The upgrade to instance directories (src/instances/migrate.ts); a failure is reported, not fatal. */
+  private async removeSharedCfgs(): Promise<void> {
+    try {
+      await removeSharedCfgs(this.config.srcdsDir);
+    } catch (error) {
+      console.error(
+        `supervisor: could not remove the shared cfgs of an older version (they hold RCON passwords): ${(error as Error).message}`,
+      );
+    }
   }
 
   // ---------- SupervisorControl ----------
@@ -124,8 +143,8 @@ export class Supervisor implements SupervisorControl {
     quietSlot(slot);
     this.slots.delete(serverId);
     await this.ctx.runtime.forget(serverId);
+    // Its console log, pid file and instance (links are removed, never followed).
     await rm(serverDataDir(this.config.dataDir, serverId), { recursive: true, force: true });
-    await rm(path.join(this.config.srcdsDir, 'left4dead2', 'cfg', cfgRelativeFor(serverId)), { force: true });
   }
 
   liveStatus(serverId: number): LiveStatus | null {

@@ -69,11 +69,14 @@ export async function makeSimulatedInstall(): Promise<string> {
   return dir;
 }
 
-/** Writes `<install>/left4dead2/cfg/l4d2web/server-<id>.cfg` as the panel would. */
-export async function writeServerCfg(installDir: string, serverId: number, lines: string[]): Promise<string> {
-  const relative = `l4d2web/server-${serverId}.cfg`;
-  await writeFile(path.join(installDir, 'left4dead2', 'cfg', relative), `${lines.join('\n')}\n`);
-  return relative;
+/**
+ * Writes `<root>/left4dead2/cfg/sim-<id>.cfg`, the cfg a simulator started without the panel execs
+ * (the panel writes l4d2web.cfg into an instance instead); returns its name for `+exec`.
+ */
+export async function writeServerCfg(rootDir: string, serverId: number, lines: string[]): Promise<string> {
+  const name = `sim-${serverId}.cfg`;
+  await writeFile(path.join(rootDir, 'left4dead2', 'cfg', name), `${lines.join('\n')}\n`);
+  return name;
 }
 
 /** `<install>/sim-faults.json` (see src/simulator/README.md). */

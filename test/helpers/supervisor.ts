@@ -132,7 +132,10 @@ export async function endSupervisedTest(
   for (const dir of [...used, ...(extra.dirs ?? [])]) expect(processesUsing(dir)).toEqual([]);
 }
 
-/** Pids of live processes whose command line mentions dir (the simulator's has --install <dir>). */
+/**
+ * Pids of live processes whose command line mentions dir. The simulator's has `--root <game root>`:
+ * a server's instance under the data dir when the panel started it.
+ */
 export function processesUsing(dir: string): number[] {
   return processesOf(dir).map(({ pid }) => pid);
 }

@@ -7,13 +7,15 @@ const blueprint = {
   arguments: ['+map', 'c2m1_highway', '+sv_gametypes', 'coop,versus'],
   config: ['hostname "My Server"', 'sv_maxplayers 8', '// a comment', ''],
 };
-const settings = { srcdsDir: '/srv/l4d2', rconPassword: 'Secret123abc' };
+const settings = { dataDir: '/var/lib/l4d2web', srcdsDir: '/srv/l4d2', rconPassword: 'Secret123abc' };
 
 describe('buildLaunchPlan', () => {
   const plan = buildLaunchPlan(server, blueprint, settings);
 
-  it('runs srcds_run of the install', () => {
-    expect(plan.command).toBe('/srv/l4d2/srcds_run');
+  it("runs the instance's srcds_run from the instance, which mirrors the install", () => {
+    expect(plan.command).toBe('/var/lib/l4d2web/servers/7/game/srcds_run');
+    expect(plan.cwd).toBe('/var/lib/l4d2web/servers/7/game');
+    expect(plan.installDir).toBe('/srv/l4d2');
   });
 
   it('puts the panel options first, in order, then the blueprint arguments', () => {
@@ -28,7 +30,7 @@ describe('buildLaunchPlan', () => {
       '27005',
       '-nohltv',
       '+exec',
-      'l4d2web/server-7.cfg',
+      'l4d2web.cfg',
       '+map',
       'c2m1_highway',
       '+sv_gametypes',
@@ -36,9 +38,8 @@ describe('buildLaunchPlan', () => {
     ]);
   });
 
-  it('names the cfg file relative to cfg/ and absolutely', () => {
-    expect(plan.cfgRelative).toBe('l4d2web/server-7.cfg');
-    expect(plan.cfgPath).toBe('/srv/l4d2/left4dead2/cfg/l4d2web/server-7.cfg');
+  it("writes the cfg into the instance's own cfg/, never into the shared install", () => {
+    expect(plan.cfgPath).toBe('/var/lib/l4d2web/servers/7/game/left4dead2/cfg/l4d2web.cfg');
   });
 
   it('writes the blueprint config lines exactly, then the panel lines, ending with a newline', () => {
@@ -58,7 +59,8 @@ describe('buildLaunchPlan', () => {
 
   it('handles an empty blueprint', () => {
     const empty = buildLaunchPlan({ id: 1, port: 28000 }, { arguments: [], config: [] }, settings);
-    expect(empty.args.at(-1)).toBe('l4d2web/server-1.cfg');
+    expect(empty.args.at(-1)).toBe('l4d2web.cfg');
+    expect(empty.cfgPath).toBe('/var/lib/l4d2web/servers/1/game/left4dead2/cfg/l4d2web.cfg');
     expect(empty.cfgText).toMatch(/^\/\/ .*\nrcon_password "Secret123abc"\n$/);
   });
 });
@@ -68,11 +70,11 @@ describe('displayLaunchLine', () => {
     const plan = buildLaunchPlan(
       server,
       { arguments: ['+hostname', "Bob's server", '+sv_tags', 'a b'], config: [] },
-      { srcdsDir: '/srv/my games', rconPassword: 'x' },
+      { dataDir: '/srv/my games', srcdsDir: '/srv/l4d2', rconPassword: 'x' },
     );
     expect(displayLaunchLine(plan)).toBe(
-      "'/srv/my games/srcds_run' -game left4dead2 -norestart -strictportbind -port 27015 +clientport 27005 " +
-        "-nohltv +exec l4d2web/server-7.cfg +hostname 'Bob'\\''s server' +sv_tags 'a b'",
+      "'/srv/my games/servers/7/game/srcds_run' -game left4dead2 -norestart -strictportbind -port 27015 " +
+        "+clientport 27005 -nohltv +exec l4d2web.cfg +hostname 'Bob'\\''s server' +sv_tags 'a b'",
     );
     expect(shellQuote('')).toBe("''");
   });

@@ -13,7 +13,7 @@ describe('layOutSimulatedInstall', () => {
     await writeFile(serverCfg, 'sv_cheats 0\n');
     await layOutSimulatedInstall(dir);
     expect((await stat(path.join(dir, 'srcds_run'))).mode & 0o111).toBe(0o111);
-    expect((await stat(path.join(dir, 'left4dead2', 'cfg', 'l4d2web'))).isDirectory()).toBe(true);
+    expect((await stat(path.join(dir, 'left4dead2', 'cfg'))).isDirectory()).toBe(true);
     expect(await readFile(serverCfg, 'utf8')).toBe('sv_cheats 0\n');
     expect(isSimulatedInstall(dir)).toBe(true);
     expect(await readFile(path.join(dir, 'srcds_run'), 'utf8')).toMatch(/^#!\/bin\/sh\n[\s\S]*\nexec /);
@@ -24,6 +24,6 @@ describe('layOutSimulatedInstall', () => {
     const cmdline = (await readFile(`/proc/${sim.pid}/cmdline`, 'utf8')).split('\0');
     expect(cmdline[0]).toBe(process.execPath);
     expect(cmdline[1]).toMatch(/dist\/simulator\/main\.js$/);
-    expect(cmdline.slice(2, 4)).toEqual(['--install', sim.installDir]);
+    expect(cmdline.slice(2, 4)).toEqual(['--root', sim.installDir]);
   });
 });

@@ -12,25 +12,25 @@ import { GameState } from '../../src/simulator/state.js';
 describe('parseCommandLine', () => {
   it('reads the panel command line and keeps + commands in order', () => {
     const line = parseCommandLine(
-      ['--install', '/srv/l4d2', '-game', 'left4dead2', '-norestart', '-strictportbind', '-port', '27115']
-        .concat(['+clientport', '27105', '-nohltv', '+exec', 'l4d2web/server-1.cfg', '+map', 'c2m1_highway'])
+      ['--root', '/srv/l4d2', '-game', 'left4dead2', '-norestart', '-strictportbind', '-port', '27115']
+        .concat(['+clientport', '27105', '-nohltv', '+exec', 'l4d2web.cfg', '+map', 'c2m1_highway'])
         .concat(['+hostname', 'My Server', '+sv_gravity', '-100']),
       '/cwd',
     );
     expect(line).toEqual({
-      installDir: '/srv/l4d2',
+      rootDir: '/srv/l4d2',
       game: 'left4dead2',
       port: 27115,
       clientPort: 27105,
       ip: '127.0.0.1',
       strictPortBind: true,
-      commands: ['exec l4d2web/server-1.cfg', 'map c2m1_highway', 'hostname "My Server"', 'sv_gravity -100'],
+      commands: ['exec l4d2web.cfg', 'map c2m1_highway', 'hostname "My Server"', 'sv_gravity -100'],
     });
   });
 
   it('defaults like srcds, but to loopback, and rejects bad ports', () => {
     const line = parseCommandLine(['+ip', '127.0.0.2'], '/cwd');
-    expect([line.installDir, line.port, line.clientPort, line.ip, line.strictPortBind]).toEqual([
+    expect([line.rootDir, line.port, line.clientPort, line.ip, line.strictPortBind]).toEqual([
       '/cwd',
       27015,
       27005,
@@ -48,10 +48,13 @@ describe('cfg', () => {
     ).toEqual(['hostname "A // B"', 'sv_maxplayers 8', 'sv_cheats 0']);
   });
 
-  it('resolves exec names inside cfg/ only', () => {
-    expect(resolveCfgPath('/i/cfg', 'l4d2web/server-1')).toBe('/i/cfg/l4d2web/server-1.cfg');
-    expect(resolveCfgPath('/i/cfg', '../../etc/passwd')).toBeUndefined();
-    expect(resolveCfgPath('/i/cfg', '/etc/x.cfg')).toBeUndefined();
+  it('resolves exec names inside cfg/ only, refusing what srcds calls an invalid path', () => {
+    expect(resolveCfgPath('/i/cfg', 'l4d2web')).toBe('/i/cfg/l4d2web.cfg');
+    expect(resolveCfgPath('/i/cfg', 'sourcemod/sm_warmode_on.cfg')).toBe(
+      '/i/cfg/sourcemod/sm_warmode_on.cfg',
+    );
+    for (const name of ['../../etc/passwd', 'a/../../b', '..', '/etc/x.cfg', 'c:x', 'a\\b', 'a\nb', ''])
+      expect(resolveCfgPath('/i/cfg', name), name).toBeUndefined();
   });
 });
 

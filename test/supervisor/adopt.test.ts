@@ -46,7 +46,7 @@ describe('supervisor: adoption', () => {
     expect(next.pidOf(id)).toBe(pid);
     await waitFor(() => next.liveStatus(id));
     expect((await serverRow(app, id)).actual_state).toBe('running');
-    expect(processesUsing(app.installDir)).toEqual([pid]);
+    expect(processesUsing(app.dataDir)).toEqual([pid]);
     // Not our child: its exit is seen through /proc, with an unknown exit status; then it comes back.
     process.kill(pid, 'SIGKILL');
     const row = await waitFor(async () => {
@@ -57,7 +57,7 @@ describe('supervisor: adoption', () => {
     expect(row.last_error).toMatch(/exit status unknown/);
     await app.client.post(`/servers/${id}/stop`);
     await waitForState(app, id, 'stopped');
-    expect(processesUsing(app.installDir)).toEqual([]);
+    expect(processesUsing(app.dataDir)).toEqual([]);
   });
 
   it('a pid file naming another process (a reused pid) is not adopted', async () => {
@@ -144,7 +144,7 @@ describe('supervisor: the panel process dies', () => {
       describe: state,
     });
     const { pid } = pidFile(dataDir, id);
-    expect(processesUsing(installDir)).toEqual([pid]);
+    expect(processesUsing(dataDir)).toEqual([pid]);
 
     first.kill('SIGKILL');
     await new Promise((resolve) => first.once('exit', resolve));
@@ -154,7 +154,7 @@ describe('supervisor: the panel process dies', () => {
     await waitFor(async () => (await state()).live !== null, { timeoutMs: 30_000, describe: state });
     expect(await state()).toMatchObject({ actual_state: 'running', last_error: '' });
     expect(pidFile(dataDir, id).pid).toBe(pid);
-    expect(processesUsing(installDir)).toEqual([pid]);
+    expect(processesUsing(dataDir)).toEqual([pid]);
 
     expect((await http(`${base}/servers/${id}/stop`, { method: 'POST', cookie })).status).toBe(202);
     await waitFor(async () => (await state()).actual_state === 'stopped', {
@@ -162,6 +162,6 @@ describe('supervisor: the panel process dies', () => {
       describe: state,
     });
     expect(isAlive(pid)).toBe(false);
-    expect(processesUsing(installDir)).toEqual([]);
+    expect(processesUsing(dataDir)).toEqual([]);
   });
 });

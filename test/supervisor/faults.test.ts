@@ -41,7 +41,7 @@ describe('supervisor: crashes', () => {
     });
     expect(row.last_error).toMatch(/killed by signal SIGKILL/);
     expect(row.desired_state).toBe('running');
-    expect(processesUsing(app.installDir)).toHaveLength(1);
+    expect(processesUsing(app.dataDir)).toHaveLength(1);
   });
 
   it('a crash loop ends in failed with "crash loop: ..."; pressing start tries again and clears it', async () => {
@@ -51,7 +51,7 @@ describe('supervisor: crashes', () => {
     await app.client.post(`/servers/${id}/start`);
     const failed = await waitForState(app, id, 'failed', 30_000);
     expect(failed.last_error).toMatch(/^crash loop: 3 crashes in 60 s, last .*(signal SIGSEGV|code 139)/);
-    expect(processesUsing(app.installDir)).toEqual([]);
+    expect(processesUsing(app.dataDir)).toEqual([]);
     // It stays failed: no more restarts.
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect((await serverRow(app, id)).actual_state).toBe('failed');
@@ -80,7 +80,7 @@ describe('supervisor: crashes', () => {
     });
     expect(row.last_error).toMatch(/^crashed: hung: no A2S answer for \d+ s, killed it/);
     expect(isAlive(first)).toBe(false);
-    expect(processesUsing(app.installDir)).toHaveLength(1);
+    expect(processesUsing(app.dataDir)).toHaveLength(1);
   });
 
   it('a server that never answers A2S within the start timeout is stopped and failed', async () => {
@@ -90,7 +90,7 @@ describe('supervisor: crashes', () => {
     await app.client.post(`/servers/${id}/start`);
     const row = await waitForState(app, id, 'failed');
     expect(row.last_error).toBe('did not answer A2S within 2 s of its start; stopped it');
-    await waitFor(() => processesUsing(app?.installDir ?? '').length === 0);
+    await waitFor(() => processesUsing(app?.dataDir ?? '').length === 0);
   });
 });
 
@@ -104,7 +104,7 @@ describe('supervisor: refusals', () => {
     await app.client.post(`/servers/${id}/start`);
     const row = await waitForState(app, id, 'failed');
     expect(row.last_error).toBe(`port ${port}/udp is in use by another program`);
-    expect(processesUsing(app.installDir)).toEqual([]);
+    expect(processesUsing(app.dataDir)).toEqual([]);
   });
 
   it('a game port taken over TCP, or the client port, fails with that port', async () => {

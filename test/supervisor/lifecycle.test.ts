@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createUser, parseCredentials } from '../../src/auth/users.js';
 import { clientPortFor } from '../../src/launch/plan.js';
@@ -47,9 +47,9 @@ describe('supervisor: start, stop, restart', () => {
     expect(rcon_password).toMatch(/^[A-Za-z0-9]{24,}$/);
     expect(JSON.stringify(json)).not.toContain(rcon_password);
     expect(log).not.toContain(rcon_password);
-    expect(readFileSync(`${app.installDir}/left4dead2/cfg/l4d2web/server-${id}.cfg`, 'utf8')).toContain(
-      `rcon_password "${rcon_password}"`,
-    );
+    const cfg = `${app.dataDir}/servers/${id}/game/left4dead2/cfg/l4d2web.cfg`;
+    expect(readFileSync(cfg, 'utf8')).toContain(`rcon_password "${rcon_password}"`);
+    expect(statSync(cfg).mode & 0o777).toBe(0o600);
     const pid = app.supervisor.pidOf(id);
     expect(pid).toBeGreaterThan(0);
     expect(readFileSync(`${app.dataDir}/servers/${id}/pid`, 'utf8')).toContain(`"pid":${pid}`);
@@ -99,7 +99,9 @@ describe('supervisor: start, stop, restart', () => {
     expect((await app.client.delete(`/servers/${id}`)).statusCode).toBe(204);
     expect(isAlive(pid)).toBe(false);
     expect(existsSync(`${app.dataDir}/servers/${id}`)).toBe(false);
-    expect(existsSync(`${app.installDir}/left4dead2/cfg/l4d2web/server-${id}.cfg`)).toBe(false);
+    // Its instance went with it: links removed, never followed into the install.
+    expect(existsSync(`${app.installDir}/srcds_run`)).toBe(true);
+    expect(existsSync(`${app.installDir}/left4dead2/cfg/server.cfg`)).toBe(true);
   });
 });
 

@@ -36,13 +36,13 @@ it('20 servers started together all reach running, and all stop', { timeout: 120
     timeoutMs: 90_000,
     describe: states,
   });
-  expect(processesUsing(app.installDir)).toHaveLength(20);
+  expect(processesUsing(app.dataDir)).toHaveLength(20);
   await Promise.all(servers.map(({ id }) => app?.client.post(`/servers/${id}/stop`)));
   await waitFor(async () => (await states()).every((s) => s === 'stopped'), {
     timeoutMs: 60_000,
     describe: states,
   });
-  expect(processesUsing(app.installDir)).toEqual([]);
+  expect(processesUsing(app.dataDir)).toEqual([]);
   for (const { port } of servers) expect(await busyPort(port)).toBeNull();
   const rows = await Promise.all(servers.map(({ id }) => serverRow(app as SupervisedApp, id)));
   expect(rows.map((r) => r.last_error)).toEqual(servers.map(() => ''));
