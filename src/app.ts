@@ -13,6 +13,7 @@ import { registerDashboardRoutes } from './dashboard/routes.js';
 import type { DatabaseHandle } from './db/connect.js';
 import { refuseCrossSite } from './http/csrf.js';
 import { AppError, invalidFields } from './http/errors.js';
+import { refuseUnknownHost } from './http/hosts.js';
 import { sendError } from './http/respond.js';
 import { registerOpenApi, registerOpenApiRoute } from './openapi/plugin.js';
 import { registerServerRoutes } from './servers/routes.js';
@@ -63,7 +64,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(fastifyStatic, { root: publicDir, prefix: '/static/' });
 
   app.decorateRequest('user', null);
-  app.addHook('onRequest', refuseCrossSite);
+  // First: a request for a name we do not answer to (DNS rebinding) gets no further.
+  app.addHook('onRequest', refuseUnknownHost(deps.config));
+  app.addHook('onRequest', refuseCrossSite(deps.config));
   app.addHook('onRequest', loadUser(deps.database.db));
   app.addHook('preHandler', requireLogin);
 
@@ -82,7 +85,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.setNotFoundHandler((request, reply) => sendError(request, reply, new AppError(404, 'not found')));
 
-  app.get('/healthz', { config: { public: true, sessionless: true } }, async () => ({ status: 'ok' }));
+  app.get('/healthz', { config: { public: true, sessionless: true, anyHost: true } }, async () => ({
+    status: 'ok',
+  }));
   registerAuthRoutes(app, deps);
   registerUserRoutes(app, deps);
   registerBlueprintRoutes(app, deps);

@@ -43,7 +43,11 @@ describe('one panel per SQLite database: processes', () => {
     const pid = first.child.pid as number;
 
     // The same DATA_DIR (its default database), then another DATA_DIR naming the same file.
-    for (const env of [{ DATA_DIR: dataDir }, { DATA_DIR: newDir(), DATABASE_URL: database }]) {
+    const envs: Record<string, string>[] = [
+      { DATA_DIR: dataDir },
+      { DATA_DIR: newDir(), DATABASE_URL: database },
+    ];
+    for (const env of envs) {
       const second = runCli(['serve'], { ...env, PORT: String(await freePort()), LOG_LEVEL: 'info' });
       expect(second.status).toBe(1);
       expect(second.stderr).toBe(`${refusal(pid, database)}\n`);

@@ -14,7 +14,12 @@ describe.each(testDialects())('cross-site request refusal (%s)', (dialect) => {
   let script: Client;
   let blueprintId: number;
   beforeEach(async () => {
-    t = await startTestApp({ dialect });
+    // The panel answers to panel.example (the Host check, test/http/hosts.test.ts) and is reached
+    // through a proxy at https://proxied.example that passes it Host: 127.0.0.1:8080.
+    t = await startTestApp({
+      dialect,
+      env: { ALLOWED_HOSTS: 'panel.example', PUBLIC_URL: 'https://proxied.example' },
+    });
     script = await signUp(t.app, 'alice');
     blueprintId = await createBlueprint(script);
   });
@@ -68,6 +73,14 @@ describe.each(testDialects())('cross-site request refusal (%s)', (dialect) => {
     const headers = { host: 'panel.example', origin: 'https://panel.example', 'x-forwarded-proto': 'https' };
     const response = await script.request('POST', '/blueprints', { name: 'mine' }, headers);
     expect(response.statusCode).toBe(201);
+  });
+
+  it('lets the PUBLIC_URL origin through, whatever Host the proxy passes', async () => {
+    const headers = { host: '127.0.0.1:8080', origin: 'https://proxied.example' };
+    const response = await script.request('POST', '/blueprints', { name: 'mine' }, headers);
+    expect(response.statusCode).toBe(201);
+    const plain = { host: '127.0.0.1:8080', origin: 'http://proxied.example' };
+    expect((await script.request('POST', '/blueprints', { name: 'other' }, plain)).statusCode).toBe(403);
   });
 
   it('lets Sec-Fetch-Site: same-origin through', async () => {
