@@ -7,6 +7,7 @@ import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { loadUser, requireLogin } from './auth/guard.js';
 import { registerAuthRoutes } from './auth/routes.js';
+import { SessionStreams } from './auth/session-streams.js';
 import { registerBlueprintRoutes } from './blueprints/routes.js';
 import type { Config } from './config/config.js';
 import { registerDashboardRoutes } from './dashboard/routes.js';
@@ -25,6 +26,12 @@ export interface AppDeps {
   config: Config;
   database: DatabaseHandle;
   supervisor: SupervisorControl;
+}
+
+/** What the feature routes get: the app's dependencies and what buildApp makes for them. */
+export interface RouteDeps extends AppDeps {
+  /** Ends sessions and the event streams opened under them. */
+  sessions: SessionStreams;
 }
 
 const publicDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'public');
@@ -64,6 +71,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(fastifyStatic, { root: publicDir, prefix: '/static/' });
 
   app.decorateRequest('user', null);
+  app.decorateRequest('sessionId', null);
   // First: a request for a name we do not answer to (DNS rebinding) gets no further.
   app.addHook('onRequest', refuseUnknownHost(deps.config));
   app.addHook('onRequest', refuseCrossSite(deps.config));
@@ -88,11 +96,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.get('/healthz', { config: { public: true, sessionless: true, anyHost: true } }, async () => ({
     status: 'ok',
   }));
-  registerAuthRoutes(app, deps);
-  registerUserRoutes(app, deps);
-  registerBlueprintRoutes(app, deps);
-  registerServerRoutes(app, deps);
-  registerDashboardRoutes(app, deps);
+  const routeDeps: RouteDeps = { ...deps, sessions: new SessionStreams(deps.database.db, { log: app.log }) };
+  registerAuthRoutes(app, routeDeps);
+  registerUserRoutes(app, routeDeps);
+  registerBlueprintRoutes(app, routeDeps);
+  registerServerRoutes(app, routeDeps);
+  registerDashboardRoutes(app, routeDeps);
   registerOpenApiRoute(app);
   return app;
 }
