@@ -102,7 +102,7 @@ export class SessionStreams {
     }
   }
 
-  /** How many streams are held (for tests and benchmarks). */
+  /** How many streams are held. */
   get size(): number {
     return this.streams.size;
   }
