@@ -7,12 +7,14 @@ import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { loadUser, requireLogin } from './auth/guard.js';
 import { registerAuthRoutes } from './auth/routes.js';
+import { SessionStreams } from './auth/session-streams.js';
 import { registerBlueprintRoutes } from './blueprints/routes.js';
 import type { Config } from './config/config.js';
 import { registerDashboardRoutes } from './dashboard/routes.js';
 import type { DatabaseHandle } from './db/connect.js';
 import { refuseCrossSite } from './http/csrf.js';
 import { AppError, invalidFields } from './http/errors.js';
+import { refuseUnknownHost } from './http/hosts.js';
 import { sendError } from './http/respond.js';
 import { registerOpenApi, registerOpenApiRoute } from './openapi/plugin.js';
 import { registerServerRoutes } from './servers/routes.js';
@@ -24,6 +26,12 @@ export interface AppDeps {
   config: Config;
   database: DatabaseHandle;
   supervisor: SupervisorControl;
+}
+
+/** What the feature routes get: the app's dependencies and what buildApp makes for them. */
+export interface RouteDeps extends AppDeps {
+  /** Ends sessions and the event streams opened under them. */
+  sessions: SessionStreams;
 }
 
 const publicDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'public');
@@ -63,7 +71,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(fastifyStatic, { root: publicDir, prefix: '/static/' });
 
   app.decorateRequest('user', null);
-  app.addHook('onRequest', refuseCrossSite);
+  app.decorateRequest('sessionId', null);
+  // First: a request for a name we do not answer to (DNS rebinding) gets no further.
+  app.addHook('onRequest', refuseUnknownHost(deps.config));
+  app.addHook('onRequest', refuseCrossSite(deps.config));
   app.addHook('onRequest', loadUser(deps.database.db));
   app.addHook('preHandler', requireLogin);
 
@@ -82,12 +93,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.setNotFoundHandler((request, reply) => sendError(request, reply, new AppError(404, 'not found')));
 
-  app.get('/healthz', { config: { public: true, sessionless: true } }, async () => ({ status: 'ok' }));
-  registerAuthRoutes(app, deps);
-  registerUserRoutes(app, deps);
-  registerBlueprintRoutes(app, deps);
-  registerServerRoutes(app, deps);
-  registerDashboardRoutes(app, deps);
+  app.get('/healthz', { config: { public: true, sessionless: true, anyHost: true } }, async () => ({
+    status: 'ok',
+  }));
+  const routeDeps: RouteDeps = { ...deps, sessions: new SessionStreams(deps.database.db, { log: app.log }) };
+  registerAuthRoutes(app, routeDeps);
+  registerUserRoutes(app, routeDeps);
+  registerBlueprintRoutes(app, routeDeps);
+  registerServerRoutes(app, routeDeps);
+  registerDashboardRoutes(app, routeDeps);
   registerOpenApiRoute(app);
   return app;
 }

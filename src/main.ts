@@ -6,6 +6,7 @@ import { serve } from './cli/serve.js';
 import { addUser } from './cli/user-add.js';
 import { ConfigError, loadConfig } from './config/config.js';
 import { openDatabase } from './db/connect.js';
+import { DatabaseInUseError } from './db/file-lock.js';
 import { MigrationError, migrateToLatest } from './db/migrate.js';
 import { simInstallCommand } from './simulator/install.js';
 
@@ -70,6 +71,11 @@ main(process.argv.slice(2)).then(
     if (code !== undefined) process.exit(code);
   },
   (error: unknown) => {
+    // A second panel on a SQLite database: exactly the contract's line (hardening.md).
+    if (error instanceof DatabaseInUseError) {
+      console.error(error.message);
+      process.exit(1);
+    }
     // Bad configuration, a refused migration, a port or host that cannot be had: one clear line, exit 1.
     const code = (error as { code?: string }).code ?? '';
     const environmental =

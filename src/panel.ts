@@ -3,6 +3,7 @@ import { buildApp } from './app.js';
 import { sweepExpiredSessions } from './auth/sessions.js';
 import type { Config } from './config/config.js';
 import { type DatabaseHandle, openDatabase } from './db/connect.js';
+import { DatabaseFileLock } from './db/file-lock.js';
 import { type LeaseOptions, SupervisionLease, whileLeaseHeld } from './db/lock.js';
 import { migrateToLatest } from './db/migrate.js';
 import { Supervisor, type SupervisorOptions } from './supervisor/supervisor.js';
@@ -19,17 +20,22 @@ export interface Panel {
   close(): Promise<void>;
 }
 
-/** Opens and migrates the database, starts the supervisor and serves HTTP. */
+/**
+ * Opens and migrates the database, starts the supervisor and serves HTTP. On a SQLite database
+ * another panel holds, throws DatabaseInUseError before touching anything.
+ */
 export async function startPanel(
   config: Config,
   supervisorOptions: Partial<SupervisorOptions> = {},
   leaseOptions: Pick<LeaseOptions, 'retryMs' | 'checkMs'> = {},
 ): Promise<Panel> {
+  const fileLock = DatabaseFileLock.acquireFor(config.databaseUrl);
   const database = openDatabase(config.databaseUrl);
   try {
     await migrateToLatest(database);
   } catch (error) {
     await database.close();
+    fileLock?.release();
     throw error;
   }
   // Supervision lease (issue 5, src/db/lock.ts): panels sharing one PostgreSQL database never
@@ -45,6 +51,7 @@ export async function startPanel(
   const app = await buildApp({ config, database, supervisor: control });
   lease = await SupervisionLease.acquire(config.databaseUrl, {
     ...leaseOptions,
+    fileLock,
     log: app.log,
     onAcquired: () => supervisor.start(),
     onLost: async () => {
@@ -55,7 +62,26 @@ export async function startPanel(
   });
   const held = lease;
   const stopSweeping = sweepExpiredSessions(database.db, app.log);
-  const url = await app.listen({ port: config.port, host: config.host });
+  const close = async () => {
+    closing = true;
+    stopSweeping();
+    await app.close();
+    await held.stop();
+    // Game servers keep running: the next panel adopts them.
+    await supervisor.stop();
+    // Only now may another panel take over.
+    await held.release();
+    await database.close();
+    fileLock?.release();
+  };
+  let url: string;
+  try {
+    url = await app.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    // A port in use: give everything back (an in-process caller may try again).
+    await close();
+    throw error;
+  }
   return {
     app,
     database,
@@ -66,16 +92,6 @@ export async function startPanel(
       return held.isHeld;
     },
     url,
-    async close() {
-      closing = true;
-      stopSweeping();
-      await app.close();
-      await held.stop();
-      // Game servers keep running: the next panel adopts them.
-      await supervisor.stop();
-      // Only now may another panel take over.
-      await held.release();
-      await database.close();
-    },
+    close,
   };
 }

@@ -2,12 +2,14 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { wantsJson } from '../http/negotiate.js';
-import { type SessionUser, sessionCookie, userForSession } from './sessions.js';
+import { type SessionUser, sessionCookie, sessionIdFor, userForSessionId } from './sessions.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** The signed-in user, or null. */
     user: SessionUser | null;
+    /** The id (token hash) of the session that signed the request in, or null. */
+    sessionId: string | null;
   }
   interface FastifyContextConfig {
     /** Reachable without signing in. */
@@ -22,7 +24,10 @@ export function loadUser(db: Kysely<Database>) {
   return async (request: FastifyRequest) => {
     if (request.routeOptions.config.sessionless) return;
     const token = request.cookies[sessionCookie];
-    request.user = token ? await userForSession(db, token) : null;
+    if (!token) return;
+    const sessionId = sessionIdFor(token);
+    request.user = await userForSessionId(db, sessionId);
+    if (request.user) request.sessionId = sessionId;
   };
 }
 

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { AppDeps } from '../app.js';
+import type { RouteDeps } from '../app.js';
 import { cookieOptions } from '../http/cookies.js';
 import { AppError } from '../http/errors.js';
 import { parseBody } from '../http/input.js';
@@ -8,7 +8,7 @@ import { wantsJson } from '../http/negotiate.js';
 import { pageContext, sendDone, sendError, sendPage } from '../http/respond.js';
 import { typedText } from '../views/submitted.js';
 import { LoginLimiter } from './login-limiter.js';
-import { createSession, endSession, sessionCookie, sessionLifetimeMs } from './sessions.js';
+import { createSession, sessionCookie, sessionIdFor, sessionLifetimeMs } from './sessions.js';
 import { authenticate, countUsers, registerUser } from './users.js';
 import { LoginPage, RegisterPage } from './views.js';
 
@@ -17,7 +17,7 @@ export const loginSchema = z.strictObject({
   password: z.string({ error: 'must be text' }).min(1, 'is required').max(1024, 'is too long'),
 });
 
-export function registerAuthRoutes(app: FastifyInstance, { database, config }: AppDeps) {
+export function registerAuthRoutes(app: FastifyInstance, { database, config, sessions }: RouteDeps) {
   const { db } = database;
   const limiter = new LoginLimiter();
   const publicRoute = { config: { public: true } };
@@ -105,7 +105,8 @@ export function registerAuthRoutes(app: FastifyInstance, { database, config }: A
 
   app.post('/logout', publicRoute, async (request, reply) => {
     const token = request.cookies[sessionCookie];
-    if (token) await endSession(db, token);
+    // Its open event streams end with it.
+    if (token) await sessions.endSessions({ sessionIds: [sessionIdFor(token)] });
     reply.clearCookie(sessionCookie, { path: '/' });
     return wantsJson(request) ? reply.code(204).send() : reply.redirect('/login', 302);
   });

@@ -31,23 +31,27 @@ export async function createSession(db: Kysely<Database>, userId: number, now = 
   return token;
 }
 
-export async function userForSession(
+export function userForSession(
   db: Kysely<Database>,
   token: string,
+  now = new Date(),
+): Promise<SessionUser | null> {
+  return userForSessionId(db, sessionIdFor(token), now);
+}
+
+export async function userForSessionId(
+  db: Kysely<Database>,
+  sessionId: string,
   now = new Date(),
 ): Promise<SessionUser | null> {
   const user = await db
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')
     .select(['users.id', 'users.username', 'users.role'])
-    .where('sessions.id', '=', sessionIdFor(token))
+    .where('sessions.id', '=', sessionId)
     .where('sessions.expires_at', '>', now.toISOString())
     .executeTakeFirst();
   return user ?? null;
-}
-
-export async function endSession(db: Kysely<Database>, token: string): Promise<void> {
-  await db.deleteFrom('sessions').where('id', '=', sessionIdFor(token)).execute();
 }
 
 export async function deleteExpiredSessions(db: Kysely<Database>, now = new Date()): Promise<void> {

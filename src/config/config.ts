@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { parseHost } from '../http/hosts.js';
 
 /** The panel's settings, read once from the environment (DESIGN.md, Configuration). */
 export interface Config {
@@ -11,6 +12,10 @@ export interface Config {
   allowRegistration: boolean;
   /** Behind a reverse proxy: take the client's address and protocol from X-Forwarded-* headers. */
   trustProxy: boolean;
+  /** Where users reach the panel (PUBLIC_URL), as an origin such as https://panel.example.com. */
+  publicUrl: string | null;
+  /** More Host names the panel answers to (ALLOWED_HOSTS), lower-case, maybe with a port. */
+  allowedHosts: string[];
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -33,8 +38,41 @@ const environment = z.object({
   SRCDS_DIR: z.string().min(1, 'must not be empty').optional(),
   ALLOW_REGISTRATION: booleanText.default(false),
   TRUST_PROXY: booleanText.default(false),
+  PUBLIC_URL: z
+    .string()
+    .refine(isRootUrl, 'must be an http:// or https:// URL of the panel, e.g. https://panel.example.com')
+    .transform((url) => new URL(url).origin)
+    .optional(),
+  ALLOWED_HOSTS: z
+    .string()
+    .transform((list) =>
+      list
+        .split(',')
+        .map((entry) => entry.trim().toLowerCase())
+        .filter(Boolean),
+    )
+    .refine(
+      (entries) => entries.every((entry) => parseHost(entry) !== null),
+      'must be host names or addresses separated by commas, e.g. panel.example.com,192.168.1.10',
+    )
+    .default([]),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
+
+/** An http(s) URL naming a host and nothing below the root (the panel has no path prefix). */
+function isRootUrl(text: string): boolean {
+  if (!URL.canParse(text)) return false;
+  const url = new URL(text);
+  return (
+    ['http:', 'https:'].includes(url.protocol) &&
+    url.hostname !== '' &&
+    !url.username &&
+    !url.password &&
+    url.pathname === '/' &&
+    !url.search &&
+    !url.hash
+  );
+}
 
 /** Parses the environment; throws ConfigError with one line naming the bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -61,6 +99,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     srcdsDir: path.resolve(values.SRCDS_DIR ?? path.join(dataDir, 'srcds')),
     allowRegistration: values.ALLOW_REGISTRATION,
     trustProxy: values.TRUST_PROXY,
+    publicUrl: values.PUBLIC_URL ?? null,
+    allowedHosts: values.ALLOWED_HOSTS,
     logLevel: values.LOG_LEVEL,
   };
 }

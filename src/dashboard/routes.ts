@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { AppDeps } from '../app.js';
+import type { RouteDeps } from '../app.js';
 import { currentUser } from '../auth/guard.js';
 import { listBlueprints } from '../blueprints/blueprints.js';
 import { wantsJson } from '../http/negotiate.js';
@@ -10,9 +10,9 @@ import type { DashboardEvent } from './event-types.js';
 import { DashboardPage } from './views.js';
 
 /** GET / (the dashboard) and GET /events (one stream for all of the user's servers). */
-export function registerDashboardRoutes(app: FastifyInstance, { database, supervisor }: AppDeps) {
+export function registerDashboardRoutes(app: FastifyInstance, { database, supervisor, sessions }: RouteDeps) {
   const { db } = database;
-  const streams = new EventStreams(app, 20_000);
+  const streams = new EventStreams(app, 20_000, (request, end) => sessions.hold(request, end));
 
   app.get('/', async (request, reply) => {
     const user = currentUser(request);

@@ -1,11 +1,13 @@
 import pg from 'pg';
 import type { SupervisorControl } from '../supervisor/control.js';
 import { describeDatabase, isPostgresUrl } from './connect.js';
+import type { DatabaseFileLock } from './file-lock.js';
 
 /**
  * The right to supervise game servers, held by one panel per database at a time.
  *
- * - SQLite: always granted (one database file, one panel).
+ * - SQLite: held while this panel holds the database file's lock (`fileLock`, src/db/file-lock.ts),
+ *   which it takes before anything else: a second panel on the file exits instead of waiting.
  * - PostgreSQL: a session-level advisory lock, `pg_try_advisory_lock(LOCK_SPACE, SUPERVISION)`,
  *   taken on a dedicated connection held open (not a pooled one: the lock belongs to the session).
  *   A panel that does not get it serves the UI only and tries again every `retryMs`; when the
@@ -33,6 +35,8 @@ export interface LeaseOptions {
   onAcquired: () => Promise<void> | void;
   /** Called when a held lease is lost: stop supervising at once. */
   onLost?: () => Promise<void> | void;
+  /** SQLite: the database file's lock this panel holds; the lease is held with it. */
+  fileLock?: DatabaseFileLock;
   /** How often a panel without the lease tries again (default 3 s). */
   retryMs?: number;
   /** How often the holder checks it still holds it (default 5 s). */
@@ -100,8 +104,10 @@ export class SupervisionLease {
     if (this.closed) return;
     try {
       if (!isPostgresUrl(this.databaseUrl)) {
-        if (!this.held) await this.gain();
-        return; // SQLite: held for good, nothing to check.
+        // SQLite: no other panel can run on the file while we hold its lock; nothing to check.
+        if (!this.held && this.options.fileLock?.isHeld) await this.gain();
+        else if (!this.held) throw new Error('a SQLite panel supervises only while it holds the file lock');
+        return;
       }
       if (this.held) await this.check();
       else await this.tryToGain();

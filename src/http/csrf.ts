@@ -1,23 +1,36 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Config } from '../config/config.js';
 import { viaHttps } from './cookies.js';
 import { AppError } from './errors.js';
 import { sendError } from './respond.js';
 
 const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+/**
+ * The origins a same-site browser sends: this request's own (its scheme and the host it was sent
+ * to) and PUBLIC_URL's (a proxy may pass us another Host). For this comparison a client-sent
+ * `X-Forwarded-Proto: https` counts even without TRUST_PROXY: a cross-site page cannot add that header
+ * to its victim's request. The cookie's Secure flag never follows it (cookies.ts).
+ */
+function ownOrigins(request: FastifyRequest, publicUrl: string | null): string[] {
+  const https = viaHttps(request) || request.headers['x-forwarded-proto'] === 'https';
+  const own = `${https ? 'https' : 'http'}://${request.host.toLowerCase()}`;
+  return publicUrl ? [own, publicUrl] : [own];
+}
+
 /** The reason to refuse an unsafe cross-site request, or null to let it through. */
-export function crossSiteReason(request: FastifyRequest): string | null {
+export function crossSiteReason(request: FastifyRequest, publicUrl: string | null = null): string | null {
   if (safeMethods.has(request.method)) return null;
   if (request.headers['sec-fetch-site'] === 'cross-site') return 'cross-site request refused';
   const origin = request.headers.origin;
   if (origin === undefined) return null;
-  // Behind an HTTPS proxy the browser's origin is https:// although we are spoken to in http.
-  const ownOrigin = `${viaHttps(request) ? 'https' : 'http'}://${request.headers.host ?? ''}`;
-  return origin.toLowerCase() === ownOrigin.toLowerCase() ? null : 'cross-site request refused';
+  return ownOrigins(request, publicUrl).includes(origin.toLowerCase()) ? null : 'cross-site request refused';
 }
 
 /** onRequest hook: scripts that send neither header pass; browsers from elsewhere get 403. */
-export async function refuseCrossSite(request: FastifyRequest, reply: FastifyReply) {
-  const reason = crossSiteReason(request);
-  if (reason) return sendError(request, reply, new AppError(403, reason));
+export function refuseCrossSite({ publicUrl }: Pick<Config, 'publicUrl'>) {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    const reason = crossSiteReason(request, publicUrl);
+    if (reason) return sendError(request, reply, new AppError(403, reason));
+  };
 }

@@ -11,6 +11,12 @@ export interface EventFeed<Event extends { type: string }> {
   snapshot(send: SendEvent<Event>): Promise<void> | void;
 }
 
+/**
+ * Ends a stream before its client goes away when what it was opened under ends (its session:
+ * src/auth/session-streams.ts). Given the request and the stream's end, returns the release.
+ */
+export type StreamHolder = (request: FastifyRequest, end: () => void) => () => void;
+
 /** A client this far behind is not reading: drop it rather than buffer without end. */
 const MAX_BUFFERED_BYTES = 1024 * 1024;
 
@@ -21,10 +27,14 @@ const MAX_BUFFERED_BYTES = 1024 * 1024;
 export class EventStreams {
   private readonly open = new Set<() => void>();
 
-  /** @param heartbeatMs a comment line this often keeps proxies from closing an idle stream. */
+  /**
+   * @param heartbeatMs a comment line this often keeps proxies from closing an idle stream.
+   * @param holder ends a stream when its session ends.
+   */
   constructor(
     app: FastifyInstance,
     private readonly heartbeatMs: number,
+    private readonly holder: StreamHolder,
   ) {
     app.addHook('preClose', (done) => {
       for (const end of [...this.open]) end();
@@ -43,7 +53,7 @@ export class EventStreams {
     feed: EventFeed<Event>,
   ): Promise<void> {
     let unsubscribe = () => {};
-    const { send, end } = this.openStream<Event>(reply, () => unsubscribe());
+    const { send, end } = this.openStream<Event>(request, reply, () => unsubscribe());
     let early: Event[] | null = [];
     unsubscribe = feed.subscribe((event) => (early ? early.push(event) : send(event)));
     try {
@@ -58,7 +68,11 @@ export class EventStreams {
   }
 
   /** Sends the headers and keeps the stream alive until the client goes away or the app closes. */
-  private openStream<Event extends { type: string }>(reply: FastifyReply, onEnd: () => void) {
+  private openStream<Event extends { type: string }>(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    onEnd: () => void,
+  ) {
     reply.hijack();
     const raw = reply.raw;
     raw.writeHead(200, {
@@ -75,6 +89,7 @@ export class EventStreams {
       ended = true;
       clearInterval(heartbeat);
       this.open.delete(end);
+      release();
       onEnd();
       raw.end();
     };
@@ -86,6 +101,7 @@ export class EventStreams {
     const heartbeat = setInterval(() => write(': keep-alive\n\n'), this.heartbeatMs);
     heartbeat.unref();
     this.open.add(end);
+    const release = this.holder(request, end);
     // The response closes when the client goes away (the request's own 'close' fires too early).
     raw.once('close', end);
     raw.on('error', end);

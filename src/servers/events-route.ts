@@ -1,10 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { RouteDeps } from '../app.js';
 import { currentUser } from '../auth/guard.js';
 import { recentConsoleLines } from '../dashboard/server-page-data.js';
-import type { DatabaseHandle } from '../db/connect.js';
 import { sendError } from '../http/respond.js';
 import { EventStreams } from '../http/sse.js';
-import type { ServerEvent, SupervisorControl } from '../supervisor/control.js';
+import type { ServerEvent } from '../supervisor/control.js';
 import { getServerRow } from './servers.js';
 
 type IdRequest = FastifyRequest<{ Params: { id: string } }>;
@@ -15,10 +15,10 @@ type IdRequest = FastifyRequest<{ Params: { id: string } }>;
  */
 export function registerServerEventsRoute(
   app: FastifyInstance,
-  { database, supervisor }: { database: DatabaseHandle; supervisor: SupervisorControl },
+  { database, supervisor, sessions }: Pick<RouteDeps, 'database' | 'supervisor' | 'sessions'>,
   serverIdOf: (request: IdRequest) => number,
 ): void {
-  const streams = new EventStreams(app, 15_000);
+  const streams = new EventStreams(app, 15_000, (request, end) => sessions.hold(request, end));
 
   app.get<{ Params: { id: string } }>('/servers/:id/events', async (request, reply) => {
     let row: Awaited<ReturnType<typeof getServerRow>>;

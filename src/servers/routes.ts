@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { AppDeps } from '../app.js';
+import type { RouteDeps } from '../app.js';
 import { currentUser } from '../auth/guard.js';
 import { blueprintOfServer, listBlueprints } from '../blueprints/blueprints.js';
 import { registerGameRoutes } from '../dashboard/game-routes.js';
@@ -47,7 +47,10 @@ export const rconSchema = z.strictObject({
     .superRefine(refusedBy(consoleCommandProblem)),
 });
 
-export function registerServerRoutes(app: FastifyInstance, { database, supervisor, config }: AppDeps) {
+export function registerServerRoutes(
+  app: FastifyInstance,
+  { database, supervisor, config, sessions }: RouteDeps,
+) {
   const { db } = database;
   const serverJson = (row: ServerRow) => toServer(row, supervisor.liveStatus(row.id));
 
@@ -187,7 +190,7 @@ export function registerServerRoutes(app: FastifyInstance, { database, superviso
   app.post<{ Params: { id: string } }>(`${idRoute}/delete`, remove);
   app.delete<{ Params: { id: string } }>(idRoute, remove);
 
-  registerServerEventsRoute(app, { database, supervisor }, serverId);
+  registerServerEventsRoute(app, { database, supervisor, sessions }, serverId);
 
   app.post<{ Params: { id: string } }>(`${idRoute}/rcon`, async (request, reply) => {
     try {

@@ -263,22 +263,36 @@ describe.each(testDialects())('login and logout (%s)', (dialect) => {
 
   it('sets the cookie HttpOnly and SameSite=Lax, and Secure only behind HTTPS', async () => {
     const body = JSON.stringify({ username: 'alice', password });
-    const login = (headers: Record<string, string>) =>
-      t.app.inject({
+    const cookieOf = async (app: TestApp, headers: Record<string, string>) => {
+      const response = await app.app.inject({
         method: 'POST',
         url: '/login',
         payload: body,
         headers: { 'content-type': 'application/json', ...headers },
       });
-    const plain = String((await login({})).headers['set-cookie']);
-    expect(plain).toMatch(/l4d2web_session=/);
-    expect(plain).toMatch(/HttpOnly/i);
-    expect(plain).toMatch(/SameSite=Lax/i);
-    expect(plain).not.toMatch(/Secure/i);
-    const proxied = String((await login({ 'x-forwarded-proto': 'https' })).headers['set-cookie']);
-    expect(proxied).toMatch(/HttpOnly/i);
-    expect(proxied).toMatch(/SameSite=Lax/i);
-    expect(proxied).toMatch(/Secure/i);
+      expect(response.statusCode).toBe(200);
+      const cookie = String(response.headers['set-cookie']);
+      expect(cookie).toMatch(/l4d2web_session=/);
+      expect(cookie).toMatch(/HttpOnly/i);
+      expect(cookie).toMatch(/SameSite=Lax/i);
+      return cookie;
+    };
+    expect(await cookieOf(t, {})).not.toMatch(/Secure/i);
+    // A client-sent X-Forwarded-Proto decides nothing without TRUST_PROXY.
+    expect(await cookieOf(t, { 'x-forwarded-proto': 'https' })).not.toMatch(/Secure/i);
+
+    const proxied = await startTestApp({
+      dialect,
+      databaseUrl: t.config.databaseUrl,
+      env: { TRUST_PROXY: 'true' },
+    });
+    try {
+      expect(await cookieOf(proxied, { 'x-forwarded-proto': 'https' })).toMatch(/Secure/i);
+      expect(await cookieOf(proxied, {})).not.toMatch(/Secure/i);
+      expect(await cookieOf(proxied, { 'x-forwarded-proto': 'http' })).not.toMatch(/Secure/i);
+    } finally {
+      await proxied.close();
+    }
   });
 });
 

@@ -15,6 +15,8 @@ describe('configuration from the environment', () => {
       srcdsDir: path.join(dataDir, 'srcds'),
       allowRegistration: false,
       trustProxy: false,
+      publicUrl: null,
+      allowedHosts: [],
       logLevel: 'info',
     });
   });
@@ -26,6 +28,8 @@ describe('configuration from the environment', () => {
       DATA_DIR: '/srv/l4d2',
       ALLOW_REGISTRATION: 'true',
       LOG_LEVEL: 'debug',
+      PUBLIC_URL: 'https://Panel.Example.com/',
+      ALLOWED_HOSTS: ' panel.lan, 192.168.1.10:8080 ,[fd00::1],,',
     });
     expect(config).toMatchObject({
       port: 9000,
@@ -35,6 +39,8 @@ describe('configuration from the environment', () => {
       srcdsDir: '/srv/l4d2/srcds',
       allowRegistration: true,
       logLevel: 'debug',
+      publicUrl: 'https://panel.example.com',
+      allowedHosts: ['panel.lan', '192.168.1.10:8080', '[fd00::1]'],
     });
     const postgres = loadConfig({ DATABASE_URL: 'postgres://u:p@db/l4d2', SRCDS_DIR: '/opt/l4d2' });
     expect([postgres.databaseUrl, postgres.srcdsDir]).toEqual(['postgres://u:p@db/l4d2', '/opt/l4d2']);
@@ -47,6 +53,13 @@ describe('configuration from the environment', () => {
     ['ALLOW_REGISTRATION', 'maybe'],
     ['LOG_LEVEL', 'loud'],
     ['DATABASE_URL', 'mysql://x'],
+    ['PUBLIC_URL', 'panel.example.com'],
+    ['PUBLIC_URL', 'ftp://panel.example.com'],
+    ['PUBLIC_URL', 'https://panel.example.com/l4d2'],
+    ['PUBLIC_URL', 'https://admin:secret@panel.example.com'],
+    ['ALLOWED_HOSTS', 'https://panel.example.com'],
+    ['ALLOWED_HOSTS', 'panel.example.com/x'],
+    ['ALLOWED_HOSTS', 'panel.lan:99999'],
   ])('refuses %s=%s with one line naming it', (name, value) => {
     let error: unknown;
     try {
@@ -66,5 +79,13 @@ describe('configuration from the environment', () => {
     expect(result.stdout).toBe('');
     expect(result.stderr.trim().split('\n')).toEqual([expect.stringContaining('PORT')]);
     expect(result.stderr).toMatch(/^l4d2web: PORT="abc" /);
+  });
+
+  it('stops the panel with exit 1 and one line on stderr for a PUBLIC_URL that is not an http(s) URL', () => {
+    const result = runCli([], { PUBLIC_URL: 'panel.example.com', DATA_DIR: '/nonexistent/l4d2web' });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe(
+      'l4d2web: PUBLIC_URL="panel.example.com" must be an http:// or https:// URL of the panel, e.g. https://panel.example.com\n',
+    );
   });
 });

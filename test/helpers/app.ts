@@ -1,9 +1,11 @@
 import fs from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
 import { type AppDeps, buildApp } from '../../src/app.js';
+import { SseReader } from '../../src/bench/sse.js';
 import { type Config, loadConfig } from '../../src/config/config.js';
 import { type DatabaseHandle, type Dialect, openDatabase } from '../../src/db/connect.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
@@ -91,13 +93,18 @@ export class Client {
     private readonly mode: 'json' | 'form',
   ) {}
 
+  /** The Cookie header this client sends (for requests made outside inject, e.g. event streams). */
+  get cookieHeader(): string {
+    return [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+  }
+
   /** Sends a payload exactly as given (malformed JSON, odd content types); keeps cookies. */
   async send(
     method: InjectOptions['method'],
     url: string,
     options: { payload?: string; headers?: Record<string, string> } = {},
   ) {
-    const cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+    const cookie = this.cookieHeader;
     const response: LightMyRequestResponse = await this.app.inject({
       method,
       url,
@@ -201,4 +208,52 @@ export async function snapshot({ db }: DatabaseHandle) {
 /** Text as the server-rendered pages show it (Preact escapes &, < and "). */
 export function asInPage(text: string): string {
   return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('"', '&quot;');
+}
+
+/** An event stream opened on a listening app: its status, its events as they come, and its end. */
+export interface OpenStream<Event> {
+  /** The response's status, once its headers came. */
+  ready: Promise<number>;
+  events: Event[];
+  /** Resolves when the server ends the stream (never when close() does). */
+  ended: Promise<void>;
+  /** Whether the server ended it. */
+  readonly isEnded: boolean;
+  close(): void;
+}
+
+export function openStream<Event = unknown>(url: string, cookie: string): OpenStream<Event> {
+  const events: Event[] = [];
+  const reader = new SseReader();
+  let isEnded = false;
+  let serverEnded = () => {};
+  const ended = new Promise<void>((resolve) => {
+    serverEnded = () => {
+      isEnded = true;
+      resolve();
+    };
+  });
+  const request = httpRequest(url, { headers: { cookie, accept: 'text/event-stream' } });
+  const ready = new Promise<number>((resolve, reject) => {
+    request.on('response', (response) => {
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => {
+        for (const { data } of reader.push(chunk)) if (data) events.push(JSON.parse(data) as Event);
+      });
+      response.on('end', serverEnded);
+      response.on('error', () => undefined);
+      resolve(response.statusCode ?? 0);
+    });
+    request.on('error', reject);
+  });
+  request.end();
+  return {
+    ready,
+    events,
+    ended,
+    get isEnded() {
+      return isEnded;
+    },
+    close: () => request.destroy(),
+  };
 }

@@ -2,16 +2,22 @@
  * The real supervisor on a real app, database and simulated srcds install, with short timings; and
  * the bookkeeping that makes sure no test leaves a game server process behind.
  */
-import { request } from 'node:http';
 import { expect } from 'vitest';
 import { killLeftovers as killProcessGroupsOf, processesOf } from '../../src/bench/procs.js';
-import { SseReader } from '../../src/bench/sse.js';
 import type { Dialect } from '../../src/db/connect.js';
 import { whileLeaseHeld } from '../../src/db/lock.js';
 import type { ServerEvent } from '../../src/supervisor/control.js';
 import { isRunning, readProcStat } from '../../src/supervisor/proc.js';
 import { Supervisor, type SupervisorOptions } from '../../src/supervisor/supervisor.js';
-import { type Client, createBlueprint, createServer, signUp, startTestApp, type TestApp } from './app.js';
+import {
+  type Client,
+  createBlueprint,
+  createServer,
+  openStream,
+  signUp,
+  startTestApp,
+  type TestApp,
+} from './app.js';
 import { freeGamePort, makeSimulatedInstall, stopAllSimulators } from './simulator.js';
 
 /** Timings small enough for tests, large enough for a loaded two-core machine. */
@@ -196,24 +202,5 @@ export function isAlive(pid: number): boolean {
 
 /** Opens GET /servers/:id/events on a listening app and collects the events. */
 export function openEvents(baseUrl: string, id: number, cookie: string) {
-  const events: ServerEvent[] = [];
-  const reader = new SseReader();
-  let status = 0;
-  const req = request(`${baseUrl}/servers/${id}/events`, {
-    headers: { cookie, accept: 'text/event-stream' },
-  });
-  const ready = new Promise<number>((resolve, reject) => {
-    req.on('response', (response) => {
-      status = response.statusCode ?? 0;
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => {
-        for (const { data } of reader.push(chunk)) if (data) events.push(JSON.parse(data) as ServerEvent);
-      });
-      response.on('error', () => undefined);
-      resolve(status);
-    });
-    req.on('error', reject);
-  });
-  req.end();
-  return { events, ready, close: () => req.destroy() };
+  return openStream<ServerEvent>(`${baseUrl}/servers/${id}/events`, cookie);
 }

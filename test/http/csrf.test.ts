@@ -1,12 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  type Client,
-  createBlueprint,
-  signUp,
-  snapshot,
-  startTestApp,
-  type TestApp,
-} from '../helpers/app.js';
+import { Client, createBlueprint, signUp, snapshot, startTestApp, type TestApp } from '../helpers/app.js';
 import { testDialects } from '../helpers/dialects.js';
 
 describe.each(testDialects())('cross-site request refusal (%s)', (dialect) => {
@@ -14,7 +7,12 @@ describe.each(testDialects())('cross-site request refusal (%s)', (dialect) => {
   let script: Client;
   let blueprintId: number;
   beforeEach(async () => {
-    t = await startTestApp({ dialect });
+    // The panel answers to panel.example (the Host check, test/http/hosts.test.ts) and is reached
+    // through a proxy at https://proxied.example that passes it Host: 127.0.0.1:8080.
+    t = await startTestApp({
+      dialect,
+      env: { ALLOWED_HOSTS: 'panel.example', PUBLIC_URL: 'https://proxied.example' },
+    });
     script = await signUp(t.app, 'alice');
     blueprintId = await createBlueprint(script);
   });
@@ -68,6 +66,47 @@ describe.each(testDialects())('cross-site request refusal (%s)', (dialect) => {
     const headers = { host: 'panel.example', origin: 'https://panel.example', 'x-forwarded-proto': 'https' };
     const response = await script.request('POST', '/blueprints', { name: 'mine' }, headers);
     expect(response.statusCode).toBe(201);
+  });
+
+  it('lets the PUBLIC_URL origin through, whatever Host the proxy passes', async () => {
+    const headers = { host: '127.0.0.1:8080', origin: 'https://proxied.example' };
+    const response = await script.request('POST', '/blueprints', { name: 'mine' }, headers);
+    expect(response.statusCode).toBe(201);
+    const plain = { host: '127.0.0.1:8080', origin: 'http://proxied.example' };
+    expect((await script.request('POST', '/blueprints', { name: 'other' }, plain)).statusCode).toBe(403);
+  });
+
+  it('takes the origin from a trusted proxy’s X-Forwarded-Host and X-Forwarded-Proto', async () => {
+    const proxied = await startTestApp({
+      dialect,
+      databaseUrl: t.config.databaseUrl,
+      env: { TRUST_PROXY: 'true', ALLOWED_HOSTS: 'panel.example' },
+    });
+    try {
+      const client = new Client(proxied.app, 'json');
+      client.cookies = script.cookies;
+      const forwarded = {
+        host: '127.0.0.1:8080',
+        'x-forwarded-host': 'panel.example',
+        'x-forwarded-proto': 'https',
+      };
+      const same = await client.request(
+        'POST',
+        '/blueprints',
+        { name: 'mine' },
+        { ...forwarded, origin: 'https://panel.example' },
+      );
+      expect(same.statusCode).toBe(201);
+      const other = await client.request(
+        'POST',
+        '/blueprints',
+        { name: 'x' },
+        { ...forwarded, origin: 'https://127.0.0.1:8080' },
+      );
+      expect(other.statusCode).toBe(403);
+    } finally {
+      await proxied.close();
+    }
   });
 
   it('lets Sec-Fetch-Site: same-origin through', async () => {

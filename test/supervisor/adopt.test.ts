@@ -1,10 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitForHealth } from '../../src/bench/http.js';
 import { pidFilePath } from '../../src/supervisor/paths.js';
 import { tempDir } from '../helpers/app.js';
+import { spawnPanel } from '../helpers/cli.js';
 import { freeGamePort, makeSimulatedInstall } from '../helpers/simulator.js';
 import {
   endSupervisedTest,
@@ -81,15 +81,12 @@ describe('supervisor: adoption', () => {
   });
 });
 
-/** A panel as a real process: `node dist/main.js serve` (the bench's mainJs is relative to src/ here). */
+/** A panel as a real process (`node dist/main.js serve`), killed after the test. */
 function startPanelProcess(env: Record<string, string>): ChildProcess {
-  const panel = spawn(process.execPath, [path.resolve('dist/main.js'), 'serve'], {
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  panels.add(panel);
-  panel.once('exit', () => panels.delete(panel));
-  return panel;
+  const { child } = spawnPanel(env);
+  panels.add(child);
+  child.once('exit', () => panels.delete(child));
+  return child;
 }
 
 async function http(url: string, init: RequestInit & { cookie?: string } = {}) {

@@ -101,7 +101,7 @@ describe(`supervision lease on one PostgreSQL database (${postgresKind()})`, () 
 });
 
 describe('supervision lease on SQLite', () => {
-  it('is always held: one database file, one panel', async () => {
+  it('is held with the database file lock: one database file, one panel (test/db/file-lock.test.ts)', async () => {
     const dataDir = tempDir();
     dirs.push(dataDir);
     const panel = await panelOn(await freshDatabaseUrl('sqlite', dataDir));

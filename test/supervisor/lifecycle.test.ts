@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createUser, parseCredentials } from '../../src/auth/users.js';
 import { clientPortFor } from '../../src/launch/plan.js';
 import { busyPort } from '../../src/supervisor/ports.js';
-import { type Client, logIn, password } from '../helpers/app.js';
+import { logIn, password } from '../helpers/app.js';
 import {
   endSupervisedTest,
   isAlive,
@@ -145,9 +145,7 @@ describe('supervisor: events', () => {
     app = await startSupervisedApp();
     const { id } = await app.newServer();
     const url = await app.app.listen({ port: 0, host: '127.0.0.1' });
-    const cookieOf = (client: Client) =>
-      [...client.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
-    const cookie = cookieOf(app.client);
+    const cookie = app.client.cookieHeader;
     const stream = openEvents(url, id, cookie);
     try {
       expect(await stream.ready).toBe(200);
@@ -169,7 +167,7 @@ describe('supervisor: events', () => {
     await createUser(app.database.db, parseCredentials({ username: 'bob', password }), 'user');
     const bob = await logIn(app.app, 'bob');
     for (const [who, serverId] of [
-      [cookieOf(bob), id],
+      [bob.cookieHeader, id],
       [cookie, 999_999],
     ] as const) {
       const refused = openEvents(url, serverId, who);
