@@ -5,7 +5,7 @@
  *   (/events for lists of servers, /servers/:id/events on a server page), and the elements with
  *   `data-field` under each `data-server-id` show what the events say;
  * - the console: new lines as they come, and commands whose replies show in place.
- * Type-checked by `tsc -p tsconfig.browser.json` (part of `npm run build`).
+ * Type-checked by `npm run typecheck:browser` (tsconfig.browser.json; part of `npm test`).
  */
 
 /** @typedef {import('../../src/supervisor/control.js').ServerEvent} ServerEvent */
