@@ -13,6 +13,7 @@ import { registerDashboardRoutes } from './dashboard/routes.js';
 import type { DatabaseHandle } from './db/connect.js';
 import { refuseCrossSite } from './http/csrf.js';
 import { AppError, invalidFields } from './http/errors.js';
+import { loggerOptions } from './http/logger.js';
 import { sendError } from './http/respond.js';
 import { registerOpenApi, registerOpenApiRoute } from './openapi/plugin.js';
 import { registerServerRoutes } from './servers/routes.js';
@@ -30,7 +31,7 @@ const publicDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: deps.config.logLevel === 'silent' ? false : { level: deps.config.logLevel },
+    logger: loggerOptions(deps.config),
     bodyLimit: 1024 * 1024,
     trustProxy: deps.config.trustProxy,
   });

@@ -12,6 +12,8 @@ export interface Config {
   /** Behind a reverse proxy: take the client's address and protocol from X-Forwarded-* headers. */
   trustProxy: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** `pretty`: one short line per event, for a terminal; `json`: pino's JSON lines, for log collectors. */
+  logFormat: 'pretty' | 'json';
 }
 
 export class ConfigError extends Error {}
@@ -34,10 +36,17 @@ const environment = z.object({
   ALLOW_REGISTRATION: booleanText.default(false),
   TRUST_PROXY: booleanText.default(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['pretty', 'json'], { error: 'must be pretty or json' }).optional(),
 });
 
-/** Parses the environment; throws ConfigError with one line naming the bad variable. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+/**
+ * Parses the environment; throws ConfigError with one line naming the bad variable. Logs are
+ * pretty by default when stdout is a terminal.
+ */
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  stdoutIsTerminal = process.stdout.isTTY === true,
+): Config {
   const present = Object.fromEntries(
     Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
   );
@@ -62,5 +71,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     allowRegistration: values.ALLOW_REGISTRATION,
     trustProxy: values.TRUST_PROXY,
     logLevel: values.LOG_LEVEL,
+    logFormat: values.LOG_FORMAT ?? (stdoutIsTerminal ? 'pretty' : 'json'),
   };
 }

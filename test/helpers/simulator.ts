@@ -21,6 +21,7 @@ import {
 import { FAULT_FILE } from '../../src/simulator/faults.js';
 import { layOutSimulatedInstall } from '../../src/simulator/install.js';
 import { busyPort } from '../../src/supervisor/ports.js';
+import { type WatchedOutput, watchOutput } from './output.js';
 
 export const LOOPBACK = '127.0.0.1';
 
@@ -106,15 +107,12 @@ export interface Exit {
   signal: NodeJS.Signals | null;
 }
 
-export interface SimulatorHandle {
+export interface SimulatorHandle extends WatchedOutput {
   child: ChildProcess;
   pid: number;
   port: number;
   installDir: string;
   rconPassword: string;
-  /** stdout and stderr so far. */
-  output(): string;
-  waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<void>;
   /** Resolves once the process exited (at once if it already did). */
   exited: Promise<Exit>;
 }
@@ -141,14 +139,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     { env: { ...env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   running.add(child);
-  let output = '';
-  const listeners = new Set<() => void>();
-  const collect = (chunk: Buffer) => {
-    output += chunk.toString('utf8');
-    for (const listener of listeners) listener();
-  };
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
+  const { output, waitForOutput } = watchOutput(child);
   const exited = new Promise<Exit>((resolve) => {
     child.once('exit', (code, signal) => {
       running.delete(child);
@@ -161,29 +152,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     port,
     installDir,
     rconPassword,
-    output: () => output,
+    output,
     exited,
-    waitForOutput: (pattern, timeoutMs = 10_000) =>
-      new Promise((resolve, reject) => {
-        const check = () => {
-          if (!pattern.test(output)) return;
-          clearTimeout(timer);
-          listeners.delete(check);
-          resolve();
-        };
-        const timer = setTimeout(() => {
-          listeners.delete(check);
-          reject(new Error(`no output matching ${pattern} in ${timeoutMs} ms; output:\n${output}`));
-        }, timeoutMs);
-        listeners.add(check);
-        check();
-      }),
+    waitForOutput,
   };
   if (options.waitForA2s ?? true) {
     await Promise.race([
       waitForA2s(port),
       exited.then((exit) => {
-        throw new Error(`simulator exited (${JSON.stringify(exit)}) before answering A2S:\n${output}`);
+        throw new Error(`simulator exited (${JSON.stringify(exit)}) before answering A2S:\n${output()}`);
       }),
     ]);
   }
