@@ -62,11 +62,14 @@ describe('a first-time user, in a browser, on a simulated install', () => {
         pageErrors.push(message.text());
     });
 
-    // Register: the panel sends a newcomer to the login page, which links to registration.
+    // A fresh panel: its first visitor lands on the administrator account form, not on a login.
     await page.goto('/');
-    expect(new URL(page.url()).pathname).toBe('/login');
+    expect(new URL(page.url()).pathname).toBe('/register');
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Create the administrator account');
+    expect(await page.title()).toBe('Create the administrator account · l4d2web');
+    expect(await page.getByRole('button', { name: 'Log in' }).count()).toBe(0);
     await expectAccessible(page);
-    await navigate(page, page.getByRole('link', { name: 'Create one' }));
+    await screenshot(page, 'first-visit');
     await page.getByLabel('Username').fill('alice');
     await page.getByLabel('Password').fill(password);
     await navigate(page, page.getByRole('button', { name: 'Create account', exact: true }));
