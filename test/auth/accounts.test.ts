@@ -289,13 +289,18 @@ describe.each(testDialects())('the first visit (%s)', (dialect) => {
   });
   afterEach(() => t.close());
 
-  /** The <title>, <h1> and the form's action and button of an HTML page. */
-  const pageOf = (html: string) => ({
-    title: /<title>([^<]*)<\/title>/.exec(html)?.[1],
-    heading: /<h1>([^<]*)<\/h1>/.exec(html)?.[1],
-    action: /<form method="post" action="([^"]*)" class="card narrow">/.exec(html)?.[1],
-    button: /<button type="submit">([^<]*)<\/button>/.exec(html)?.[1],
-  });
+  /** A page's status, <title>, <h1>, its form's action and button, and its HTML. */
+  const formPageAt = async (client: Client, url: string) => {
+    const { statusCode, body } = await client.get(url);
+    return {
+      status: statusCode,
+      title: /<title>([^<]*)<\/title>/.exec(body)?.[1],
+      heading: /<h1>([^<]*)<\/h1>/.exec(body)?.[1],
+      action: /<form method="post" action="([^"]*)" class="card narrow">/.exec(body)?.[1],
+      button: /<button type="submit">([^<]*)<\/button>/.exec(body)?.[1],
+      body,
+    };
+  };
 
   it("leads a fresh panel's first visitor from / and /login to the administrator account form", async () => {
     const browser = new Client(t.app, 'form');
@@ -303,9 +308,9 @@ describe.each(testDialects())('the first visit (%s)', (dialect) => {
     expect([home.statusCode, home.headers.location]).toEqual([302, '/login']);
     const login = await browser.get('/login');
     expect([login.statusCode, login.headers.location]).toEqual([302, '/register']);
-    const register = await browser.get('/register');
-    expect(register.statusCode).toBe(200);
-    expect(pageOf(register.body)).toEqual({
+    const register = await formPageAt(browser, '/register');
+    expect(register).toMatchObject({
+      status: 200,
       title: 'Create the administrator account · l4d2web',
       heading: 'Create the administrator account',
       action: '/register',
@@ -324,9 +329,9 @@ describe.each(testDialects())('the first visit (%s)', (dialect) => {
   it('shows the usual login once an account exists, and closes registration', async () => {
     await signUp(t.app, 'alice');
     const visitor = new Client(t.app, 'form');
-    const login = await visitor.get('/login');
-    expect(login.statusCode).toBe(200);
-    expect(pageOf(login.body)).toEqual({
+    const login = await formPageAt(visitor, '/login');
+    expect(login).toMatchObject({
+      status: 200,
       title: 'Log in · l4d2web',
       heading: 'Log in',
       action: '/login',
@@ -341,11 +346,11 @@ describe.each(testDialects())('the first visit (%s)', (dialect) => {
     t = await startTestApp({ dialect, env: { ALLOW_REGISTRATION: 'true' } });
     await signUp(t.app, 'alice');
     const visitor = new Client(t.app, 'form');
-    const login = await visitor.get('/login');
-    expect(login.statusCode).toBe(200);
+    const login = await formPageAt(visitor, '/login');
+    expect(login.status).toBe(200);
     expect(login.body).toContain('<a href="/register">Create one</a>');
-    const register = await visitor.get('/register');
-    expect(pageOf(register.body)).toMatchObject({ heading: 'Create an account', button: 'Create account' });
+    const register = await formPageAt(visitor, '/register');
+    expect(register).toMatchObject({ status: 200, heading: 'Create an account', button: 'Create account' });
     expect(register.body).not.toContain('administrator');
   });
 });
