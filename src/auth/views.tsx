@@ -96,7 +96,9 @@ export function RegisterPage(props: { ctx: PageContext; form: CredentialsForm; f
       passwordAutocomplete="new-password"
       before={
         props.firstAccount && (
-          <p>No account exists yet. This one administers the panel: it manages users, and sees every server.</p>
+          <p>
+            No account exists yet. This one administers the panel: it manages users, and sees every server.
+          </p>
         )
       }
     />

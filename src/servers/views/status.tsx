@@ -27,9 +27,9 @@ export function actionsFor({ actual_state: actual, desired_state: desired }: Ser
   const idle = idleStates.includes(actual);
   const actions: ServerAction[] = [];
   if (idle && (desired === 'stopped' || actual === 'failed')) actions.push('start');
-  if (actual === 'running' || actual === 'starting' || (idle && desired === 'running' && actual !== 'failed')) {
-    actions.push('stop');
-  }
+  const runs = actual === 'running' || actual === 'starting';
+  const aboutToStart = idle && desired === 'running' && actual !== 'failed';
+  if (runs || aboutToStart) actions.push('stop');
   if (actual === 'running') actions.push('restart');
   return actions;
 }
