@@ -15,6 +15,7 @@ import type { DatabaseHandle } from './db/connect.js';
 import { refuseCrossSite } from './http/csrf.js';
 import { AppError, invalidFields } from './http/errors.js';
 import { refuseUnknownHost } from './http/hosts.js';
+import { loggerOptions } from './http/logger.js';
 import { sendError } from './http/respond.js';
 import { registerOpenApi, registerOpenApiRoute } from './openapi/plugin.js';
 import { registerServerRoutes } from './servers/routes.js';
@@ -38,7 +39,7 @@ const publicDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: deps.config.logLevel === 'silent' ? false : { level: deps.config.logLevel },
+    logger: loggerOptions(deps.config),
     bodyLimit: 1024 * 1024,
     trustProxy: deps.config.trustProxy,
   });

@@ -3,9 +3,10 @@
  * l4d2web's only script. Every page works without it; it adds:
  * - live updates over Server-Sent Events: the element with `data-events` names its stream
  *   (/events for lists of servers, /servers/:id/events on a server page), and the elements with
- *   `data-field` under each `data-server-id` show what the events say;
+ *   `data-field` under each `data-server-id` show what the events say, and its start/stop/restart
+ *   forms show only in the states their `data-when` lists;
  * - the console: new lines as they come, and commands whose replies show in place.
- * Type-checked by `tsc -p tsconfig.browser.json` (part of `npm run build`).
+ * Type-checked by `npm run typecheck:browser` (tsconfig.browser.json; part of `npm test`).
  */
 
 /** @typedef {import('../../src/supervisor/control.js').ServerEvent} ServerEvent */
@@ -49,6 +50,11 @@ function applyState(target, event) {
   for (const element of fields(target, 'last_error')) {
     element.textContent = event.last_error;
     element.hidden = event.last_error === '';
+  }
+  // Each button lists the `actual/desired` states it belongs to (the rule is the server's).
+  const states = `${event.actual_state}/${event.desired_state}`;
+  for (const form of target.querySelectorAll('form[data-when]')) {
+    if (form instanceof HTMLFormElement) form.hidden = !(form.dataset.when ?? '').split(' ').includes(states);
   }
 }
 

@@ -29,10 +29,12 @@ export function registerAuthRoutes(app: FastifyInstance, { database, config, ses
 
   app.get('/login', publicRoute, async (request, reply) => {
     if (request.user) return reply.redirect('/', 302);
+    // A fresh panel has nobody to log in: its first visitor creates the administrator account.
+    if ((await countUsers(db)) === 0) return reply.redirect('/register', 302);
     return sendPage(
       request,
       reply,
-      LoginPage({ ctx: pageContext(request), form: { username: '' }, canRegister: await canRegister() }),
+      LoginPage({ ctx: pageContext(request), form: { username: '' }, canRegister: config.allowRegistration }),
     );
   });
 

@@ -38,12 +38,13 @@ function CredentialsFields({
   );
 }
 
-/** The login and the register page: the same form, with their own words around it (the title labels its button). */
+/** The login and the register page: the same form, with their own words around it. */
 function CredentialsPage(props: {
   ctx: PageContext;
   form: CredentialsForm;
   title: string;
   heading: string;
+  submit: string;
   action: string;
   passwordAutocomplete: string;
   before?: ComponentChildren;
@@ -55,7 +56,7 @@ function CredentialsPage(props: {
       {props.before}
       <form method="post" action={props.action} class="card narrow">
         <CredentialsFields form={props.form} passwordAutocomplete={props.passwordAutocomplete} />
-        <button type="submit">{props.title}</button>
+        <button type="submit">{props.submit}</button>
       </form>
       {props.after}
     </Layout>
@@ -68,6 +69,7 @@ export function LoginPage(props: { ctx: PageContext; form: CredentialsForm; canR
       {...props}
       title="Log in"
       heading="Log in"
+      submit="Log in"
       action="/login"
       passwordAutocomplete="current-password"
       after={
@@ -81,15 +83,24 @@ export function LoginPage(props: { ctx: PageContext; form: CredentialsForm; canR
   );
 }
 
+/** Registration; on a fresh panel, the first visitor's page: the account that will administer it. */
 export function RegisterPage(props: { ctx: PageContext; form: CredentialsForm; firstAccount: boolean }) {
+  const title = props.firstAccount ? 'Create the administrator account' : 'Create account';
   return (
     <CredentialsPage
       {...props}
-      title="Create account"
-      heading="Create an account"
+      title={title}
+      heading={props.firstAccount ? title : 'Create an account'}
+      submit="Create account"
       action="/register"
       passwordAutocomplete="new-password"
-      before={props.firstAccount && <p>This is the first account: it will be the panel's administrator.</p>}
+      before={
+        props.firstAccount && (
+          <p>
+            No account exists yet. This one administers the panel: it manages users, and sees every server.
+          </p>
+        )
+      }
     />
   );
 }

@@ -17,6 +17,8 @@ export interface Config {
   /** More Host names the panel answers to (ALLOWED_HOSTS), lower-case, maybe with a port. */
   allowedHosts: string[];
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** `pretty`: one short line per event, for a terminal; `json`: pino's JSON lines, for log collectors. */
+  logFormat: 'pretty' | 'json';
 }
 
 export class ConfigError extends Error {}
@@ -57,6 +59,7 @@ const environment = z.object({
     )
     .default([]),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['pretty', 'json'], { error: 'must be pretty or json' }).optional(),
 });
 
 /** An http(s) URL naming a host and nothing below the root (the panel has no path prefix). */
@@ -74,8 +77,14 @@ function isRootUrl(text: string): boolean {
   );
 }
 
-/** Parses the environment; throws ConfigError with one line naming the bad variable. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+/**
+ * Parses the environment; throws ConfigError with one line naming the bad variable. Logs are
+ * pretty by default when stdout is a terminal.
+ */
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  stdoutIsTerminal = process.stdout.isTTY === true,
+): Config {
   const present = Object.fromEntries(
     Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
   );
@@ -102,5 +111,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: values.PUBLIC_URL ?? null,
     allowedHosts: values.ALLOWED_HOSTS,
     logLevel: values.LOG_LEVEL,
+    logFormat: values.LOG_FORMAT ?? (stdoutIsTerminal ? 'pretty' : 'json'),
   };
 }

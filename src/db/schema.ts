@@ -10,8 +10,18 @@ export interface Database {
 }
 
 export type Role = 'admin' | 'user';
-export type DesiredState = 'running' | 'stopped';
-export type ActualState = 'unknown' | 'stopped' | 'starting' | 'running' | 'stopping' | 'crashed' | 'failed';
+export const desiredStates = ['running', 'stopped'] as const;
+export type DesiredState = (typeof desiredStates)[number];
+export const actualStates = [
+  'unknown',
+  'stopped',
+  'starting',
+  'running',
+  'stopping',
+  'crashed',
+  'failed',
+] as const;
+export type ActualState = (typeof actualStates)[number];
 
 export interface UsersTable {
   id: Generated<number>;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Blueprint } from '../blueprints/blueprints.js';
-import type { ActualState, DesiredState, Role } from '../db/schema.js';
+import { actualStates, desiredStates, type Role } from '../db/schema.js';
 import type { Server } from '../servers/servers.js';
 import type { LiveStatus } from '../supervisor/control.js';
 
@@ -18,16 +18,6 @@ function sameAs<Type>() {
 }
 
 const timestamp = z.string().meta({ description: 'ISO-8601 time', format: 'date-time' });
-const desiredStates = ['running', 'stopped'] as const satisfies readonly DesiredState[];
-const actualStates = [
-  'unknown',
-  'stopped',
-  'starting',
-  'running',
-  'stopping',
-  'crashed',
-  'failed',
-] as const satisfies readonly ActualState[];
 
 export const liveStatusJson = sameAs<LiveStatus>()(
   z

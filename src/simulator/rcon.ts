@@ -1,6 +1,4 @@
 import type { Server, Socket } from 'node:net';
-import type { CommandRunner } from './commands.js';
-import type { LogLine } from './console.js';
 import {
   encodePacket,
   PacketFramer,
@@ -10,7 +8,9 @@ import {
   SERVERDATA_EXECCOMMAND,
   SERVERDATA_RESPONSE_VALUE,
   splitBody,
-} from './rcon-protocol.js';
+} from '../rcon/protocol.js';
+import type { CommandRunner } from './commands.js';
+import type { LogLine } from './console.js';
 
 export interface RconHost {
   readonly log: LogLine;
@@ -22,20 +22,14 @@ export interface RconHost {
   afterReply(): void;
 }
 
-/**
- * Gap between two packets on one connection. Some clients (rcon-srcds among them) decode one packet
- * per socket read, so packets written back to back would be merged and lost; pacing keeps them apart.
- */
-export const PACKET_GAP_MS = 8;
-
-const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** What srcds sends after the mirrored terminator: one more RESPONSE_VALUE with bytes 00 01 00 00. */
+const TERMINATOR_TRAILER = '\u0000\u0001\u0000\u0000';
 
 class RconConnection {
   private readonly framer = new PacketFramer();
   private readonly peer: string;
   private authenticated = false;
   private work: Promise<void> = Promise.resolve();
-  private lastWrite = 0;
 
   constructor(
     private readonly socket: Socket,
@@ -81,7 +75,10 @@ class RconConnection {
       this.host.afterReply();
     } else if (packet.type === SERVERDATA_RESPONSE_VALUE) {
       // Mirrored back, after the reply before it, so clients know a multi-packet reply ended.
-      await this.send([{ id: packet.id, type: SERVERDATA_RESPONSE_VALUE, body: '' }]);
+      await this.send([
+        { id: packet.id, type: SERVERDATA_RESPONSE_VALUE, body: '' },
+        { id: packet.id, type: SERVERDATA_RESPONSE_VALUE, body: TERMINATOR_TRAILER },
+      ]);
     }
   }
 
@@ -100,14 +97,11 @@ class RconConnection {
     ]);
   }
 
+  /** Back to back, as srcds writes them: TCP may deliver them merged, and clients must cope. */
   private async send(packets: RconPacket[]): Promise<void> {
-    for (const packet of packets) {
-      const wait = this.lastWrite + PACKET_GAP_MS - Date.now();
-      if (wait > 0) await delay(wait);
-      if (this.socket.destroyed) return;
-      await new Promise<void>((resolve) => this.socket.write(encodePacket(packet), () => resolve()));
-      this.lastWrite = Date.now();
-    }
+    if (this.socket.destroyed) return;
+    const bytes = Buffer.concat(packets.map(encodePacket));
+    await new Promise<void>((resolve) => this.socket.write(bytes, () => resolve()));
   }
 
   close(): void {

@@ -296,6 +296,79 @@ describe.each(testDialects())('login and logout (%s)', (dialect) => {
   });
 });
 
+describe.each(testDialects())('the first visit (%s)', (dialect) => {
+  let t: TestApp;
+  beforeEach(async () => {
+    t = await startTestApp({ dialect });
+  });
+  afterEach(() => t.close());
+
+  /** A page's status, <title>, <h1>, its form's action and button, and its HTML. */
+  const formPageAt = async (client: Client, url: string) => {
+    const { statusCode, body } = await client.get(url);
+    return {
+      status: statusCode,
+      title: /<title>([^<]*)<\/title>/.exec(body)?.[1],
+      heading: /<h1>([^<]*)<\/h1>/.exec(body)?.[1],
+      action: /<form method="post" action="([^"]*)" class="card narrow">/.exec(body)?.[1],
+      button: /<button type="submit">([^<]*)<\/button>/.exec(body)?.[1],
+      body,
+    };
+  };
+
+  it("leads a fresh panel's first visitor from / and /login to the administrator account form", async () => {
+    const browser = new Client(t.app, 'form');
+    const home = await browser.get('/');
+    expect([home.statusCode, home.headers.location]).toEqual([302, '/login']);
+    const login = await browser.get('/login');
+    expect([login.statusCode, login.headers.location]).toEqual([302, '/register']);
+    const register = await formPageAt(browser, '/register');
+    expect(register).toMatchObject({
+      status: 200,
+      title: 'Create the administrator account · l4d2web',
+      heading: 'Create the administrator account',
+      action: '/register',
+      button: 'Create account',
+    });
+    expect(register.body).not.toContain('Log in');
+    // Creating it signs the visitor in as the administrator, on the dashboard.
+    const created = await browser.post('/register', { username: 'alice', password });
+    expect([created.statusCode, created.headers.location]).toEqual([302, '/']);
+    expect(await t.database.db.selectFrom('users').select(['username', 'role']).execute()).toEqual([
+      { username: 'alice', role: 'admin' },
+    ]);
+    expect((await browser.get('/')).statusCode).toBe(200);
+  });
+
+  it('shows the usual login once an account exists, and closes registration', async () => {
+    await signUp(t.app, 'alice');
+    const visitor = new Client(t.app, 'form');
+    const login = await formPageAt(visitor, '/login');
+    expect(login).toMatchObject({
+      status: 200,
+      title: 'Log in · l4d2web',
+      heading: 'Log in',
+      action: '/login',
+      button: 'Log in',
+    });
+    expect(login.body).not.toContain('/register');
+    expect((await visitor.get('/register')).statusCode).toBe(403);
+  });
+
+  it("offers a plain account, not the administrator's, when registration is open and an admin exists", async () => {
+    await t.close();
+    t = await startTestApp({ dialect, env: { ALLOW_REGISTRATION: 'true' } });
+    await signUp(t.app, 'alice');
+    const visitor = new Client(t.app, 'form');
+    const login = await formPageAt(visitor, '/login');
+    expect(login.status).toBe(200);
+    expect(login.body).toContain('<a href="/register">Create one</a>');
+    const register = await formPageAt(visitor, '/register');
+    expect(register).toMatchObject({ status: 200, heading: 'Create an account', button: 'Create account' });
+    expect(register.body).not.toContain('administrator');
+  });
+});
+
 describe.each(testDialects())('pages behind the login (%s)', (dialect) => {
   let t: TestApp;
   beforeEach(async () => {
@@ -330,6 +403,7 @@ describe.each(testDialects())('pages behind the login (%s)', (dialect) => {
   });
 
   it('serves the login page, its stylesheet and /healthz without a session', async () => {
+    await signUp(t.app, 'alice');
     const browser = new Client(t.app, 'form');
     expect((await browser.get('/login')).statusCode).toBe(200);
     const css = await browser.get('/static/style.css');

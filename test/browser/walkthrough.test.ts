@@ -28,6 +28,16 @@ async function navigate(page: Page, target: Locator) {
   await Promise.all([page.waitForEvent('load'), target.click()]);
 }
 
+/** Which of a server's Start, Stop and Restart buttons are visible in scope. */
+async function shownActions(scope: Page | Locator, serverName: string): Promise<string[]> {
+  const shown: string[] = [];
+  for (const action of ['Start', 'Stop', 'Restart']) {
+    const button = scope.getByRole('button', { name: `${action} ${serverName}`, exact: true });
+    if (await button.isVisible()) shown.push(action);
+  }
+  return shown;
+}
+
 /** What a page shows in its flash notice after a redirect. */
 const flashOf = (page: Page) => page.locator('.flash').textContent();
 
@@ -62,11 +72,16 @@ describe('a first-time user, in a browser, on a simulated install', () => {
         pageErrors.push(message.text());
     });
 
-    // Register: the panel sends a newcomer to the login page, which links to registration.
+    // A fresh panel: its first visitor lands on the administrator account form, not on a login.
     await page.goto('/');
-    expect(new URL(page.url()).pathname).toBe('/login');
+    expect(new URL(page.url()).pathname).toBe('/register');
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe(
+      'Create the administrator account',
+    );
+    expect(await page.title()).toBe('Create the administrator account · l4d2web');
+    expect(await page.getByRole('button', { name: 'Log in' }).count()).toBe(0);
     await expectAccessible(page);
-    await navigate(page, page.getByRole('link', { name: 'Create one' }));
+    await screenshot(page, 'first-visit');
     await page.getByLabel('Username').fill('alice');
     await page.getByLabel('Password').fill(password);
     await navigate(page, page.getByRole('button', { name: 'Create account', exact: true }));
@@ -111,11 +126,16 @@ describe('a first-time user, in a browser, on a simulated install', () => {
     expect(await page.locator('pre.launch-line').textContent()).not.toContain('rcon_password');
     await expectAccessible(page);
 
-    // Start it, and watch `running` and the map arrive without a reload.
+    // Start it, and watch `running`, the map and the buttons for a running server arrive without a reload.
+    expect(await shownActions(page, 'First')).toEqual(['Start']);
     await navigate(page, page.getByRole('button', { name: 'Start First', exact: true }));
     expect(await flashOf(page)).toBe('Starting the server.');
     await markPage(page);
+    // Wanted running, whether it is still starting or already runs: no Start any more.
+    expect(await shownActions(page, 'First')).toEqual(expect.arrayContaining(['Stop']));
+    expect(await shownActions(page, 'First')).not.toContain('Start');
     await expect.poll(textOf(page, '.page-head [data-field="state"]'), live).toBe('running');
+    await expect.poll(() => shownActions(page, 'First'), live).toEqual(['Stop', 'Restart']);
     await expect.poll(textOf(page, '.status [data-field="map"]'), live).toBe('c2m1_highway');
     await expect.poll(textOf(page, '.status [data-field="players"]'), live).toBe('3/8');
     expect(await textOf(page, '[data-live-status]')()).toBe('live');
@@ -192,6 +212,7 @@ describe('a first-time user, in a browser, on a simulated install', () => {
     expect(await flashOf(page)).toBe('Stopping the server.');
     await markPage(page);
     await expect.poll(textOf(page, '.page-head [data-field="state"]'), live).toBe('stopped');
+    await expect.poll(() => shownActions(page, 'First'), live).toEqual(['Start']);
     expect(await wasNotReloaded(page)).toBe(true);
 
     // At phone width: the same pages, one column.
@@ -261,6 +282,7 @@ describe('a first-time user, in a browser, on a simulated install', () => {
       return page.locator('.page-head [data-field="state"]').textContent();
     };
     await expect.poll(reloadedState, { timeout: 20_000, interval: 300 }).toBe('running');
+    expect(await shownActions(page, 'Scriptless')).toEqual(['Stop', 'Restart']);
 
     // The console: the reply comes back in a re-rendered page, in the same place.
     await page.getByLabel('Command (runs through RCON)').fill('status');
@@ -316,12 +338,15 @@ describe('a first-time user, in a browser, on a simulated install', () => {
 
     await markPage(page);
     const card = page.locator(`.server-card[data-server-id="${ids[42]}"]`);
+    expect(await shownActions(card, 'fleet-042')).toEqual(['Start']);
     expect((await api.post(`/servers/${ids[42]}/start`, { headers: json })).status()).toBe(202);
     await expect.poll(() => card.locator('[data-field="state"]').textContent(), live).toBe('running');
+    await expect.poll(() => shownActions(card, 'fleet-042'), live).toEqual(['Stop', 'Restart']);
     await expect.poll(() => card.locator('[data-field="map"]').textContent(), live).toBe('c1m1_hotel');
     await expect.poll(textOf(page, '[data-running-count]'), live).toBe('1');
     expect((await api.post(`/servers/${ids[42]}/stop`, { headers: json })).status()).toBe(202);
     await expect.poll(() => card.locator('[data-field="state"]').textContent(), live).toBe('stopped');
+    await expect.poll(() => shownActions(card, 'fleet-042'), live).toEqual(['Start']);
     expect(await card.locator('[data-field="map"]').textContent()).toBe('-');
     expect(await wasNotReloaded(page)).toBe(true);
     expect(streams).toEqual(['/events']);

@@ -5,7 +5,7 @@ import { runCli } from '../helpers/cli.js';
 
 describe('configuration from the environment', () => {
   it('has the documented defaults', () => {
-    const config = loadConfig({});
+    const config = loadConfig({}, false);
     const dataDir = path.resolve('./data');
     expect(config).toEqual({
       port: 8080,
@@ -18,7 +18,15 @@ describe('configuration from the environment', () => {
       publicUrl: null,
       allowedHosts: [],
       logLevel: 'info',
+      logFormat: 'json',
     });
+  });
+
+  it('logs in short lines on a terminal and JSON elsewhere, unless LOG_FORMAT says', () => {
+    expect(loadConfig({}, true).logFormat).toBe('pretty');
+    expect(loadConfig({}, false).logFormat).toBe('json');
+    expect(loadConfig({ LOG_FORMAT: 'json' }, true).logFormat).toBe('json');
+    expect(loadConfig({ LOG_FORMAT: 'pretty' }, false).logFormat).toBe('pretty');
   });
 
   it('reads every variable, deriving the database and srcds paths from DATA_DIR', () => {
@@ -52,6 +60,7 @@ describe('configuration from the environment', () => {
     ['PORT', '-1'],
     ['ALLOW_REGISTRATION', 'maybe'],
     ['LOG_LEVEL', 'loud'],
+    ['LOG_FORMAT', 'xml'],
     ['DATABASE_URL', 'mysql://x'],
     ['PUBLIC_URL', 'panel.example.com'],
     ['PUBLIC_URL', 'ftp://panel.example.com'],

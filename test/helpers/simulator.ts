@@ -1,6 +1,6 @@
 /**
  * Helpers to run the srcds simulator as a real process in tests: free ports, a laid-out install,
- * spawning through srcds_run with srcds's command line, A2S via gamedig and RCON via a raw client.
+ * spawning through srcds_run with srcds's command line, A2S via gamedig and RCON via the panel's client.
  * Needs `npm run build` first (srcds_run runs dist/simulator/main.js).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -10,18 +10,18 @@ import { createConnection, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { clientPortFor } from '../../src/launch/plan.js';
-import { FAULT_FILE } from '../../src/simulator/faults.js';
-import { layOutSimulatedInstall } from '../../src/simulator/install.js';
+import { rconCommand } from '../../src/rcon/client.js';
 import {
   encodePacket,
   PacketFramer,
   type RconPacket,
   SERVERDATA_AUTH,
   SERVERDATA_AUTH_RESPONSE,
-  SERVERDATA_EXECCOMMAND,
-  SERVERDATA_RESPONSE_VALUE,
-} from '../../src/simulator/rcon-protocol.js';
+} from '../../src/rcon/protocol.js';
+import { FAULT_FILE } from '../../src/simulator/faults.js';
+import { layOutSimulatedInstall } from '../../src/simulator/install.js';
 import { busyPort } from '../../src/supervisor/ports.js';
+import { type WatchedOutput, watchOutput } from './output.js';
 
 export const LOOPBACK = '127.0.0.1';
 
@@ -110,15 +110,12 @@ export interface Exit {
   signal: NodeJS.Signals | null;
 }
 
-export interface SimulatorHandle {
+export interface SimulatorHandle extends WatchedOutput {
   child: ChildProcess;
   pid: number;
   port: number;
   installDir: string;
   rconPassword: string;
-  /** stdout and stderr so far. */
-  output(): string;
-  waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<void>;
   /** Resolves once the process exited (at once if it already did). */
   exited: Promise<Exit>;
 }
@@ -145,14 +142,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     { env: { ...env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   running.add(child);
-  let output = '';
-  const listeners = new Set<() => void>();
-  const collect = (chunk: Buffer) => {
-    output += chunk.toString('utf8');
-    for (const listener of listeners) listener();
-  };
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
+  const { output, waitForOutput } = watchOutput(child);
   const exited = new Promise<Exit>((resolve) => {
     child.once('exit', (code, signal) => {
       running.delete(child);
@@ -165,29 +155,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     port,
     installDir,
     rconPassword,
-    output: () => output,
+    output,
     exited,
-    waitForOutput: (pattern, timeoutMs = 10_000) =>
-      new Promise((resolve, reject) => {
-        const check = () => {
-          if (!pattern.test(output)) return;
-          clearTimeout(timer);
-          listeners.delete(check);
-          resolve();
-        };
-        const timer = setTimeout(() => {
-          listeners.delete(check);
-          reject(new Error(`no output matching ${pattern} in ${timeoutMs} ms; output:\n${output}`));
-        }, timeoutMs);
-        listeners.add(check);
-        check();
-      }),
+    waitForOutput,
   };
   if (options.waitForA2s ?? true) {
     await Promise.race([
       waitForA2s(port),
       exited.then((exit) => {
-        throw new Error(`simulator exited (${JSON.stringify(exit)}) before answering A2S:\n${output}`);
+        throw new Error(`simulator exited (${JSON.stringify(exit)}) before answering A2S:\n${output()}`);
       }),
     ]);
   }
@@ -280,20 +256,20 @@ export function udpRequest(port: number, packet: Buffer, timeoutMs = 1000): Prom
   });
 }
 
-// ---------- RCON (raw, with proper stream framing) ----------
+// ---------- RCON ----------
 
 /**
- * A minimal Source RCON client that frames the TCP stream properly and uses the empty-packet
- * terminator trick, so multi-packet replies are read whole however TCP chunks them.
+ * Raw packets on an RCON connection, for tests of the protocol itself: what a server answers,
+ * packet by packet, or (wrapping an accepted socket) what a fake server does. Commands go through
+ * the panel's client, `rcon()` below.
  */
 export class RawRcon {
   private readonly framer = new PacketFramer();
   private readonly queue: RconPacket[] = [];
   private waiter: (() => void) | undefined;
-  private nextId = 100;
   private closed = false;
 
-  private constructor(private readonly socket: Socket) {
+  constructor(readonly socket: Socket) {
     socket.on('data', (chunk) => {
       this.queue.push(...this.framer.push(chunk));
       this.waiter?.();
@@ -331,13 +307,12 @@ export class RawRcon {
     return this.queue.shift();
   }
 
-  send(packet: RconPacket): void {
-    this.socket.write(encodePacket(packet));
+  send(...packets: RconPacket[]): void {
+    this.socket.write(Buffer.concat(packets.map(encodePacket)));
   }
 
   /** True when the server accepted the password; the AUTH_RESPONSE id is -1 otherwise. */
-  async auth(password: string): Promise<boolean> {
-    const id = this.nextId++;
+  async auth(password: string, id = 1): Promise<boolean> {
     this.send({ id, type: SERVERDATA_AUTH, body: password });
     for (;;) {
       const packet = await this.read();
@@ -346,37 +321,15 @@ export class RawRcon {
     }
   }
 
-  /** Runs a command; returns the reply bodies, one per packet, in order. */
-  async commandPackets(command: string, timeoutMs = 5000): Promise<string[]> {
-    const id = this.nextId++;
-    const terminatorId = this.nextId++;
-    this.send({ id, type: SERVERDATA_EXECCOMMAND, body: command });
-    this.send({ id: terminatorId, type: SERVERDATA_RESPONSE_VALUE, body: '' });
-    const bodies: string[] = [];
-    for (;;) {
-      const packet = await this.read(timeoutMs);
-      if (packet === undefined) throw new Error(`connection closed during "${command}"`);
-      if (packet.id === terminatorId) return bodies;
-      if (packet.id === id) bodies.push(packet.body);
-    }
-  }
-
-  async command(command: string, timeoutMs?: number): Promise<string> {
-    return (await this.commandPackets(command, timeoutMs)).join('');
-  }
-
   close(): void {
     this.socket.destroy();
   }
 }
 
-/** Connects, authenticates and runs one command; closes the connection. */
-export async function rcon(port: number, password: string, command: string): Promise<string> {
-  const client = await RawRcon.connect(port);
-  try {
-    if (!(await client.auth(password))) throw new Error('rcon: bad password');
-    return await client.command(command);
-  } finally {
-    client.close();
-  }
+/** One command through the panel's RCON client: connect, authenticate, run it, hang up. */
+export function rcon(port: number, password: string, command: string): Promise<string> {
+  return rconCommand({ host: LOOPBACK, port, password }, command, {
+    connectTimeoutMs: 5_000,
+    commandTimeoutMs: 5_000,
+  });
 }

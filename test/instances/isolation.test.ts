@@ -13,7 +13,7 @@ import { createUser, parseCredentials } from '../../src/auth/users.js';
 import { instancePaths } from '../../src/instances/layout.js';
 import { clientPortFor } from '../../src/launch/plan.js';
 import { createBlueprint, createServer, logIn, password } from '../helpers/app.js';
-import { freeGamePort, queryA2s, RawRcon } from '../helpers/simulator.js';
+import { freeGamePort, queryA2s, rcon } from '../helpers/simulator.js';
 import {
   endSupervisedTest,
   type SupervisedApp,
@@ -109,15 +109,10 @@ describe('instance directories: two users, two servers', () => {
 
       // The simulator (srcds) refuses to exec the other's cfg by a path out of its own cfg/.
       const otherCfg = instancePaths(app.dataDir, other.id).launchCfg;
-      const client = await RawRcon.connect(server.port);
-      try {
-        expect(await client.auth(server.password)).toBe(true);
-        for (const name of [path.relative(paths.cfgDir, otherCfg), otherCfg])
-          expect(await client.command(`exec ${name}`)).toBe(`exec ${name}: invalid path.\n`);
-        expect(await client.command('hostname')).toMatch(new RegExp(`^"hostname" = "${server.hostname}"`));
-      } finally {
-        client.close();
-      }
+      const command = (text: string) => rcon(server.port, server.password, text);
+      for (const name of [path.relative(paths.cfgDir, otherCfg), otherCfg])
+        expect(await command(`exec ${name}`)).toBe(`exec ${name}: invalid path.\n`);
+      expect(await command('hostname')).toMatch(new RegExp(`^"hostname" = "${server.hostname}"`));
     }
     // Both panels' consoles still work: no password was replaced.
     expect((await app.client.post(`/servers/${alice.id}/rcon`, { command: 'status' })).statusCode).toBe(200);

@@ -1,6 +1,8 @@
-import RconModule from 'rcon-srcds';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RconConnection } from '../../src/rcon/client.js';
+import { MAX_BODY } from '../../src/rcon/protocol.js';
 import {
+  LOOPBACK,
   queryA2s,
   RawRcon,
   rcon,
@@ -9,17 +11,8 @@ import {
   stopAllSimulators,
 } from '../helpers/simulator.js';
 
-// rcon-srcds is CommonJS with `exports.default`; depending on the loader the class is one level down.
-type RconClient = InstanceType<typeof RconModule.default>;
-const Rcon: typeof RconModule.default =
-  (RconModule as unknown as { default?: typeof RconModule.default }).default ??
-  (RconModule as unknown as typeof RconModule.default);
-
-async function rconSrcds(sim: SimulatorHandle): Promise<RconClient> {
-  const client = new Rcon({ host: '127.0.0.1', port: sim.port, timeout: 3000 });
-  await client.authenticate(sim.rconPassword);
-  return client;
-}
+const openConnection = (sim: SimulatorHandle, password = sim.rconPassword) =>
+  RconConnection.open({ host: LOOPBACK, port: sim.port, password }, 3_000);
 
 /** sim_longreply N answers at least N bytes of lines numbered 1, 2, 3...: nothing lost, nothing doubled. */
 function expectNumberedLines(text: string, bytes: number): void {
@@ -42,10 +35,10 @@ describe('simulator RCON', () => {
   });
   afterAll(stopAllSimulators);
 
-  it('authenticates with the cfg password and answers status in srcds format (rcon-srcds)', async () => {
-    const client = await rconSrcds(sim);
+  it('authenticates with the cfg password and answers status in srcds format', async () => {
+    const connection = await openConnection(sim);
     try {
-      const status = String(await client.execute('status'));
+      const status = await connection.command('status', 3_000);
       expect(status).toContain('hostname: Sim RCON Test\n');
       expect(status).toMatch(/^version : \d+\.\d+\.\d+\.\d+ /m);
       expect(status).toContain(`udp/ip  : 127.0.0.1:${sim.port}\n`);
@@ -54,7 +47,7 @@ describe('simulator RCON', () => {
       expect(status).toContain('# userid name uniqueid connected ping loss state rate adr\n');
       expect(status).toMatch(/^#\s+\d+ "Coach" STEAM_1:\d:\d+ \d\d:\d\d \d+ 0 active/m);
     } finally {
-      await client.disconnect();
+      connection.close();
     }
     await sim.waitForOutput(/rcon from "127\.0\.0\.1:\d+": command "status"/);
   });
@@ -68,9 +61,8 @@ describe('simulator RCON', () => {
     } finally {
       client.close();
     }
-    await expect(new Rcon({ port: sim.port, timeout: 3000 }).authenticate('wrong')).rejects.toThrow(
-      /authenticate/,
-    );
+    await expect(openConnection(sim, 'wrong')).rejects.toThrow(/^bad password$/);
+    await expect(rcon(sim.port, 'wrong', 'status')).rejects.toThrow(/^bad password$/);
   });
 
   it('drops a connection that runs a command before authenticating', async () => {
@@ -79,28 +71,43 @@ describe('simulator RCON', () => {
     expect(await client.read()).toBeUndefined();
   });
 
-  it('splits a long reply into 4096-byte packets ended by the mirrored terminator', async () => {
+  it('splits a long reply into 4096-byte packets, then mirrors the terminator and its trailer', async () => {
     const client = await RawRcon.connect(sim.port);
     try {
       expect(await client.auth(sim.rconPassword)).toBe(true);
-      const packets = await client.commandPackets('sim_longreply 10000');
-      expect(packets.length).toBeGreaterThanOrEqual(3);
-      expect(packets.slice(0, -1).every((body) => Buffer.byteLength(body) === 4096)).toBe(true);
-      expectNumberedLines(packets.join(''), 10000);
-      // The connection still works after a multi-packet reply.
-      expect(await client.command('echo after')).toBe('after\n');
+      client.send({ id: 10, type: 2, body: 'sim_longreply 10000' });
+      client.send({ id: 11, type: 0, body: '' });
+      const bodies: string[] = [];
+      let packet = await client.read();
+      while (packet?.id === 10 && packet.type === 0) {
+        bodies.push(packet.body);
+        packet = await client.read();
+      }
+      expect(bodies.length).toBeGreaterThanOrEqual(3);
+      expect(bodies.slice(0, -1).every((body) => Buffer.byteLength(body) === MAX_BODY)).toBe(true);
+      expectNumberedLines(bodies.join(''), 10000);
+      // The mirrored terminator, then srcds's trailer (body bytes 00 01 00 00, read as text: '').
+      expect(packet).toEqual({ id: 11, type: 0, body: '' });
+      expect(await client.read()).toEqual({ id: 11, type: 0, body: '' });
     } finally {
       client.close();
     }
   });
 
-  it('serves a multi-packet reply to rcon-srcds too', async () => {
-    const client = await rconSrcds(sim);
+  it("reads multi-packet replies whole through the panel's client, several on one connection", async () => {
+    const connection = await openConnection(sim);
     try {
-      const text = String(await client.execute('sim_longreply 9000'));
-      expectNumberedLines(text, 9000);
+      expectNumberedLines(await connection.command('sim_longreply 9000', 3_000), 9000);
+      // The trailer after the first terminator is not taken for part of the next reply.
+      expect(await connection.command('echo after', 3_000)).toBe('after\n');
+      const [long, short] = await Promise.all([
+        connection.command('sim_longreply 20000', 3_000),
+        connection.command('echo queued', 3_000),
+      ]);
+      expectNumberedLines(long, 20000);
+      expect(short).toBe('queued\n');
     } finally {
-      await client.disconnect();
+      connection.close();
     }
   });
 
@@ -147,10 +154,14 @@ describe('simulator RCON', () => {
 describe('simulator quit', () => {
   afterAll(stopAllSimulators);
 
-  it('replies to quit, then exits with code 0', async () => {
+  it('replies to quit, closes the connection before the terminator, then exits with code 0', async () => {
     const sim = await startSimulator();
-    const client = await rconSrcds(sim);
-    expect(await client.execute('quit')).toBe('');
+    const client = await RawRcon.connect(sim.port);
+    expect(await client.auth(sim.rconPassword)).toBe(true);
+    client.send({ id: 20, type: 2, body: 'quit' });
+    client.send({ id: 21, type: 0, body: '' });
+    expect(await client.read()).toEqual({ id: 20, type: 0, body: '' });
+    expect(await client.read()).toBeUndefined();
     expect(await sim.exited).toEqual({ code: 0, signal: null });
     expect(sim.output()).toMatch(/shutting down/i);
   });

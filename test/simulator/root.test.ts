@@ -8,6 +8,7 @@ import {
   makeSimulatedInstall,
   queryA2s,
   RawRcon,
+  rcon,
   startSimulator,
   stopAllSimulators,
   writeServerCfg,
@@ -64,23 +65,18 @@ describe('simulated exec', () => {
     await writeServerCfg(mine, 3, ['hostname "Mine again"']);
     const sim = await startSimulator({ installDir: mine, cfg: ['hostname "Mine"'], serverId: 1 });
     const theirCfg = path.join(theirs, 'left4dead2', 'cfg', secret);
-    const client = await RawRcon.connect(sim.port);
-    try {
-      expect(await client.auth(sim.rconPassword)).toBe(true);
-      for (const name of [
-        path.relative(path.join(mine, 'left4dead2', 'cfg'), theirCfg),
-        `../../../${path.basename(theirs)}/left4dead2/cfg/${secret}`,
-        theirCfg,
-      ]) {
-        expect(await client.command(`exec ${name}`)).toBe(`exec ${name}: invalid path.\n`);
-      }
-      expect(await client.command('hostname')).toMatch(/^"hostname" = "Mine"/);
-      // Its own cfgs still run, and the password it was started with still holds.
-      expect(await client.command('exec sim-3')).toBe('');
-      expect(await client.command('hostname')).toMatch(/^"hostname" = "Mine again"/);
-    } finally {
-      client.close();
+    const command = (text: string) => rcon(sim.port, sim.rconPassword, text);
+    for (const name of [
+      path.relative(path.join(mine, 'left4dead2', 'cfg'), theirCfg),
+      `../../../${path.basename(theirs)}/left4dead2/cfg/${secret}`,
+      theirCfg,
+    ]) {
+      expect(await command(`exec ${name}`)).toBe(`exec ${name}: invalid path.\n`);
     }
+    expect(await command('hostname')).toMatch(/^"hostname" = "Mine"/);
+    // Its own cfgs still run, and the password it was started with still holds.
+    expect(await command('exec sim-3')).toBe('');
+    expect(await command('hostname')).toMatch(/^"hostname" = "Mine again"/);
     const again = await RawRcon.connect(sim.port);
     try {
       expect(await again.auth('theirs')).toBe(false);

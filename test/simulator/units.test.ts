@@ -6,7 +6,6 @@ import { Challenges, encodeInfo, parseRequest } from '../../src/simulator/a2s.js
 import { parseCfg, resolveCfgPath } from '../../src/simulator/cfg.js';
 import { parseCommandLine } from '../../src/simulator/command-line.js';
 import { loadFaults } from '../../src/simulator/faults.js';
-import { encodePacket, PacketFramer, splitBody } from '../../src/simulator/rcon-protocol.js';
 import { GameState } from '../../src/simulator/state.js';
 
 describe('parseCommandLine', () => {
@@ -94,27 +93,6 @@ describe('A2S encoding', () => {
     state.setCvar('sv_maxplayers', '99');
     expect(state.maxPlayers).toBe(32);
     expect(encodeInfo(state, 27015).subarray(4, 6)).toEqual(Buffer.from([0x49, 17]));
-  });
-});
-
-describe('RCON framing', () => {
-  it('reassembles packets however the stream is chunked', () => {
-    const stream = Buffer.concat([
-      encodePacket({ id: 1, type: 2, body: 'status' }),
-      encodePacket({ id: 2, type: 0, body: '' }),
-    ]);
-    const framer = new PacketFramer();
-    const packets = [...stream].flatMap((byte) => framer.push(Buffer.from([byte])));
-    expect(packets).toEqual([
-      { id: 1, type: 2, body: 'status' },
-      { id: 2, type: 0, body: '' },
-    ]);
-  });
-
-  it('splits long bodies at 4096 bytes', () => {
-    const chunks = splitBody('x'.repeat(10000));
-    expect(chunks.map((c) => c.length)).toEqual([4096, 4096, 1808]);
-    expect(splitBody('short')).toEqual(['short']);
   });
 });
 

@@ -3,7 +3,7 @@ import type { Blueprint } from '../../src/blueprints/blueprints.js';
 import { DashboardPage } from '../../src/dashboard/views.js';
 import { AppError } from '../../src/http/errors.js';
 import type { Server } from '../../src/servers/servers.js';
-import { serverFormValues } from '../../src/servers/views/form.js';
+import { emptyServerForm, serverFormValues } from '../../src/servers/views/form.js';
 import { ServersPage } from '../../src/servers/views/list.js';
 import { ServerPage } from '../../src/servers/views/page.js';
 import type { PageContext } from '../../src/views/layout.js';
@@ -167,5 +167,75 @@ describe('the server page', () => {
       'The server did not say who is playing.',
     );
     expect(serverPage({ server: running, players: [] })).toContain('Nobody is playing.');
+  });
+});
+
+describe('server buttons follow the state', () => {
+  type Pair = `${Server['actual_state']}/${Server['desired_state']}`;
+  /** Every (actual, desired) state and the buttons it shows, in order. */
+  const expected: Record<Pair, string[]> = {
+    'unknown/stopped': ['Start'],
+    'unknown/running': ['Stop'],
+    'stopped/stopped': ['Start'],
+    'stopped/running': ['Stop'],
+    'starting/running': ['Stop'],
+    'starting/stopped': ['Stop'],
+    'running/running': ['Stop', 'Restart'],
+    'running/stopped': ['Stop', 'Restart'],
+    'stopping/stopped': [],
+    'stopping/running': [],
+    'crashed/running': ['Stop'],
+    'crashed/stopped': ['Start'],
+    'failed/running': ['Start'],
+    'failed/stopped': ['Start'],
+  };
+  const pairs = Object.keys(expected) as Pair[];
+  const inState = (pair: Pair): Server => {
+    const [actual, desired] = pair.split('/') as [Server['actual_state'], Server['desired_state']];
+    return { ...server, actual_state: actual, desired_state: desired };
+  };
+
+  /** The start/stop/restart forms of a page: the button each holds, whether hidden, and data-when. */
+  const buttonsOf = (html: string) =>
+    [...html.matchAll(/<form ([^>]*action="\/servers\/7\/(start|stop|restart)"[^>]*)>/g)].map(
+      ([, attributes = '', action = '']) => ({
+        label: `${action[0]?.toUpperCase()}${action.slice(1)}`,
+        hidden: /\shidden(?=[\s>]|$)/.test(` ${attributes}`),
+        when: /data-when="([^"]*)"/.exec(attributes)?.[1]?.split(' ') ?? [],
+      }),
+    );
+  const shownIn = (html: string) =>
+    buttonsOf(html)
+      .filter((button) => !button.hidden)
+      .map((button) => button.label);
+
+  const pages = {
+    'server page': (s: Server) => serverPage({ server: s, form: serverFormValues(s) }),
+    dashboard: (s: Server) =>
+      renderDocument(DashboardPage({ ctx, servers: [{ server: s, history: [] }], blueprints: [], now: 0 })),
+    'servers list': (s: Server) =>
+      renderDocument(ServersPage({ ctx, servers: [s], blueprints: [blueprint], form: emptyServerForm })),
+  };
+
+  it.each(Object.entries(pages))('shows on the %s the buttons of each state, and only those', (_, render) => {
+    for (const pair of pairs) {
+      expect({ pair, shown: shownIn(render(inState(pair))) }).toEqual({ pair, shown: expected[pair] });
+    }
+  });
+
+  it('tells the live script, on each button, every state that shows it', () => {
+    const buttons = buttonsOf(serverPage());
+    expect(buttons.map((button) => button.label)).toEqual(['Start', 'Stop', 'Restart']);
+    for (const button of buttons) {
+      expect(button.when.sort()).toEqual(
+        pairs.filter((pair) => expected[pair].includes(button.label)).sort(),
+      );
+    }
+  });
+
+  it('keeps Start the primary button, the others secondary', () => {
+    const html = serverPage({ server: inState('stopped/stopped') });
+    expect(html).toMatch(/<button type="submit" aria-label="Start Alpha">Start<\/button>/);
+    expect(html).toMatch(/<button type="submit" class="secondary" aria-label="Stop Alpha">Stop<\/button>/);
   });
 });

@@ -1,5 +1,6 @@
 /** A server's state, live facts and start/stop buttons: the pieces every page showing servers shares. */
 import { type PlayerSample, Sparkline } from '../../dashboard/sparkline.js';
+import { type ActualState, actualStates, desiredStates } from '../../db/schema.js';
 import type { Server } from '../servers.js';
 
 /** The coloured state; `data-field` lets the page script swap it when the state changes. */
@@ -11,12 +12,60 @@ export function StateBadge({ state }: { state: string }) {
   );
 }
 
-/** Start, stop and restart buttons: plain forms, so they work without JavaScript. */
+export type ServerAction = 'start' | 'stop' | 'restart';
+type ServerStates = Pick<Server, 'actual_state' | 'desired_state'>;
+
+/** States in which nothing runs: the ones a server can be started from. */
+const idleStates: readonly ActualState[] = ['stopped', 'failed', 'crashed', 'unknown'];
+
+/**
+ * The buttons a server's state calls for. Start when nothing runs and none is wanted, or after
+ * `failed` (which waits for someone to start it again); Stop while it runs or starts, or while the
+ * panel means to start it (after a crash, before a launch); Restart while it runs.
+ */
+export function actionsFor({ actual_state: actual, desired_state: desired }: ServerStates): ServerAction[] {
+  const idle = idleStates.includes(actual);
+  const actions: ServerAction[] = [];
+  if (idle && (desired === 'stopped' || actual === 'failed')) actions.push('start');
+  const runs = actual === 'running' || actual === 'starting';
+  const aboutToStart = idle && desired === 'running' && actual !== 'failed';
+  if (runs || aboutToStart) actions.push('stop');
+  if (actual === 'running') actions.push('restart');
+  return actions;
+}
+
+/**
+ * Every `actual/desired` pair in which a button is shown: the page script shows and hides the
+ * buttons from this when the state changes, so the rule is written once, here.
+ */
+function statesShowing(action: ServerAction): string {
+  return actualStates
+    .flatMap((actual) => desiredStates.map((desired) => ({ actual_state: actual, desired_state: desired })))
+    .filter((states) => actionsFor(states).includes(action))
+    .map((states) => `${states.actual_state}/${states.desired_state}`)
+    .join(' ');
+}
+const showing = Object.fromEntries(
+  (['start', 'stop', 'restart'] as const).map((action) => [action, statesShowing(action)]),
+) as Record<ServerAction, string>;
+
+/**
+ * Start, stop and restart buttons, those the state calls for shown: plain forms, so they work
+ * without JavaScript; the others are in the page, hidden, for the live script to show.
+ */
 export function ServerActions({ server }: { server: Server }) {
+  const shown = actionsFor(server);
   return (
     <div class="actions">
       {(['start', 'stop', 'restart'] as const).map((action) => (
-        <form key={action} method="post" action={`/servers/${server.id}/${action}`} class="inline">
+        <form
+          key={action}
+          method="post"
+          action={`/servers/${server.id}/${action}`}
+          class="inline"
+          data-when={showing[action]}
+          hidden={!shown.includes(action)}
+        >
           <button
             type="submit"
             class={action === 'start' ? undefined : 'secondary'}
