@@ -160,11 +160,11 @@ describe.each(testDialects())('Host checking on the app (%s)', (dialect) => {
       '[fd00::1]:8080',
       'localhost',
     ]) {
-      const response = await t.app.inject({ url: '/login', headers: { host } });
+      const response = await t.app.inject({ url: '/register', headers: { host } });
       expect(response.statusCode, host).toBe(200);
     }
     const refused = await t.app.inject({
-      url: '/login',
+      url: '/register',
       headers: { host: 'evil.example', accept: 'application/json' },
     });
     expect(refused.statusCode).toBe(421);
@@ -176,13 +176,13 @@ describe.each(testDialects())('Host checking on the app (%s)', (dialect) => {
       env: { TRUST_PROXY: 'true', PUBLIC_URL: 'https://panel.example.com' },
     });
     const forwarded = (name: string) =>
-      t?.app.inject({ url: '/login', headers: { host: '127.0.0.1:8080', 'x-forwarded-host': name } });
+      t?.app.inject({ url: '/register', headers: { host: '127.0.0.1:8080', 'x-forwarded-host': name } });
     expect((await forwarded('panel.example.com'))?.statusCode).toBe(200);
     expect((await forwarded('evil.example'))?.statusCode).toBe(421);
     await t.close();
     t = await startTestApp({ dialect });
     const ignored = await t.app.inject({
-      url: '/login',
+      url: '/register',
       headers: { host: 'localhost:8080', 'x-forwarded-host': 'evil.example' },
     });
     expect(ignored.statusCode).toBe(200);
