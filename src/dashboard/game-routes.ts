@@ -7,11 +7,12 @@ import { AppError, invalidFields } from '../http/errors.js';
 import { type BodySource, parseBody, wholeNumberField } from '../http/input.js';
 import { bodySource } from '../http/negotiate.js';
 import { sendDone, sendError } from '../http/respond.js';
+import { runConsoleCommand } from '../servers/console.js';
 import { getServerRow } from '../servers/servers.js';
+import { parseStatusPlayers } from '../servers/status-reply.js';
 import type { ServerPageFocus } from '../servers/views/page-focus.js';
 import type { SupervisorControl } from '../supervisor/control.js';
 import { typedText } from '../views/submitted.js';
-import { parseStatusPlayers } from './players.js';
 
 type IdRequest = FastifyRequest<{ Params: { id: string } }>;
 
@@ -62,7 +63,7 @@ export function registerGameRoutes(
       const input = parseBody(changeLevelSchema, request.body);
       const map = input.custom_map || input.map;
       if (!map) throw invalidFields({ map: 'is required' });
-      const output = await supervisor.rcon(row.id, `changelevel ${map}`);
+      const output = await runConsoleCommand(supervisor, row.id, `changelevel ${map}`);
       if (refusedMap.test(output)) throw new AppError(400, `map: ${output.trim()}`, { map: output.trim() });
       return sendDone(request, reply, {
         status: 200,
@@ -83,7 +84,7 @@ export function registerGameRoutes(
   const gone = () => new AppError(409, 'that player is no longer on the server');
   /** The userid `status` gives the player of that name (the first, should two share it). */
   const useridOf = async (serverId: number, name: string) => {
-    const row = parseStatusPlayers(await supervisor.rcon(serverId, 'status')).find(
+    const row = parseStatusPlayers(await runConsoleCommand(supervisor, serverId, 'status')).find(
       (player) => player.name === name,
     );
     if (!row) throw gone();
@@ -98,7 +99,7 @@ export function registerGameRoutes(
         throw invalidFields({ name: 'is required' });
       // By userid, never by name on the command line: a name may hold `;` or quotes.
       const userid = input.userid ?? (await useridOf(row.id, input.name ?? ''));
-      const output = await supervisor.rcon(row.id, `kickid ${userid}`);
+      const output = await runConsoleCommand(supervisor, row.id, `kickid ${userid}`);
       if (noSuchPlayer.test(output)) throw gone();
       return sendDone(request, reply, {
         status: 200,

@@ -1,10 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { RouteDeps } from '../app.js';
 import { currentUser } from '../auth/guard.js';
-import { recentConsoleLines } from '../dashboard/server-page-data.js';
 import { sendError } from '../http/respond.js';
 import { EventStreams } from '../http/sse.js';
 import type { ServerEvent } from '../supervisor/control.js';
+import { recentConsoleLines } from './page-data.js';
 import { getServerRow } from './servers.js';
 
 type IdRequest = FastifyRequest<{ Params: { id: string } }>;

@@ -4,7 +4,6 @@ import type { RouteDeps } from '../app.js';
 import { currentUser } from '../auth/guard.js';
 import { blueprintOfServer, listBlueprints } from '../blueprints/blueprints.js';
 import { registerGameRoutes } from '../dashboard/game-routes.js';
-import { serverPageData } from '../dashboard/server-page-data.js';
 import type { ServerRow } from '../db/schema.js';
 import type { AppError } from '../http/errors.js';
 import { parseBody, refusedBy, routeId } from '../http/input.js';
@@ -13,8 +12,10 @@ import { pageContext, sendDone, sendError, sendPage } from '../http/respond.js';
 import { consoleCommandProblem } from '../launch/grammar.js';
 import { buildLaunchPlan, displayLaunchLine } from '../launch/plan.js';
 import { typedText } from '../views/submitted.js';
+import { runConsoleCommand } from './console.js';
 import { registerServerEventsRoute } from './events-route.js';
 import { parseNewServer, parseServerChange } from './input.js';
+import { serverPageData } from './page-data.js';
 import {
   createServer,
   deleteServerRow,
@@ -196,7 +197,7 @@ export function registerServerRoutes(
     try {
       const row = await getServerRow(db, currentUser(request), serverId(request));
       const { command } = parseBody(rconSchema, request.body);
-      const output = await supervisor.rcon(row.id, command);
+      const output = await runConsoleCommand(supervisor, row.id, command);
       if (wantsJson(request)) return { output };
       return sendPage(
         request,

@@ -5,8 +5,8 @@
 import { expect } from 'vitest';
 import { killLeftovers as killProcessGroupsOf, processesOf } from '../../src/bench/procs.js';
 import type { Dialect } from '../../src/db/connect.js';
-import { whileLeaseHeld } from '../../src/db/lock.js';
 import type { ServerEvent } from '../../src/supervisor/control.js';
+import { LeaseGate } from '../../src/supervisor/lease-gate.js';
 import { isRunning, readProcStat } from '../../src/supervisor/proc.js';
 import { Supervisor, type SupervisorOptions } from '../../src/supervisor/supervisor.js';
 import {
@@ -67,7 +67,7 @@ export async function startSupervisedApp(
   // The app is built before the supervisor that needs its config and database: the routes reach the
   // current one through the same indirection as a real panel's (src/panel.ts), always supervising.
   let current: Supervisor | undefined;
-  const supervisor = whileLeaseHeld(
+  const supervisor = new LeaseGate(
     () => current as Supervisor,
     () => true,
   );

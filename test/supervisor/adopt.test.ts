@@ -43,6 +43,8 @@ describe('supervisor: adoption', () => {
     await app.supervisor.stop();
     expect(isAlive(pid)).toBe(true);
     const next = await app.replaceSupervisor();
+    // Adoption is a message to the server's reconcile: taken in by its first step.
+    await next.reconcile(id);
     expect(next.pidOf(id)).toBe(pid);
     await waitFor(() => next.liveStatus(id));
     expect((await serverRow(app, id)).actual_state).toBe('running');
