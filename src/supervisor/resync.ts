@@ -24,6 +24,7 @@ export interface ResyncDeps {
 export class PeriodicResync {
   private cancel: (() => void) | undefined;
   private stopped = false;
+  private passing: Promise<void> | null = null;
 
   constructor(private readonly deps: ResyncDeps) {}
 
@@ -40,8 +41,16 @@ export class PeriodicResync {
   private schedule(): void {
     if (this.stopped) return;
     this.cancel = this.deps.clock.after(this.deps.options.resyncMs, () => {
-      void this.pass().finally(() => this.schedule());
+      this.passing = this.pass().finally(() => {
+        this.passing = null;
+        this.schedule();
+      });
     });
+  }
+
+  /** The pass under way, if any (tests wait for it). */
+  inFlight(): Promise<void>[] {
+    return this.passing ? [this.passing] : [];
   }
 
   /** One pass over every server. */

@@ -230,14 +230,15 @@ export class Supervisor implements SupervisorControl {
     return this.look(serverId);
   }
 
-  /** Resolves once no reconcile runs or waits and no A2S poll is under way. */
+  /** Resolves once no reconcile runs or waits, and no A2S poll or resync pass is under way. */
   async idle(): Promise<void> {
+    const busy = () => [...this.poller.inFlight(), ...this.resync.inFlight()];
     for (;;) {
       await this.reconciler.idle();
-      await Promise.all(this.poller.inFlight());
+      await Promise.all(busy());
       // Let what those settled (an exit, an answer) post its message.
       await new Promise((resolve) => setImmediate(resolve));
-      if (!this.reconciler.hasWork() && this.poller.inFlight().length === 0) return;
+      if (!this.reconciler.hasWork() && busy().length === 0) return;
     }
   }
 

@@ -18,6 +18,8 @@ import {
   startTestApp,
   type TestApp,
 } from './app.js';
+import { FakeClock } from './fake-clock.js';
+import { FakeRuntime } from './fake-runtime.js';
 import { freeGamePort, makeSimulatedInstall, stopAllSimulators } from './simulator.js';
 
 /** Timings small enough for tests, large enough for a loaded two-core machine. */
@@ -121,6 +123,61 @@ export async function startSupervisedApp(
     },
   };
   return app;
+}
+
+export interface FakeSupervisedApp extends SupervisedApp {
+  runtime: FakeRuntime;
+  clock: FakeClock;
+  /**
+   * Moves the fake clock on by ms, one timer at a time, letting the supervisor finish what each
+   * started (not while a stop waits out a grace period on the clock: see untilTimerIn).
+   */
+  advance(ms: number): Promise<void>;
+  /** Waits, in real time, until the supervisor has set a timer for exactly ms from now. */
+  untilTimerIn(ms: number): Promise<void>;
+  /** A server started through the routes and answering A2S: running. */
+  newRunningServer(): Promise<{ id: number; port: number }>;
+}
+
+/**
+ * The real supervisor on a real app and database, with a fake runtime (no process is spawned), its
+ * A2S and RCON, and a fake clock: orchestration tests that take no real time.
+ */
+export async function startFakeSupervisedApp(
+  options: { dialect?: Dialect; supervisor?: Partial<SupervisorOptions> } = {},
+): Promise<FakeSupervisedApp> {
+  const clock = new FakeClock();
+  const runtime = new FakeRuntime(clock);
+  const app = await startSupervisedApp({
+    dialect: options.dialect,
+    supervisor: { runtime, link: runtime.link, clock, ...options.supervisor },
+  });
+  const fakeApp: FakeSupervisedApp = Object.assign(app, {
+    runtime,
+    clock,
+    async advance(ms: number) {
+      let left = ms;
+      await fakeApp.supervisor.idle();
+      for (let next = clock.nextIn(); next !== undefined && next <= left; next = clock.nextIn()) {
+        clock.advance(next);
+        left -= next;
+        await fakeApp.supervisor.idle();
+      }
+      clock.advance(left);
+      await fakeApp.supervisor.idle();
+    },
+    async untilTimerIn(ms: number) {
+      await waitFor(() => clock.hasTimerIn(ms), { intervalMs: 1, timeoutMs: 10_000 });
+    },
+    async newRunningServer() {
+      const server = await app.newServer();
+      await app.client.post(`/servers/${server.id}/start`);
+      await fakeApp.advance(fastOptions.a2sStartingIntervalMs ?? 0);
+      expect((await serverRow(app, server.id)).actual_state).toBe('running');
+      return server;
+    },
+  });
+  return fakeApp;
 }
 
 /**
