@@ -181,16 +181,17 @@ export async function startFakeSupervisedApp(
 }
 
 /**
- * The afterEach of a supervised test: closes its app, runs the test's own cleanup, ends what is left
+ * The afterEach of a supervised test: closes its app, runs the test's own cleanup (and empties cleanups), ends what is left
  * running, and checks no process still uses the app's directories (or `dirs`).
  */
 export async function endSupervisedTest(
   app: SupervisedApp | undefined,
-  extra: { cleanup?: () => void; dirs?: string[] } = {},
+  extra: { cleanup?: () => void; cleanups?: Array<() => void>; dirs?: string[] } = {},
 ): Promise<void> {
   const used = app ? [app.installDir, app.dataDir] : [];
   await app?.close();
   extra.cleanup?.();
+  for (const step of extra.cleanups?.splice(0) ?? []) step();
   await killLeftovers();
   for (const dir of [...used, ...(extra.dirs ?? [])]) expect(processesUsing(dir)).toEqual([]);
 }

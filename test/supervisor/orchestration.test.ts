@@ -27,10 +27,7 @@ const firstPoll = fastOptions.a2sStartingIntervalMs ?? 0;
 let app: FakeSupervisedApp | undefined;
 const cleanups: Array<() => void> = [];
 afterEach(async () => {
-  const cleanup = () => {
-    for (const step of cleanups.splice(0)) step();
-  };
-  await endSupervisedTest(app, { cleanup });
+  await endSupervisedTest(app, { cleanups });
   app = undefined;
 });
 
@@ -44,6 +41,21 @@ function statesOf(a: FakeSupervisedApp, id: number): string[] {
 }
 
 const row = (id: number) => serverRow(app as FakeSupervisedApp, id);
+
+/** The row of a server a previous panel ran: wanted and recorded running. */
+const recordedRunning = (a: FakeSupervisedApp, id: number) =>
+  a.database.db
+    .updateTable('servers')
+    .set({ desired_state: 'running', actual_state: 'running' })
+    .where('id', '=', id)
+    .execute();
+
+/** Once the first backoff is over: launched again (`launches` in all), and running. */
+async function expectRelaunched(a: FakeSupervisedApp, id: number, launches: number): Promise<void> {
+  await a.advance(backoffInitialMs + firstPoll);
+  expect(a.runtime.launches).toHaveLength(launches);
+  expect((await row(id)).actual_state).toBe('running');
+}
 const consoleOf = (a: FakeSupervisedApp, id: number) => readFileSync(consoleLogPath(a.dataDir, id), 'utf8');
 
 describe.each(testDialects())('supervisor orchestration on a fake runtime (%s)', (dialect) => {
@@ -151,9 +163,7 @@ describe.each(testDialects())('supervisor orchestration on a fake runtime (%s)',
       last_error: expect.stringMatching(/^crashed: hung: no A2S answer for 2 s, killed it$/),
     });
     expect(consoleOf(app, id)).toContain('stopping: no exit after SIGTERM, sending SIGKILL');
-    await app.advance(backoffInitialMs + firstPoll);
-    expect(app.runtime.launches).toHaveLength(2);
-    expect((await row(id)).actual_state).toBe('running');
+    await expectRelaunched(app, id, 2);
   });
 
   it('a start that never answers A2S is stopped and failed at the start timeout', async () => {
@@ -268,11 +278,7 @@ describe.each(testDialects())('supervisor orchestration on a fake runtime (%s)',
   it('adopts a process a previous panel left running (never a second launch); its exit is a crash of unknown status', async () => {
     app = await startFakeSupervisedApp({ dialect });
     const { id, port } = await app.newServer();
-    await app.database.db
-      .updateTable('servers')
-      .set({ desired_state: 'running', actual_state: 'running' })
-      .where('id', '=', id)
-      .execute();
+    await recordedRunning(app, id);
     await app.supervisor.stop();
     const left = app.runtime.leaveRunning(id, port);
     const next = await app.replaceSupervisor();
@@ -289,27 +295,20 @@ describe.each(testDialects())('supervisor orchestration on a fake runtime (%s)',
       actual_state: 'crashed',
       last_error: 'crashed: exited (exit status unknown: the process was adopted after a panel restart)',
     });
-    await app.advance(backoffInitialMs + firstPoll);
-    expect(app.runtime.launches).toHaveLength(1);
-    expect((await row(id)).actual_state).toBe('running');
+    await expectRelaunched(app, id, 1);
   });
 
   it('a server recorded running whose process is gone is a crash "while the panel was not running"', async () => {
     app = await startFakeSupervisedApp({ dialect });
     const { id } = await app.newServer();
-    await app.database.db
-      .updateTable('servers')
-      .set({ desired_state: 'running', actual_state: 'running' })
-      .where('id', '=', id)
-      .execute();
+    await recordedRunning(app, id);
     await app.supervisor.stop();
     await app.replaceSupervisor();
     await app.supervisor.idle();
     expect((await row(id)).last_error).toBe(
       'crashed: exited while the panel was not running (exit status unknown)',
     );
-    await app.advance(backoffInitialMs);
-    expect(app.runtime.launches).toHaveLength(1);
+    await expectRelaunched(app, id, 1);
   });
 
   it('delete stops the server, forgets its files, and no resync brings it back', async () => {
