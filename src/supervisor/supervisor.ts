@@ -25,7 +25,7 @@ import { ReconcileStep, type ServerMessage } from './reconcile.js';
 import { KeyedReconciler } from './reconciler.js';
 import { PeriodicResync } from './resync.js';
 import type { Runtime } from './runtime.js';
-import { rconTarget, States } from './state.js';
+import { type ReadonlyStates, rconTarget, States } from './state.js';
 
 export { defaultSupervisorOptions, type SupervisorOptions } from './options.js';
 
@@ -43,7 +43,8 @@ export class Supervisor implements SupervisorControl {
   private readonly clock: Clock;
   private readonly runtime: Runtime;
   private readonly link: ServerLink;
-  private readonly states = new States();
+  /** Read here; written only by the reconcile step. */
+  private readonly states: ReadonlyStates;
   private readonly events: EventBus;
   private readonly consoles: ConsoleFollowers;
   private readonly poller: A2sPoller;
@@ -57,6 +58,8 @@ export class Supervisor implements SupervisorControl {
     options: Partial<SupervisorOptions> = {},
   ) {
     this.options = { ...defaultSupervisorOptions, ...options };
+    const states = new States();
+    this.states = states;
     const { dataDir, srcdsDir } = config;
     this.instances = new Instances({ dataDir, srcdsDir });
     this.clock = this.options.clock ?? systemClock;
@@ -81,7 +84,7 @@ export class Supervisor implements SupervisorControl {
     });
     const step = new ReconcileStep({
       database,
-      states: this.states,
+      states,
       events: this.events,
       poller: this.poller,
       consoles: this.consoles,
@@ -110,7 +113,7 @@ export class Supervisor implements SupervisorControl {
       dataDir,
       options: this.options,
       clock: this.clock,
-      states: this.states,
+      states,
       isBusy: (id) => this.reconciler.isBusy(id),
       look: (id) => void this.look(id),
     });
