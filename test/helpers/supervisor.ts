@@ -128,6 +128,8 @@ export async function startSupervisedApp(
 export interface FakeSupervisedApp extends SupervisedApp {
   runtime: FakeRuntime;
   clock: FakeClock;
+  /** A new supervisor, fake runtime and clock on the same app and database, and no servers. */
+  fresh(): Promise<FakeSupervisedApp>;
   /**
    * Moves the fake clock on by ms, one timer at a time, letting the supervisor finish what each
    * started (not while a stop waits out a grace period on the clock: see untilTimerIn).
@@ -139,35 +141,53 @@ export interface FakeSupervisedApp extends SupervisedApp {
   newRunningServer(): Promise<{ id: number; port: number }>;
 }
 
+const fakes = () => {
+  const clock = new FakeClock();
+  const runtime = new FakeRuntime(clock);
+  return { clock, runtime, options: { runtime, link: runtime.link, clock } };
+};
+
 /**
  * The real supervisor on a real app and database, with a fake runtime (no process is spawned), its
  * A2S and RCON, and a fake clock: orchestration tests that take no real time.
  */
 export async function startFakeSupervisedApp(
-  options: { dialect?: Dialect; supervisor?: Partial<SupervisorOptions> } = {},
+  options: { dialect?: Dialect } = {},
 ): Promise<FakeSupervisedApp> {
-  const clock = new FakeClock();
-  const runtime = new FakeRuntime(clock);
-  const app = await startSupervisedApp({
-    dialect: options.dialect,
-    supervisor: { runtime, link: runtime.link, clock, ...options.supervisor },
-  });
+  const first = fakes();
+  const app = await startSupervisedApp({ dialect: options.dialect, supervisor: first.options });
+  const replace = app.replaceSupervisor;
   const fakeApp: FakeSupervisedApp = Object.assign(app, {
-    runtime,
-    clock,
+    runtime: first.runtime,
+    clock: first.clock,
+    /** A new supervisor (the old one stopped) on the same fake runtime and clock. */
+    replaceSupervisor(extra?: Partial<SupervisorOptions>) {
+      const { runtime, clock } = fakeApp;
+      return replace({ runtime, link: runtime.link, clock, ...extra });
+    },
+    async fresh() {
+      await app.supervisor.stop();
+      await app.database.db.deleteFrom('server_ports').execute();
+      await app.database.db.deleteFrom('servers').execute();
+      const next = fakes();
+      Object.assign(fakeApp, { runtime: next.runtime, clock: next.clock });
+      await fakeApp.replaceSupervisor();
+      return fakeApp;
+    },
     async advance(ms: number) {
+      const { clock, supervisor } = fakeApp;
       let left = ms;
-      await fakeApp.supervisor.idle();
+      await supervisor.idle();
       for (let next = clock.nextIn(); next !== undefined && next <= left; next = clock.nextIn()) {
         clock.advance(next);
         left -= next;
-        await fakeApp.supervisor.idle();
+        await supervisor.idle();
       }
       clock.advance(left);
-      await fakeApp.supervisor.idle();
+      await supervisor.idle();
     },
     async untilTimerIn(ms: number) {
-      await waitFor(() => clock.hasTimerIn(ms), { intervalMs: 1, timeoutMs: 10_000 });
+      await waitFor(() => fakeApp.clock.hasTimerIn(ms), { intervalMs: 1, timeoutMs: 10_000 });
     },
     async newRunningServer() {
       const server = await app.newServer();

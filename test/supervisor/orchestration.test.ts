@@ -7,7 +7,7 @@
 
 import { createSocket, type Socket } from 'node:dgram';
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { consoleLogPath } from '../../src/supervisor/paths.js';
 import { missingInstallMessage } from '../../src/supervisor/process-runtime.js';
 import { logIn } from '../helpers/app.js';
@@ -24,11 +24,11 @@ import {
 const { backoffInitialMs = 0, hangTimeoutMs = 0, startTimeoutMs = 0, stopGraceMs = 0 } = fastOptions;
 const firstPoll = fastOptions.a2sStartingIntervalMs ?? 0;
 
-let app: FakeSupervisedApp | undefined;
+// One app and database per dialect; each test gets a fresh supervisor, runtime and clock, no servers.
+let app: FakeSupervisedApp;
 const cleanups: Array<() => void> = [];
-afterEach(async () => {
-  await endSupervisedTest(app, { cleanups });
-  app = undefined;
+afterEach(() => {
+  for (const step of cleanups.splice(0)) step();
 });
 
 /** The actual_state values the server's events announce, in order. */
@@ -40,7 +40,7 @@ function statesOf(a: FakeSupervisedApp, id: number): string[] {
   return seen;
 }
 
-const row = (id: number) => serverRow(app as FakeSupervisedApp, id);
+const row = (id: number) => serverRow(app, id);
 
 /** The row of a server a previous panel ran: wanted and recorded running. */
 const recordedRunning = (a: FakeSupervisedApp, id: number) =>
@@ -59,8 +59,16 @@ async function expectRelaunched(a: FakeSupervisedApp, id: number, launches: numb
 const consoleOf = (a: FakeSupervisedApp, id: number) => readFileSync(consoleLogPath(a.dataDir, id), 'utf8');
 
 describe.each(testDialects())('supervisor orchestration on a fake runtime (%s)', (dialect) => {
+  let shared: FakeSupervisedApp | undefined;
+  beforeAll(async () => {
+    shared = await startFakeSupervisedApp({ dialect });
+  });
+  afterAll(() => endSupervisedTest(shared));
+  beforeEach(async () => {
+    app = await (shared as FakeSupervisedApp).fresh();
+  });
+
   it('start: starting, then running at the first A2S answer, with the live facts and players it polled', async () => {
-    app = await startFakeSupervisedApp({ dialect });
     const { id, port } = await app.newServer();
     const seen = statesOf(app, id);
     app.runtime.onLaunch = (process) => {
@@ -92,7 +100,6 @@ describe.each(testDialects())('supervisor orchestration on a fake runtime (%s)',
   });
 
   it('a crash is recorded with its exit, and the server is launched again once the backoff is over', async () => {
-    app = await startFakeSupervisedApp({ dialect });
     const { id } = await app.newRunningServer();
     app.runtime.last.exit({ code: 139 });
     await app.supervisor.idle();
@@ -124,7 +131,6 @@ describe.each(testDialects())('supervisor orchestration on a fake runtime (%s)',
   });
 
   it('too many crashes in the window end in failed, "crash loop: ..."; start tries again with a clean slate', async () => {
-    app = await startFakeSupervisedApp({ dialect });
     const { id } = await app.newServer();
     app.runtime.onLaunch = (process) => process.exit({ code: 139 });
     await app.client.post(`/servers/${id}/start`);
@@ -146,7 +152,6 @@ describe.each(testDialects())('supervisor orchestration on a fake runtime (%s)',
   });
 
   it('a hung server (alive, silent, deaf to SIGTERM) is killed after the grace period and launched again', async () => {
-    app = await startFakeSupervisedApp({ dialect });
     const { id } = await app.newRunningServer();
     const hung = app.runtime.last;
     hung.answering = false;
@@ -167,7 +172,6 @@ describe.each(testDialects())('supervisor orchestration on a fake runtime (%s)',
   });
 
   it('a start that never answers A2S is stopped and failed at the start timeout', async () => {
-    app = await startFakeSupervisedApp({ dialect });
     const { id } = await app.newServer();
     app.runtime.onLaunch = (process) => {
       process.answering = false;
@@ -185,7 +189,6 @@ describe.each(testDialects())('supervisor orchestration on a fake runtime (%s)',
   });
 
   it('stop asks RCON quit, then SIGTERM, then SIGKILL, each after the grace period; our own stop is no crash', async () => {
-    app = await startFakeSupervisedApp({ dialect });
     const { id } = await app.newRunningServer();
     const stubborn = app.runtime.last;
     stubborn.quitsOnRcon = false;
@@ -212,7 +215,6 @@ describe.each(testDialects())('supervisor orchestration on a fake runtime (%s)',
   });
 
   it('a port another program holds: failed, naming the port and protocol, nothing launched', async () => {
-    app = await startFakeSupervisedApp({ dialect });
     const { id, port } = await app.newServer();
     const socket: Socket = createSocket('udp4');
     await new Promise<void>((resolve) => socket.bind(port, '127.0.0.1', resolve));
@@ -228,13 +230,9 @@ describe.each(testDialects())('supervisor orchestration on a fake runtime (%s)',
   });
 
   it('a start that ends at once saying it could not bind: failed with that port, and not retried', async () => {
-    app = await startFakeSupervisedApp({ dialect });
     const { id, port } = await app.newServer();
     app.runtime.onLaunch = (process) => {
-      appendFileSync(
-        consoleLogPath(app?.dataDir ?? '', id),
-        `Failed to bind to port ${port} (TCP): EADDRINUSE\n`,
-      );
+      appendFileSync(consoleLogPath(app.dataDir, id), `Failed to bind to port ${port} (TCP): EADDRINUSE\n`);
       process.exit({ code: 1 });
     };
     await app.client.post(`/servers/${id}/start`);
@@ -247,7 +245,6 @@ describe.each(testDialects())('supervisor orchestration on a fake runtime (%s)',
   });
 
   it('a missing install: failed, saying how to install; the message stays when it is stopped', async () => {
-    app = await startFakeSupervisedApp({ dialect });
     const { id } = await app.newServer();
     app.runtime.refusal = missingInstallMessage(app.installDir);
     await app.client.post(`/servers/${id}/start`);
@@ -262,7 +259,6 @@ describe.each(testDialects())('supervisor orchestration on a fake runtime (%s)',
   });
 
   it('restart stops the process (RCON quit) and launches a new one', async () => {
-    app = await startFakeSupervisedApp({ dialect });
     const { id } = await app.newRunningServer();
     const first = app.runtime.last;
     const seen = statesOf(app, id);
@@ -276,7 +272,6 @@ describe.each(testDialects())('supervisor orchestration on a fake runtime (%s)',
   });
 
   it('adopts a process a previous panel left running (never a second launch); its exit is a crash of unknown status', async () => {
-    app = await startFakeSupervisedApp({ dialect });
     const { id, port } = await app.newServer();
     await recordedRunning(app, id);
     await app.supervisor.stop();
@@ -299,7 +294,6 @@ describe.each(testDialects())('supervisor orchestration on a fake runtime (%s)',
   });
 
   it('a server recorded running whose process is gone is a crash "while the panel was not running"', async () => {
-    app = await startFakeSupervisedApp({ dialect });
     const { id } = await app.newServer();
     await recordedRunning(app, id);
     await app.supervisor.stop();
@@ -312,7 +306,6 @@ describe.each(testDialects())('supervisor orchestration on a fake runtime (%s)',
   });
 
   it('delete stops the server, forgets its files, and no resync brings it back', async () => {
-    app = await startFakeSupervisedApp({ dialect });
     const { id } = await app.newRunningServer();
     const process = app.runtime.last;
     expect((await app.client.delete(`/servers/${id}`)).statusCode).toBe(204);
@@ -326,7 +319,6 @@ describe.each(testDialects())('supervisor orchestration on a fake runtime (%s)',
   });
 
   it('a row deleted behind its back (another panel): the process is stopped and its files go', async () => {
-    app = await startFakeSupervisedApp({ dialect });
     const { id } = await app.newRunningServer();
     await app.database.db.deleteFrom('server_ports').where('server_id', '=', id).execute();
     await app.database.db.deleteFrom('servers').where('id', '=', id).execute();
@@ -335,64 +327,62 @@ describe.each(testDialects())('supervisor orchestration on a fake runtime (%s)',
     expect(app.supervisor.pidOf(id)).toBeNull();
     expect(existsSync(`${app.dataDir}/servers/${id}`)).toBe(false);
   });
-});
 
-describe('the server page asks the supervisor, never the game server', () => {
-  it('players come from the poll; a kick asks for a fresh one, so the next page view no longer lists the player', async () => {
-    app = await startFakeSupervisedApp();
-    const { id } = await app.newServer();
-    const players = [
-      { name: 'Coach', score: 1, seconds: 300 },
-      { name: '<b>Ellis</b>', score: 2, seconds: 65 },
-    ];
-    app.runtime.onLaunch = (process) => {
-      process.players = players.map((player) => ({ ...player }));
-      process.live = { map: 'c2m1_highway', players: 2, max_players: 8 };
-      process.respond = (command) => {
-        if (command === 'status')
-          return '# userid name uniqueid connected\n#  3 "<b>Ellis</b>" STEAM_1:1:1 01:05 34 0 active\n';
-        if (command === 'kickid 3') {
-          process.players = process.players.filter((player) => player.name !== '<b>Ellis</b>');
-          process.live = { ...process.live, players: 1 };
-        }
-        return '';
+  describe('the server page asks the supervisor, never the game server', () => {
+    it('players come from the poll; a kick asks for a fresh one, so the next page view no longer lists the player', async () => {
+      const { id } = await app.newServer();
+      const players = [
+        { name: 'Coach', score: 1, seconds: 300 },
+        { name: '<b>Ellis</b>', score: 2, seconds: 65 },
+      ];
+      app.runtime.onLaunch = (process) => {
+        process.players = players.map((player) => ({ ...player }));
+        process.live = { map: 'c2m1_highway', players: 2, max_players: 8 };
+        process.respond = (command) => {
+          if (command === 'status')
+            return '# userid name uniqueid connected\n#  3 "<b>Ellis</b>" STEAM_1:1:1 01:05 34 0 active\n';
+          if (command === 'kickid 3') {
+            process.players = process.players.filter((player) => player.name !== '<b>Ellis</b>');
+            process.live = { ...process.live, players: 1 };
+          }
+          return '';
+        };
       };
-    };
-    await app.client.post(`/servers/${id}/start`);
-    await app.advance(firstPoll);
-    const browser = await logIn(app.app, 'admin', 'form');
-    const queries = app.runtime.queries;
-    const page = await browser.get(`/servers/${id}`);
-    const section = (body: string) => body.slice(body.indexOf('id="players"'), body.indexOf('id="map"'));
-    expect(section(page.body)).toContain('<td>Coach</td><td>1</td><td>5:00</td>');
-    expect(section(page.body)).toContain('aria-label="Kick &lt;b>Ellis&lt;/b>"');
-    expect(app.runtime.queries).toBe(queries);
+      await app.client.post(`/servers/${id}/start`);
+      await app.advance(firstPoll);
+      const browser = await logIn(app.app, 'admin', 'form');
+      const queries = app.runtime.queries;
+      const page = await browser.get(`/servers/${id}`);
+      const section = (body: string) => body.slice(body.indexOf('id="players"'), body.indexOf('id="map"'));
+      expect(section(page.body)).toContain('<td>Coach</td><td>1</td><td>5:00</td>');
+      expect(section(page.body)).toContain('aria-label="Kick &lt;b>Ellis&lt;/b>"');
+      expect(app.runtime.queries).toBe(queries);
 
-    const kicked = await browser.post(`/servers/${id}/kick`, { name: '<b>Ellis</b>' });
-    expect(kicked.statusCode).toBe(302);
-    expect(app.runtime.last.commands).toEqual(['status', 'kickid 3']);
-    const after = section((await browser.get(`/servers/${id}`)).body);
-    expect(after).toContain('Coach');
-    expect(after).not.toContain('Ellis');
-  });
-
-  it('RCON: 409 "server is not running" when it is not, 502 "rcon: <reason>" when it does not take the command', async () => {
-    app = await startFakeSupervisedApp();
-    const { id } = await app.newServer();
-    const notRunning = await app.client.post(`/servers/${id}/rcon`, { command: 'status' });
-    expect(notRunning.statusCode).toBe(409);
-    expect(notRunning.json()).toEqual({ error: 'server is not running' });
-    await app.client.post(`/servers/${id}/start`);
-    await app.advance(firstPoll);
-    expect((await app.client.post(`/servers/${id}/rcon`, { command: 'say hi' })).json()).toEqual({
-      output: 'ran say hi\n',
+      const kicked = await browser.post(`/servers/${id}/kick`, { name: '<b>Ellis</b>' });
+      expect(kicked.statusCode).toBe(302);
+      expect(app.runtime.last.commands).toEqual(['status', 'kickid 3']);
+      const after = section((await browser.get(`/servers/${id}`)).body);
+      expect(after).toContain('Coach');
+      expect(after).not.toContain('Ellis');
     });
-    app.runtime.last.answering = false;
-    const failed = await app.client.post(`/servers/${id}/rcon`, { command: 'status' });
-    expect(failed.statusCode).toBe(502);
-    expect(failed.json()).toEqual({ error: 'rcon: timed out' });
-    const kick = await app.client.post(`/servers/${id}/kick`, { userid: 2 });
-    expect(kick.statusCode).toBe(502);
-    expect(kick.json()).toEqual({ error: 'rcon: timed out' });
+
+    it('RCON: 409 "server is not running" when it is not, 502 "rcon: <reason>" when it does not take the command', async () => {
+      const { id } = await app.newServer();
+      const notRunning = await app.client.post(`/servers/${id}/rcon`, { command: 'status' });
+      expect(notRunning.statusCode).toBe(409);
+      expect(notRunning.json()).toEqual({ error: 'server is not running' });
+      await app.client.post(`/servers/${id}/start`);
+      await app.advance(firstPoll);
+      expect((await app.client.post(`/servers/${id}/rcon`, { command: 'say hi' })).json()).toEqual({
+        output: 'ran say hi\n',
+      });
+      app.runtime.last.answering = false;
+      const failed = await app.client.post(`/servers/${id}/rcon`, { command: 'status' });
+      expect(failed.statusCode).toBe(502);
+      expect(failed.json()).toEqual({ error: 'rcon: timed out' });
+      const kick = await app.client.post(`/servers/${id}/kick`, { userid: 2 });
+      expect(kick.statusCode).toBe(502);
+      expect(kick.json()).toEqual({ error: 'rcon: timed out' });
+    });
   });
 });
