@@ -65,7 +65,7 @@ export class ReconcileStep {
       facts = await this.read(state);
       fresh = true;
     };
-    // Observations alone change nothing on the row: it is read only when the step acts.
+    // A step woken only by observations (an A2S answer...) reads the row only if it is about to act.
     if (!state.loaded || messages.length === 0 || messages.some((m) => !observations.has(m.kind)))
       await read();
     for (const message of messages) await this.take(state, message);
