@@ -1,4 +1,3 @@
-import { setTimeout as realSleep } from 'node:timers/promises';
 import { type Clock, systemClock } from './clock.js';
 
 /** What a reconcile step tells the reconciler (controller-runtime's `Result`). */
@@ -100,7 +99,12 @@ export class KeyedReconciler<M> {
       for (const resolve of entry.waiters.splice(0)) resolve();
       this.entries.delete(key);
     }
-    await Promise.race([this.idle(), realSleep(waitMs, undefined, { ref: false })]);
+    this.tellIdle();
+    // A timer of our own (not the clock's, which may be fake or never keep the process alive), so a
+    // panel that is closing waits for the steps under way.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.idle(), new Promise((resolve) => (timer = setTimeout(resolve, waitMs)))]);
+    clearTimeout(timer);
   }
 
   private async drain(key: number, entry: Entry<M>): Promise<void> {
@@ -126,6 +130,10 @@ export class KeyedReconciler<M> {
     for (const resolve of entry.waiters.splice(0)) resolve();
     entry.running = false;
     this.entries.delete(key);
+    this.tellIdle();
+  }
+
+  private tellIdle(): void {
     if (this.entries.size === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 

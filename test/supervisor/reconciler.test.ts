@@ -113,4 +113,13 @@ describe('KeyedReconciler', () => {
     await reconciler.post(1, 'late');
     expect(runs).toHaveLength(1);
   });
+
+  it('closed while paused: the held posts resolve without a step, and so does idle()', async () => {
+    const { reconciler, runs } = scripted(() => ({}), true);
+    const held = reconciler.post(1, 'adopted');
+    const idle = reconciler.idle();
+    await reconciler.close(100);
+    await Promise.all([held, idle]);
+    expect(runs).toEqual([]);
+  });
 });
