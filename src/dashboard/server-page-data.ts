@@ -1,7 +1,6 @@
 import type { Server } from '../servers/servers.js';
-import type { SupervisorControl } from '../supervisor/control.js';
+import type { PlayerSample, SupervisorControl } from '../supervisor/control.js';
 import { listPlayers, type Player } from './players.js';
-import type { PlayerSample } from './sparkline.js';
 
 /** How many console lines the server page shows when it opens (what GET /servers/:id/events replays). */
 export const CONSOLE_LINES = 100;

@@ -7,8 +7,8 @@ import {
   ServerActions,
   StateBadge,
 } from '../servers/views/status.js';
+import type { PlayerSample } from '../supervisor/control.js';
 import { Layout, type PageContext } from '../views/layout.js';
-import type { PlayerSample } from './sparkline.js';
 
 export interface DashboardServer {
   server: Server;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { loginSchema } from '../auth/routes.js';
 import { credentialsSchema } from '../auth/users.js';
 import { blueprintSchema } from '../blueprints/input.js';
-import { changeLevelSchema, kickSchema } from '../dashboard/game-routes.js';
+import { changeLevelSchema, kickSchema } from '../servers/game-routes.js';
 import { serverSchema } from '../servers/input.js';
 import { rconSchema } from '../servers/routes.js';
 import { blueprintJson, errorJson, idJson, outputJson, serverJson, userJson } from './schemas.js';

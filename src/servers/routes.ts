@@ -3,7 +3,6 @@ import { z } from 'zod';
 import type { RouteDeps } from '../app.js';
 import { currentUser } from '../auth/guard.js';
 import { blueprintOfServer, listBlueprints } from '../blueprints/blueprints.js';
-import { registerGameRoutes } from '../dashboard/game-routes.js';
 import { serverPageData } from '../dashboard/server-page-data.js';
 import type { ServerRow } from '../db/schema.js';
 import type { AppError } from '../http/errors.js';
@@ -14,6 +13,7 @@ import { consoleCommandProblem } from '../launch/grammar.js';
 import { buildLaunchPlan, displayLaunchLine } from '../launch/plan.js';
 import { typedText } from '../views/submitted.js';
 import { registerServerEventsRoute } from './events-route.js';
+import { registerGameRoutes } from './game-routes.js';
 import { parseNewServer, parseServerChange } from './input.js';
 import {
   createServer,

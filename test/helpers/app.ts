@@ -257,3 +257,37 @@ export function openStream<Event = unknown>(url: string, cookie: string): OpenSt
     close: () => request.destroy(),
   };
 }
+
+/**
+ * Reads an event stream until `count` events came (then hangs up) or the server ended it. Each
+ * event's name must be its `type`, as the browser script listens by name.
+ */
+export function readEvents(
+  url: string,
+  cookie: string,
+  count: number,
+): Promise<{ status: number; events: unknown[] }> {
+  return new Promise((resolve, reject) => {
+    const events: unknown[] = [];
+    const reader = new SseReader();
+    const request = httpRequest(url, { headers: { cookie, accept: 'text/event-stream' } }, (response) => {
+      const done = () => resolve({ status: response.statusCode ?? 0, events });
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => {
+        for (const frame of reader.push(chunk)) {
+          if (!frame.data || events.length >= count) continue;
+          const event = JSON.parse(frame.data) as { type: string };
+          expect(frame.event).toBe(event.type);
+          events.push(event);
+        }
+        if (events.length >= count) {
+          request.destroy();
+          done();
+        }
+      });
+      response.on('end', done);
+    });
+    request.on('error', reject);
+    request.end();
+  });
+}

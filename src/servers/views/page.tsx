@@ -1,8 +1,8 @@
 /** One server's page: status, players, map change, console, launch line, settings and delete. */
 import type { Blueprint } from '../../blueprints/blueprints.js';
 import type { Player } from '../../dashboard/players.js';
-import type { PlayerSample } from '../../dashboard/sparkline.js';
 import type { AppError } from '../../http/errors.js';
+import type { PlayerSample } from '../../supervisor/control.js';
 import { Layout, type PageContext } from '../../views/layout.js';
 import type { Server } from '../servers.js';
 import { ConsoleSection } from './console-section.js';

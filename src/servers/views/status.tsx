@@ -1,6 +1,7 @@
 /** A server's state, live facts and start/stop buttons: the pieces every page showing servers shares. */
-import { type PlayerSample, Sparkline } from '../../dashboard/sparkline.js';
 import { type ActualState, actualStates, desiredStates } from '../../db/schema.js';
+import type { PlayerSample } from '../../supervisor/control.js';
+import { Sparkline } from '../../views/sparkline.js';
 import type { Server } from '../servers.js';
 
 /** The coloured state; `data-field` lets the page script swap it when the state changes. */

@@ -2,16 +2,16 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { VNode } from 'preact';
 import { z } from 'zod';
 import { currentUser } from '../auth/guard.js';
+import { parseStatusPlayers } from '../dashboard/players.js';
 import type { DatabaseHandle } from '../db/connect.js';
 import { AppError, invalidFields } from '../http/errors.js';
 import { type BodySource, parseBody, wholeNumberField } from '../http/input.js';
 import { bodySource } from '../http/negotiate.js';
 import { sendDone, sendError } from '../http/respond.js';
-import { getServerRow } from '../servers/servers.js';
-import type { ServerPageFocus } from '../servers/views/page-focus.js';
 import type { SupervisorControl } from '../supervisor/control.js';
 import { typedText } from '../views/submitted.js';
-import { parseStatusPlayers } from './players.js';
+import { getServerRow } from './servers.js';
+import type { ServerPageFocus } from './views/page-focus.js';
 
 type IdRequest = FastifyRequest<{ Params: { id: string } }>;
 

@@ -1,7 +1,5 @@
 import type { PlayerSample } from '../supervisor/control.js';
 
-export type { PlayerSample };
-
 export interface SparklineOptions {
   /** The right edge of the chart, in ms since the epoch. */
   now: number;
