@@ -9,9 +9,8 @@ import { loadUser, requireLogin } from './auth/guard.js';
 import { registerAuthRoutes } from './auth/routes.js';
 import { SessionStreams } from './auth/session-streams.js';
 import { registerBlueprintRoutes } from './blueprints/routes.js';
-import type { Config } from './config/config.js';
 import { registerDashboardRoutes } from './dashboard/routes.js';
-import type { DatabaseHandle } from './db/connect.js';
+import type { AppDeps, RouteDeps } from './deps.js';
 import { refuseCrossSite } from './http/csrf.js';
 import { AppError, invalidFields } from './http/errors.js';
 import { refuseUnknownHost } from './http/hosts.js';
@@ -19,21 +18,7 @@ import { loggerOptions } from './http/logger.js';
 import { sendError } from './http/respond.js';
 import { registerOpenApi, registerOpenApiRoute } from './openapi/plugin.js';
 import { registerServerRoutes } from './servers/routes.js';
-import type { SupervisorControl } from './supervisor/control.js';
 import { registerUserRoutes } from './users/routes.js';
-
-/** Everything the routes need, built once by the caller (main, tests, benchmarks). */
-export interface AppDeps {
-  config: Config;
-  database: DatabaseHandle;
-  supervisor: SupervisorControl;
-}
-
-/** What the feature routes get: the app's dependencies and what buildApp makes for them. */
-export interface RouteDeps extends AppDeps {
-  /** Ends sessions and the event streams opened under them. */
-  sessions: SessionStreams;
-}
 
 const publicDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'public');
 

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { RouteDeps } from '../app.js';
+import type { RouteDeps } from '../deps.js';
 import { cookieOptions } from '../http/cookies.js';
 import { AppError } from '../http/errors.js';
 import { parseBody } from '../http/input.js';

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AppDeps } from '../app.js';
 import { currentUser } from '../auth/guard.js';
+import type { AppDeps } from '../deps.js';
 import type { AppError } from '../http/errors.js';
 import { routeId } from '../http/input.js';
 import { bodySource, wantsJson } from '../http/negotiate.js';

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { RouteDeps } from '../app.js';
 import { currentUser } from '../auth/guard.js';
 import { recentConsoleLines } from '../dashboard/server-page-data.js';
+import type { RouteDeps } from '../deps.js';
 import { sendError } from '../http/respond.js';
 import { EventStreams } from '../http/sse.js';
 import type { ServerEvent } from '../supervisor/control.js';

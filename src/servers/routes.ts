@@ -1,10 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { RouteDeps } from '../app.js';
 import { currentUser } from '../auth/guard.js';
 import { blueprintOfServer, listBlueprints } from '../blueprints/blueprints.js';
 import { serverPageData } from '../dashboard/server-page-data.js';
 import type { ServerRow } from '../db/schema.js';
+import type { RouteDeps } from '../deps.js';
 import type { AppError } from '../http/errors.js';
 import { parseBody, refusedBy, routeId } from '../http/input.js';
 import { bodySource, wantsJson } from '../http/negotiate.js';

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import type { AppDeps } from '../app.js';
 import { currentUser } from '../auth/guard.js';
 import { listUsers } from '../auth/users.js';
+import type { AppDeps } from '../deps.js';
 import { notFound } from '../http/errors.js';
 import { wantsJson } from '../http/negotiate.js';
 import { pageContext, sendError, sendPage } from '../http/respond.js';

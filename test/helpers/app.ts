@@ -4,11 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
-import { type AppDeps, buildApp } from '../../src/app.js';
+import { buildApp } from '../../src/app.js';
 import { SseReader } from '../../src/bench/sse.js';
 import { type Config, loadConfig } from '../../src/config/config.js';
 import { type DatabaseHandle, type Dialect, openDatabase } from '../../src/db/connect.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
+import type { AppDeps } from '../../src/deps.js';
 import type { SupervisorControl } from '../../src/supervisor/control.js';
 import { dropDatabase, freshDatabaseUrl } from './dialects.js';
 
