@@ -1,8 +1,7 @@
 import { BlockList, isIP, isIPv4, isIPv6 } from 'node:net';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import type { Config } from '../config/config.js';
 import { AppError } from './errors.js';
-import { sendError } from './respond.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -72,16 +71,12 @@ export function hostAllowList(config: Pick<Config, 'host' | 'publicUrl' | 'allow
 /** onRequest hook: 421 for a Host the panel does not answer to; routes marked anyHost pass. */
 export function refuseUnknownHost(config: Pick<Config, 'host' | 'publicUrl' | 'allowedHosts'>) {
   const allowed = hostAllowList(config);
-  return async (request: FastifyRequest, reply: FastifyReply) => {
+  return async (request: FastifyRequest) => {
     if (request.routeOptions.config.anyHost) return;
     // request.host follows X-Forwarded-Host only with TRUST_PROXY: the name the browser used.
     const host = parseHost(request.host);
     if (host && allowed(host)) return;
     const name = host?.name ?? request.host;
-    return sendError(
-      request,
-      reply,
-      new AppError(421, `unknown host ${name}: set PUBLIC_URL or ALLOWED_HOSTS`),
-    );
+    throw new AppError(421, `unknown host ${name}: set PUBLIC_URL or ALLOWED_HOSTS`);
   };
 }
