@@ -4,15 +4,6 @@ import type { PlayerSample } from '../../supervisor/control.js';
 import { Sparkline } from '../../views/sparkline.js';
 import type { Server } from '../servers.js';
 
-/** The coloured state; `data-field` lets the page script swap it when the state changes. */
-export function StateBadge({ state }: { state: string }) {
-  return (
-    <span class={`badge state-${state}`} data-field="state">
-      {state}
-    </span>
-  );
-}
-
 export type ServerAction = 'start' | 'stop' | 'restart';
 type ServerStates = Pick<Server, 'actual_state' | 'desired_state'>;
 
