@@ -24,8 +24,8 @@ export type FormPage = (error: AppError) => VNode | Promise<VNode>;
 declare module 'fastify' {
   interface FastifyRequest {
     /**
-     * Set by a route before it parses or acts: the form that a failure of this request re-renders.
-     * Unset (and for a 404, since the thing the form was about is not there), a plain error page.
+     * Set by a route before it parses or acts: the page that an AppError of this request shows in
+     * HTML, its form re-rendered. Unset, or for a 404, a plain error page.
      */
     formOnError: FormPage | null;
   }
@@ -50,7 +50,7 @@ function publicError(error: unknown, request: FastifyRequest): AppError {
 /**
  * The app's error handler, the one place a failed request is answered (routes and hooks throw): JSON
  * {"error", "fields"?}; in HTML, the route's `formOnError` page with the same status, else a plain
- * error page.
+ * error page. A 500 says only "internal error"; what went wrong goes to the log.
  */
 export async function answerError(error: unknown, request: FastifyRequest, reply: FastifyReply) {
   const failure = publicError(error, request);
@@ -59,7 +59,9 @@ export async function answerError(error: unknown, request: FastifyRequest, reply
       .code(failure.status)
       .send(failure.fields ? { error: failure.message, fields: failure.fields } : { error: failure.message });
   }
-  const page = failure.status === 404 ? null : request.formOnError;
+  // The form comes back for the failures the contract names (an AppError), not for a 404 (what it
+  // was about is not there) nor for a fault of ours.
+  const page = error instanceof AppError && failure.status !== 404 ? request.formOnError : null;
   request.formOnError = null;
   if (page) {
     try {
