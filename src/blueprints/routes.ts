@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { currentUser } from '../auth/guard.js';
 import type { AppDeps } from '../deps.js';
 import type { AppError } from '../http/errors.js';
-import { routeId } from '../http/input.js';
+import { type IdRequest, routeId } from '../http/input.js';
 import { bodySource, wantsJson } from '../http/negotiate.js';
 import { pageContext, sendDone, sendPage } from '../http/respond.js';
 import {
@@ -22,8 +22,6 @@ import {
   emptyBlueprintForm,
   submittedBlueprintValues,
 } from './views.js';
-
-type IdRequest = FastifyRequest<{ Params: { id: string } }>;
 
 const blueprintId = (request: IdRequest) => routeId(request.params.id, 'blueprint');
 

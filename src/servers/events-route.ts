@@ -1,12 +1,11 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { currentUser } from '../auth/guard.js';
 import { recentConsoleLines } from '../dashboard/server-page-data.js';
 import type { RouteDeps } from '../deps.js';
+import type { IdRequest } from '../http/input.js';
 import { EventStreams } from '../http/sse.js';
 import type { ServerEvent } from '../supervisor/control.js';
 import { getServerRow } from './servers.js';
-
-type IdRequest = FastifyRequest<{ Params: { id: string } }>;
 
 /**
  * GET /servers/:id/events: Server-Sent Events with the server's state changes, live status and console

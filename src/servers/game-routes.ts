@@ -1,17 +1,16 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { VNode } from 'preact';
 import { currentUser } from '../auth/guard.js';
 import { parseStatusPlayers } from '../dashboard/players.js';
 import type { RouteDeps } from '../deps.js';
 import { AppError } from '../http/errors.js';
+import type { IdRequest } from '../http/input.js';
 import { bodySource } from '../http/negotiate.js';
 import { sendDone } from '../http/respond.js';
 import { typedText } from '../views/submitted.js';
 import { parseChangeLevel, parseKick } from './input.js';
 import { getServerRow } from './servers.js';
 import type { ServerPageFocus } from './views/page-focus.js';
-
-type IdRequest = FastifyRequest<{ Params: { id: string } }>;
 
 /** srcds answers a refused changelevel with a line like "changelevel failed: x not found". */
 const refusedMap = /failed|not found|invalid|unknown command/i;

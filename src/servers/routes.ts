@@ -1,19 +1,18 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { z } from 'zod';
 import { currentUser } from '../auth/guard.js';
 import { blueprintOfServer, listBlueprints } from '../blueprints/blueprints.js';
 import { serverPageData } from '../dashboard/server-page-data.js';
 import type { ServerRow } from '../db/schema.js';
 import type { RouteDeps } from '../deps.js';
 import type { AppError } from '../http/errors.js';
-import { parseBody, routeId } from '../http/input.js';
+import { type IdRequest, routeId } from '../http/input.js';
 import { bodySource, wantsJson } from '../http/negotiate.js';
 import { pageContext, sendDone, sendPage } from '../http/respond.js';
 import { buildLaunchPlan, displayLaunchLine } from '../launch/plan.js';
 import { typedText } from '../views/submitted.js';
 import { registerServerEventsRoute } from './events-route.js';
 import { registerGameRoutes } from './game-routes.js';
-import { parseConsoleCommand, parseNewServer, parseServerChange } from './input.js';
+import { parseConsoleCommand, parseNewServer, parseNoFields, parseServerChange } from './input.js';
 import {
   createServer,
   deleteServerRow,
@@ -28,13 +27,9 @@ import { ServersPage } from './views/list.js';
 import { ServerPage } from './views/page.js';
 import type { ServerPageFocus } from './views/page-focus.js';
 
-type IdRequest = FastifyRequest<{ Params: { id: string } }>;
 const idRoute = '/servers/:id';
 
 const serverId = (request: IdRequest) => routeId(request.params.id, 'server');
-
-/** start, stop and restart take no fields. */
-const noFields = z.strictObject({});
 
 export function registerServerRoutes(
   app: FastifyInstance,
@@ -127,7 +122,7 @@ export function registerServerRoutes(
   /** start / stop / restart: record what the owner wants, and wake the supervisor. */
   const control = (action: 'start' | 'stop' | 'restart', notice: string) =>
     app.post<{ Params: { id: string } }>(`${idRoute}/${action}`, async (request, reply) => {
-      parseBody(noFields, request.body ?? {});
+      parseNoFields(request.body);
       const id = serverId(request);
       const row = await setDesiredState(
         db,
