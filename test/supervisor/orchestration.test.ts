@@ -371,6 +371,13 @@ describe.each(testDialects())('supervisor orchestration on a fake runtime (%s)',
       const notRunning = await app.client.post(`/servers/${id}/rcon`, { command: 'status' });
       expect(notRunning.statusCode).toBe(409);
       expect(notRunning.json()).toEqual({ error: 'server is not running' });
+      // From the page's form: the page again, the message beside the console, the command kept.
+      const browser = await logIn(app.app, 'admin', 'form');
+      const form = await browser.post(`/servers/${id}/rcon`, { command: 'say hi' });
+      expect(form.statusCode).toBe(409);
+      const consoleSection = form.body.slice(form.body.indexOf('id="console"'));
+      expect(consoleSection).toContain('<p class="error" role="alert">server is not running</p>');
+      expect(consoleSection).toContain('value="say hi"');
       await app.client.post(`/servers/${id}/start`);
       await app.advance(firstPoll);
       expect((await app.client.post(`/servers/${id}/rcon`, { command: 'say hi' })).json()).toEqual({
