@@ -1,6 +1,6 @@
+import { consoleLogPath } from '../config/paths.js';
 import { ConsoleFollower } from './console-log.js';
 import type { EventBus } from './events.js';
-import { consoleLogPath } from './paths.js';
 
 /** Streams each watched server's new console lines to its listeners (only while it has any). */
 export class ConsoleFollowers {

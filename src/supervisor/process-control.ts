@@ -1,4 +1,5 @@
 import { launchRefusal } from '../blueprints/rules.js';
+import { consoleLogPath } from '../config/paths.js';
 import type { Instances } from '../instances/instances.js';
 import { buildLaunchPlan } from '../launch/plan.js';
 import type { RconTarget } from '../rcon/client.js';
@@ -6,7 +7,6 @@ import { type Clock, sleep } from './clock.js';
 import { appendConsoleNote, logSize } from './console-log.js';
 import type { ServerLink } from './link.js';
 import type { SupervisorOptions } from './options.js';
-import { consoleLogPath } from './paths.js';
 import { busyPort } from './ports.js';
 import { LaunchError, type Runtime, type RuntimeHandle } from './runtime.js';
 import type { ServerFacts } from './state.js';

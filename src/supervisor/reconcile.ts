@@ -1,11 +1,11 @@
 import { rm } from 'node:fs/promises';
+import { consoleLogPath, serverDataDir } from '../config/paths.js';
 import type { DatabaseHandle } from '../db/connect.js';
 import type { ConsoleFollowers } from './console-follow.js';
 import { appendConsoleNote, readLogFrom } from './console-log.js';
 import { type Action, decide, describeExit, type Outcome, recentCrashes } from './decide.js';
 import type { EventBus } from './events.js';
 import type { LiveAnswer } from './link.js';
-import { consoleLogPath, serverDataDir } from './paths.js';
 import type { A2sPoller } from './poller.js';
 import { startingPollTiming } from './poller.js';
 import { bindFailureIn } from './ports.js';

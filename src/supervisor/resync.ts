@@ -1,9 +1,9 @@
+import { consoleLogPath } from '../config/paths.js';
 import type { DatabaseHandle } from '../db/connect.js';
 import type { Clock } from './clock.js';
 import { boundConsoleLog } from './console-log.js';
 import { decide } from './decide.js';
 import type { SupervisorOptions } from './options.js';
-import { consoleLogPath } from './paths.js';
 import { decideInput, newServerState, type ReadonlyStates, type States } from './state.js';
 
 export interface ResyncDeps {

@@ -1,4 +1,5 @@
 import type { Config } from '../config/config.js';
+import { consoleLogPath } from '../config/paths.js';
 import type { DatabaseHandle } from '../db/connect.js';
 import { Instances } from '../instances/instances.js';
 import { removeSharedCfgs } from '../instances/migrate.js';
@@ -18,7 +19,6 @@ import { RconFailed, ServerNotRunning } from './errors.js';
 import { EventBus } from './events.js';
 import { type ServerLink, sourceLink } from './link.js';
 import { defaultSupervisorOptions, type SupervisorOptions } from './options.js';
-import { consoleLogPath } from './paths.js';
 import { A2sPoller } from './poller.js';
 import { ProcessRuntime } from './process-runtime.js';
 import { ReconcileStep, type ServerMessage } from './reconcile.js';

@@ -5,9 +5,9 @@
 import { expect } from 'vitest';
 import { killLeftovers as killProcessGroupsOf, processesOf } from '../../src/bench/procs.js';
 import type { Dialect } from '../../src/db/connect.js';
+import { isRunning, readProcStat } from '../../src/os/proc.js';
 import type { ServerEvent } from '../../src/supervisor/control.js';
 import { LeaseGate } from '../../src/supervisor/lease-gate.js';
-import { isRunning, readProcStat } from '../../src/supervisor/proc.js';
 import { Supervisor, type SupervisorOptions } from '../../src/supervisor/supervisor.js';
 import {
   type Client,

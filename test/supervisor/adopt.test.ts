@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitForHealth } from '../../src/bench/http.js';
-import { pidFilePath } from '../../src/supervisor/paths.js';
+import { pidFilePath } from '../../src/config/paths.js';
 import { tempDir } from '../helpers/app.js';
 import { spawnPanel } from '../helpers/cli.js';
 import { freeGamePort, makeSimulatedInstall } from '../helpers/simulator.js';

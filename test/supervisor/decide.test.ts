@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseProcStat } from '../../src/os/proc.js';
 import {
   backoffMs,
   type DecideInput,
@@ -8,7 +9,6 @@ import {
 } from '../../src/supervisor/decide.js';
 import { startingPollTiming } from '../../src/supervisor/poller.js';
 import { bindFailureIn } from '../../src/supervisor/ports.js';
-import { parseProcStat } from '../../src/supervisor/proc.js';
 
 const options: DecideOptions = {
   startTimeoutMs: 60_000,

@@ -8,7 +8,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { consoleLogPath } from '../../src/supervisor/paths.js';
+import { consoleLogPath } from '../../src/config/paths.js';
 import { missingInstallMessage } from '../../src/supervisor/process-runtime.js';
 import { logIn } from '../helpers/app.js';
 import { testDialects } from '../helpers/dialects.js';
