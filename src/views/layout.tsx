@@ -46,6 +46,7 @@ export function Layout({
               <a href="/servers">Servers</a>
               <a href="/blueprints">Blueprints</a>
               {ctx.user.role === 'admin' && <a href="/users">Users</a>}
+              <a href="/account">Account</a>
               <form method="post" action="/logout" class="inline">
                 <button type="submit" class="link">
                   Log out {ctx.user.username}

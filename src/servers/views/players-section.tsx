@@ -12,7 +12,7 @@ export function formatConnected(seconds: number): string {
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
 }
 
-/** Who is playing, with a kick button each. */
+/** Who is playing, with a kick button each (for those who may use the console). */
 export function PlayersSection({
   server,
   players,
@@ -51,7 +51,7 @@ export function PlayersSection({
                 <td>{player.score}</td>
                 <td>{formatConnected(player.seconds)}</td>
                 <td>
-                  {player.name && (
+                  {player.name && server.permissions.includes('console') && (
                     <form method="post" action={`/servers/${server.id}/kick`} class="inline">
                       <input type="hidden" name="name" value={player.name} />
                       <button type="submit" class="secondary small" aria-label={`Kick ${player.name}`}>
