@@ -185,6 +185,7 @@ export async function changeUser(
     const lastAdmin = admins.length === 1 && admins[0]?.id === id;
     if (lastAdmin && change.disabled === true) throw conflict('cannot disable the last admin');
     if (lastAdmin && change.role === 'user') throw conflict('cannot demote the last admin');
+    if (change.role === undefined && change.disabled === undefined) return;
     await trx
       .updateTable('users')
       .set({
