@@ -2,7 +2,15 @@
 import type { ApiToken } from '../auth/tokens.js';
 import type { TotpSetup } from '../auth/totp.js';
 import type { AppError } from '../http/errors.js';
-import { ErrorMessage, Field, FieldFrame, FormCard, Layout, type PageContext } from '../views/layout.js';
+import {
+  ButtonForm,
+  ErrorMessage,
+  Field,
+  FieldFrame,
+  FormCard,
+  Layout,
+  type PageContext,
+} from '../views/layout.js';
 
 /** What the account page shows besides the stored facts: a token just made, or why a form failed. */
 export interface AccountShown {
@@ -88,11 +96,11 @@ function TokensSection({ tokens, shown }: { tokens: ApiToken[]; shown: AccountSh
                 <td>{day(token.expires_at, 'never')}</td>
                 <td>{day(token.last_used_at, 'never')}</td>
                 <td>
-                  <form method="post" action={`/account/tokens/${token.id}/delete`} class="inline">
-                    <button type="submit" class="secondary" aria-label={`Revoke ${token.name}`}>
-                      Revoke
-                    </button>
-                  </form>
+                  <ButtonForm
+                    action={`/account/tokens/${token.id}/delete`}
+                    label="Revoke"
+                    ariaLabel={`Revoke ${token.name}`}
+                  />
                 </td>
               </tr>
             ))}

@@ -1,6 +1,14 @@
 import type { UserListItem } from '../auth/users.js';
 import type { AppError } from '../http/errors.js';
-import { ErrorMessage, Field, FieldFrame, FormCard, Layout, type PageContext } from '../views/layout.js';
+import {
+  ButtonForm,
+  ErrorMessage,
+  Field,
+  FieldFrame,
+  FormCard,
+  Layout,
+  type PageContext,
+} from '../views/layout.js';
 
 /** What the users page shows besides the list: a password just reset (once), or why a form failed. */
 export interface UsersShown {
@@ -10,7 +18,7 @@ export interface UsersShown {
   changeError?: AppError;
 }
 
-/** A one-button form that posts `field=value` to the user's PATCH twin. */
+/** A button that posts `field=value` to the user's PATCH twin. */
 function ChangeButton(props: {
   user: UserListItem;
   field: string;
@@ -19,16 +27,13 @@ function ChangeButton(props: {
   danger?: boolean;
 }) {
   return (
-    <form method="post" action={`/users/${props.user.id}`} class="inline">
-      <input type="hidden" name={props.field} value={props.value} />
-      <button
-        type="submit"
-        class={props.danger ? 'secondary danger' : 'secondary'}
-        aria-label={`${props.label} ${props.user.username}`}
-      >
-        {props.label}
-      </button>
-    </form>
+    <ButtonForm
+      action={`/users/${props.user.id}`}
+      fields={{ [props.field]: props.value }}
+      label={props.label}
+      ariaLabel={`${props.label} ${props.user.username}`}
+      class={props.danger ? 'secondary danger' : 'secondary'}
+    />
   );
 }
 
@@ -56,11 +61,11 @@ function UserRow({ user, me }: { user: UserListItem; me: number }) {
         ) : (
           <ChangeButton user={user} field="role" value="admin" label="Make admin" />
         )}
-        <form method="post" action={`/users/${user.id}/password`} class="inline">
-          <button type="submit" class="secondary" aria-label={`Reset the password of ${user.username}`}>
-            Reset password
-          </button>
-        </form>
+        <ButtonForm
+          action={`/users/${user.id}/password`}
+          label="Reset password"
+          ariaLabel={`Reset the password of ${user.username}`}
+        />
         {user.totp_enabled && (
           <ChangeButton user={user} field="totp_enabled" value="false" label="Turn off two-factor for" />
         )}

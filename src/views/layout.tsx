@@ -124,6 +124,27 @@ export function FieldFrame(props: {
   );
 }
 
+/** A form that is one button (and hidden fields): plain HTML, so it works without JavaScript. */
+export function ButtonForm(props: {
+  action: string;
+  label: string;
+  /** What a screen reader announces: the label with what it acts on ("Revoke ci-token"). */
+  ariaLabel: string;
+  fields?: Record<string, string>;
+  class?: string;
+}) {
+  return (
+    <form method="post" action={props.action} class="inline">
+      {Object.entries(props.fields ?? {}).map(([name, value]) => (
+        <input key={name} type="hidden" name={name} value={value} />
+      ))}
+      <button type="submit" class={props.class ?? 'secondary'} aria-label={props.ariaLabel}>
+        {props.label}
+      </button>
+    </form>
+  );
+}
+
 /** A labelled input with its error beside it. */
 export function Field(props: {
   label: string;

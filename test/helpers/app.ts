@@ -209,7 +209,12 @@ export async function createApiToken(
   scope: 'read' | 'write' = 'write',
   name = `${scope} token`,
 ): Promise<string> {
-  const response = await client.request('POST', '/account/tokens', { name, scope }, { accept: 'application/json' });
+  const response = await client.request(
+    'POST',
+    '/account/tokens',
+    { name, scope },
+    { accept: 'application/json' },
+  );
   if (response.statusCode !== 201) throw new Error(`create token: ${response.statusCode} ${response.body}`);
   return response.json().token;
 }

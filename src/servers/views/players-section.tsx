@@ -1,6 +1,6 @@
 import type { AppError } from '../../http/errors.js';
 import type { Player } from '../../supervisor/control.js';
-import { ErrorMessage } from '../../views/layout.js';
+import { ButtonForm, ErrorMessage } from '../../views/layout.js';
 import type { Server } from '../servers.js';
 
 /** Seconds as srcds shows them: "4:05" or "1:02:03". */
@@ -52,12 +52,13 @@ export function PlayersSection({
                 <td>{formatConnected(player.seconds)}</td>
                 <td>
                   {player.name && server.permissions.includes('console') && (
-                    <form method="post" action={`/servers/${server.id}/kick`} class="inline">
-                      <input type="hidden" name="name" value={player.name} />
-                      <button type="submit" class="secondary small" aria-label={`Kick ${player.name}`}>
-                        Kick
-                      </button>
-                    </form>
+                    <ButtonForm
+                      action={`/servers/${server.id}/kick`}
+                      fields={{ name: player.name }}
+                      label="Kick"
+                      ariaLabel={`Kick ${player.name}`}
+                      class="secondary small"
+                    />
                   )}
                 </td>
               </tr>
