@@ -30,13 +30,16 @@ export interface SessionStreamsOptions {
 const IDS_PER_QUERY = 10_000;
 
 /**
- * Ties open event streams to their sessions, so a stream ends with its session (hardening.md: within
- * 5 s). A session ends in one of two ways:
- * - here: logging out (and changing the password, disabling or deleting a user) goes through
- *   endSessions(), which deletes the rows and ends their streams at once;
+ * Ties open event streams to what signed them in, a session or an API token, so a stream ends with it
+ * (hardening.md: within 5 s). A session ends in one of two ways:
+ * - here: logging out, changing the password, disabling a user or resetting their password go through
+ *   endSessions(), which deletes the rows and ends their streams at once (a user's token streams too);
+ *   revoking a token and changing a role go through endStreams();
  * - elsewhere: another panel on the same PostgreSQL database, expiry, a row deleted by hand. Every
- *   `checkMs`, ONE query asks which of all open streams' sessions still exist, and the streams of the
- *   others end. 1,000 open streams cost one indexed look-up every 2 s, not 1,000.
+ *   `checkMs`, ONE query asks which of all open streams' sessions still exist (and one which of their
+ *   tokens still sign someone in), and the streams of the others end. 1,000 open streams cost one
+ *   indexed look-up every 2 s, not 1,000.
+ * A cache of sessions (should one come) is to be emptied where endSessions() deletes.
  */
 export class SessionStreams {
   private readonly streams = new Set<HeldStream>();
