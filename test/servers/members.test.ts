@@ -374,6 +374,12 @@ describe.each(testDialects())('shared servers (%s)', (dialect) => {
     });
     expect(added.statusCode).toBe(302);
     expect(added.headers.location).toBe(`/servers/${serverId}#members`);
+    const twice = await browser.post(`/servers/${serverId}/members`, { username: 'member' });
+    expect(twice.statusCode).toBe(409);
+    expect(twice.body.slice(twice.body.indexOf('id="members"'))).toContain('already a member');
+    const listed = await browser.get(`/servers/${serverId}/members`);
+    expect(listed.statusCode).toBe(200);
+    expect(listed.body).toContain(`action="/servers/${serverId}/members/${ids.member}/delete"`);
     const permissionsOf = async () =>
       (await owner.get(`/servers/${serverId}/members`)).json().members[0]?.permissions;
     expect(await permissionsOf()).toEqual(['view', 'control', 'console']);
