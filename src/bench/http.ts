@@ -1,21 +1,18 @@
-import { type ChildProcess, fork, spawn } from 'node:child_process';
-import fs from 'node:fs';
+import { type ChildProcess, fork } from 'node:child_process';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type LoadResult, measure } from './load.js';
+import { type LoadRequest, type LoadResult, measure as runLoad } from './load.js';
+import { PanelClient } from './panel-client.js';
+import { startPanelProcess } from './panel-process.js';
+import { PANEL_CORE, pinToCore } from './pin.js';
+import { freeGamePorts } from './ports.js';
+import { cannedKey, replayableHeaders } from './raw-server.js';
+import type { CapturedAnswers } from './raw-server-main.js';
 
 /** dist/main.js: the panel, run as `node dist/main.js serve`. */
 export const mainJs = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'main.js');
 const rawServerJs = path.join(path.dirname(fileURLToPath(import.meta.url)), 'raw-server-main.js');
-
-export interface HttpBenchOptions {
-  servers: number;
-  seconds: number;
-  connections: number;
-  databaseUrl?: string | undefined;
-}
 
 export async function waitForHealth(url: string, child: ChildProcess): Promise<void> {
   for (let attempt = 0; attempt < 200; attempt++) {
@@ -70,51 +67,148 @@ export async function signUpWithBlueprint(
 /** The blueprint every benchmark server uses. */
 export const BENCH_BLUEPRINT = { arguments: ['+map c1m1_hotel'], config: ['hostname "bench"'] };
 
-export interface Row {
+/** A measure of performance.md: what is asked, and the panel/ceiling ratio it must reach. */
+export interface Measure {
   name: string;
+  target: number;
+  kind: 'get' | 'pair';
+  /** GET only: the path (given a server's id) and what is accepted. */
+  path?: (serverId: number) => string;
+  accept?: string;
+}
+
+const JSON_TYPE = 'application/json';
+const HTML_TYPE = 'text/html,application/xhtml+xml;q=0.9,*/*;q=0.8';
+
+/** The table of performance.md, in its order. */
+export const MEASURES: readonly Measure[] = [
+  { name: 'GET /healthz', target: 0.5, kind: 'get', path: () => '/healthz', accept: JSON_TYPE },
+  {
+    name: 'GET /servers/:id (JSON)',
+    target: 0.3,
+    kind: 'get',
+    path: (id) => `/servers/${id}`,
+    accept: JSON_TYPE,
+  },
+  { name: 'GET /servers (JSON)', target: 0.25, kind: 'get', path: () => '/servers', accept: JSON_TYPE },
+  { name: 'GET / (HTML dashboard)', target: 0.1, kind: 'get', path: () => '/', accept: HTML_TYPE },
+  { name: 'GET /servers (HTML)', target: 0.1, kind: 'get', path: () => '/servers', accept: HTML_TYPE },
+  { name: 'POST /servers then DELETE (JSON, pairs)', target: 0.1, kind: 'pair' },
+];
+
+export interface HttpBenchOptions {
+  /** Servers in the database, and how many of them run on the simulator (the rest stopped). */
+  servers: number;
+  running: number;
+  seconds: number;
+  warmupSeconds: number;
+  connections: number;
+  databaseUrl?: string | undefined;
+  /** Pin the panel and the ceiling to PANEL_CORE (the caller pinned itself to LOAD_CORE). */
+  pin: boolean;
+  measures: readonly Measure[];
+  /** Extra environment for the panel (e.g. NODE_OPTIONS=--cpu-prof=...). */
+  panelEnv?: Record<string, string>;
+}
+
+export interface Row {
+  measure: Measure;
   panel: LoadResult;
   ceiling: LoadResult;
 }
 
+const progress = (line: string) => process.stderr.write(`http bench: ${line}\n`);
+
 /**
- * Starts the panel (its own process, SQLite in a temp dir unless a DATABASE_URL is given)
- * with `servers` servers, and the raw ceiling server; loads both from this process.
+ * Starts the panel (its own process, SQLite in a temp dir, or a fresh database on the given
+ * PostgreSQL server) with `servers` servers (`running` of them running on the simulator), captures
+ * its answers for the ceiling (a raw node:http process replaying them byte for byte), and loads both
+ * in turn from this process, each after a warm-up.
  */
 export async function benchHttp(options: HttpBenchOptions): Promise<Row[]> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'l4d2web-bench-'));
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const panel = spawn(process.execPath, [mainJs, 'serve'], {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATA_DIR: dataDir,
-      LOG_LEVEL: 'silent',
-      ...(options.databaseUrl && { DATABASE_URL: options.databaseUrl }),
-    },
-    stdio: 'inherit',
+  const panel = await startPanelProcess({
+    databaseUrl: options.databaseUrl,
+    simulator: options.running > 0,
+    ...(options.panelEnv && { env: options.panelEnv }),
   });
   const raw = fork(rawServerJs, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   try {
-    await waitForHealth(base, panel);
-    const { auth, blueprintId } = await signUpWithBlueprint(base);
-    for (let n = 0; n < options.servers; n++) {
-      await fetch(`${base}/servers`, {
-        method: 'POST',
-        headers: { ...JSON_HEADERS, ...auth },
-        body: JSON.stringify({ name: `server-${n}`, port: benchPort(n), blueprint_id: blueprintId }),
-      });
+    if (options.pin) {
+      pinToCore(panel.pid, PANEL_CORE);
+      pinToCore(raw.pid as number, PANEL_CORE);
     }
+    const { base } = panel;
+    const { auth, blueprintId } = await signUpWithBlueprint(base);
+    const client = new PanelClient(base, auth);
+    const gamePorts = await freeGamePorts(options.running);
+    const ids: number[] = [];
+    for (let n = 0; n < options.servers; n++) {
+      const port = n < options.running ? (gamePorts[n] as number) : benchPort(n);
+      ids.push(await client.createServer(`server-${n}`, port, blueprintId));
+    }
+    const running = ids.slice(0, options.running);
+    if (running.length > 0) {
+      for (const id of running) await client.call('POST', `/servers/${id}/start`);
+      await client.waitAll(running, 'running', 300_000);
+      progress(`${running.length} of ${ids.length} servers running`);
+    }
+    const firstId = ids[0] as number;
 
-    // Capture the panel's exact bytes for the raw server to replay.
-    const captured: Record<string, { type: string; body: string }> = {};
-    for (const accept of ['application/json', 'text/html']) {
-      const response = await fetch(`${base}/servers`, { headers: { accept, ...auth } });
-      captured[`/servers|${accept}`] = {
-        type: response.headers.get('content-type') ?? '',
-        body: Buffer.from(await response.arrayBuffer()).toString('base64'),
-      };
+    // A POST then a DELETE of what it made, per connection; each connection reuses its own port.
+    let made = 0;
+    let slots = 0;
+    const pairHeaders = { ...JSON_HEADERS, ...auth };
+    const pair: LoadRequest[] = [
+      {
+        method: 'POST',
+        path: '/servers',
+        headers: pairHeaders,
+        setupRequest: (request, context: { slot?: number }) => {
+          context.slot ??= slots++;
+          const body = {
+            name: `pair-${made++}`,
+            port: benchPort(options.servers + context.slot),
+            blueprint_id: blueprintId,
+          };
+          return { ...request, body: JSON.stringify(body) };
+        },
+        onResponse: (status, body, context: { id?: number }) => {
+          context.id = status === 201 ? (JSON.parse(body) as { id: number }).id : 0;
+        },
+      },
+      {
+        method: 'DELETE',
+        headers: { accept: JSON_TYPE, ...auth },
+        setupRequest: (request, context: { id?: number }) => ({ ...request, path: `/servers/${context.id}` }),
+      },
+    ];
+
+    // The panel's exact answers, headers and body, for the ceiling to replay.
+    const captured: CapturedAnswers = {};
+    const capture = async (key: string, response: Response) => {
+      const body = Buffer.from(await response.arrayBuffer()).toString('base64');
+      captured[key] = { status: response.status, headers: replayableHeaders(response.headers), body };
+    };
+    for (const measure of options.measures) {
+      if (measure.kind === 'get' && measure.path && measure.accept) {
+        const url = measure.path(firstId);
+        const response = await fetch(`${base}${url}`, { headers: { accept: measure.accept, ...auth } });
+        if (!response.ok) throw new Error(`${measure.name}: ${response.status}`);
+        await capture(cannedKey('GET', url, measure.accept), response);
+      } else {
+        const body = { name: 'capture', port: benchPort(options.servers + 999), blueprint_id: blueprintId };
+        const created = await fetch(`${base}/servers`, {
+          method: 'POST',
+          headers: pairHeaders,
+          body: JSON.stringify(body),
+        });
+        const { id } = (await created.clone().json()) as { id: number };
+        await capture('POST', created);
+        await capture(
+          'DELETE',
+          await fetch(`${base}/servers/${id}`, { method: 'DELETE', headers: { accept: JSON_TYPE, ...auth } }),
+        );
+      }
     }
     const rawPort = await new Promise<number>((resolve) => {
       raw.once('message', (message) => resolve((message as { port: number }).port));
@@ -122,45 +216,33 @@ export async function benchHttp(options: HttpBenchOptions): Promise<Row[]> {
     });
     const ceilingBase = `http://127.0.0.1:${rawPort}`;
 
-    const load = { seconds: options.seconds, connections: options.connections };
     const rows: Row[] = [];
-    for (const [name, accept] of [
-      ['GET /servers (JSON)', 'application/json'],
-      ['GET /servers (HTML)', 'text/html'],
-    ] as const) {
-      const headers = { accept, ...auth };
-      rows.push({
-        name,
-        panel: await measure({ url: `${base}/servers`, headers, ...load }),
-        ceiling: await measure({ url: `${ceilingBase}/servers`, headers, ...load }),
-      });
+    for (const measure of options.measures) {
+      const load = (target: string, seconds: number) =>
+        measure.kind === 'pair'
+          ? runLoad({ url: target, requests: pair, seconds, connections: options.connections })
+          : runLoad({
+              url: `${target}${measure.path?.(firstId)}`,
+              headers: { accept: measure.accept ?? JSON_TYPE, ...auth },
+              seconds,
+              connections: options.connections,
+            });
+      const warmThenMeasure = async (target: string) => {
+        await load(target, options.warmupSeconds);
+        return load(target, options.seconds);
+      };
+      const panelResult = await warmThenMeasure(base);
+      const ceiling = await warmThenMeasure(ceilingBase);
+      rows.push({ measure, panel: panelResult, ceiling });
+      progress(`${measure.name}: ${(panelResult.requestsPerSecond / ceiling.requestsPerSecond).toFixed(2)}`);
     }
-    let created = options.servers;
-    const newServer = () =>
-      JSON.stringify({ name: `new-${created}`, port: benchPort(created++), blueprint_id: blueprintId });
-    const postHeaders = { ...JSON_HEADERS, ...auth };
-    rows.push({
-      name: 'POST /servers (JSON)',
-      panel: await measure({
-        url: `${base}/servers`,
-        method: 'POST',
-        headers: postHeaders,
-        body: newServer,
-        ...load,
-      }),
-      ceiling: await measure({
-        url: `${ceilingBase}/servers`,
-        method: 'POST',
-        headers: postHeaders,
-        body: newServer,
-        ...load,
-      }),
-    });
+    if (running.length > 0) {
+      for (const id of running) await client.call('POST', `/servers/${id}/stop`);
+      await client.waitAll(running, 'stopped', 120_000).catch(() => undefined);
+    }
     return rows;
   } finally {
-    panel.kill('SIGTERM');
     raw.kill('SIGTERM');
-    await new Promise((resolve) => panel.once('exit', resolve));
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    await panel.stop();
   }
 }

@@ -7,26 +7,26 @@ export interface LoadResult {
   non2xx: number;
 }
 
+/** One request of a sequence each connection repeats (e.g. POST then DELETE of what it made). */
+export type LoadRequest = NonNullable<autocannon.Options['requests']>[number];
+
 export interface LoadOptions {
   url: string;
-  method?: 'GET' | 'POST';
   headers?: Record<string, string>;
-  /** A new body per request (e.g. a fresh server name and port). */
-  body?: () => string;
+  /** The sequence each connection sends over and over; a plain GET of url without it. */
+  requests?: LoadRequest[];
   seconds: number;
   connections: number;
 }
 
 /** Drives one endpoint with autocannon from this process and returns its figures. */
 export async function measure(options: LoadOptions): Promise<LoadResult> {
-  const makeBody = options.body;
   const result = await autocannon({
     url: options.url,
-    method: options.method ?? 'GET',
     headers: options.headers,
     duration: options.seconds,
     connections: options.connections,
-    ...(makeBody && { requests: [{ setupRequest: (request) => ({ ...request, body: makeBody() }) }] }),
+    ...(options.requests && { requests: options.requests }),
   });
   return {
     requestsPerSecond: result.requests.average,

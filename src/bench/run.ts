@@ -1,36 +1,119 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { benchHttp } from './http.js';
+import { benchHttp, MEASURES, type Row } from './http.js';
 import { benchInstances } from './instances.js';
+import { canPin, LOAD_CORE, pinToCore } from './pin.js';
+import { benchStreams } from './streams.js';
 import { benchSupervisor } from './supervisor.js';
 import { percentile, supervisorReport } from './supervisor-report.js';
 
-async function http(values: { seconds: string; connections: string; servers: string }) {
-  const databaseUrl = process.env.DATABASE_URL;
-  console.log(
-    `# HTTP: panel vs a raw node:http server sending the same bytes (${values.servers} servers, ` +
-      `${values.connections} connections, ${values.seconds} s each, database: ${databaseUrl ? 'postgres' : 'sqlite'})`,
-  );
-  const rows = await benchHttp({
-    servers: Number(values.servers),
-    seconds: Number(values.seconds),
-    connections: Number(values.connections),
-    databaseUrl,
-  });
-  console.log('| endpoint | panel req/s | panel p99 ms | ceiling req/s | ceiling p99 ms | panel/ceiling |');
+type Values = Record<
+  | 'seconds'
+  | 'warmup'
+  | 'connections'
+  | 'servers'
+  | 'scale-servers'
+  | 'scale-running'
+  | 'streams'
+  | 'stream-seconds'
+  | 'starts'
+  | 'servers-idle'
+  | 'cpu-seconds'
+  | 'instances',
+  string
+>;
+
+/** The dialects to run on: SQLite always, PostgreSQL (a fresh database on that server) with DATABASE_URL. */
+function dialects(): Array<{ name: string; databaseUrl: string | undefined }> {
+  const url = process.env.DATABASE_URL;
+  return [
+    { name: 'sqlite', databaseUrl: undefined },
+    ...(url ? [{ name: 'postgres', databaseUrl: url }] : []),
+  ];
+}
+
+function load(): string {
+  return os
+    .loadavg()
+    .map((value) => value.toFixed(2))
+    .join(' ');
+}
+
+function printTable(rows: Row[]): void {
+  console.log('| measure | panel req/s | ceiling req/s | panel/ceiling | target | |');
   console.log('|---|---|---|---|---|---|');
-  for (const { name, panel, ceiling } of rows) {
+  for (const { measure, panel, ceiling } of rows) {
     const ratio = panel.requestsPerSecond / ceiling.requestsPerSecond;
     const problems =
       panel.errors + panel.non2xx > 0 ? ` (${panel.errors} errors, ${panel.non2xx} non-2xx)` : '';
+    const pass = ratio >= measure.target && problems === '';
     console.log(
-      `| ${name} | ${panel.requestsPerSecond.toFixed(0)} | ${panel.p99Ms} | ${ceiling.requestsPerSecond.toFixed(0)} | ` +
-        `${ceiling.p99Ms} | ${ratio.toFixed(2)}${problems} |`,
+      `| ${measure.name} | ${panel.requestsPerSecond.toFixed(0)} | ${ceiling.requestsPerSecond.toFixed(0)} | ` +
+        `${ratio.toFixed(2)}${problems} | >= ${measure.target.toFixed(2)} | ${pass ? 'pass' : 'FAIL'} |`,
     );
   }
 }
 
-async function supervisor(values: { starts: string; 'servers-idle': string; 'cpu-seconds': string }) {
+async function http(values: Values, pin: boolean, scale: boolean) {
+  const servers = Number(values[scale ? 'scale-servers' : 'servers']);
+  const running = scale ? Number(values['scale-running']) : 0;
+  const measures = scale
+    ? MEASURES.filter((measure) =>
+        ['GET /servers (JSON)', 'GET / (HTML dashboard)', 'GET /servers (HTML)'].includes(measure.name),
+      )
+    : MEASURES;
+  for (const { name, databaseUrl } of dialects()) {
+    const loadBefore = load();
+    const rows = await benchHttp({
+      servers,
+      running,
+      seconds: Number(values.seconds),
+      warmupSeconds: Number(values.warmup),
+      connections: Number(values.connections),
+      databaseUrl,
+      pin,
+      measures,
+    });
+    console.log(
+      `# HTTP, ${name}: ${servers} servers${running ? ` (${running} running on the simulator, the rest stopped)` : ''}, ` +
+        `signed in; panel vs a raw node:http server replaying its bytes; ${values.connections} connections, ` +
+        `${values.warmup} s warm-up then ${values.seconds} s each; ` +
+        `${pin ? `panel and ceiling on core 0, load on core ${LOAD_CORE}` : 'not pinned (taskset or a 2nd core missing)'}; ` +
+        `load average ${loadBefore} before`,
+    );
+    printTable(rows);
+    console.log('');
+  }
+}
+
+async function streams(values: Values, pin: boolean) {
+  for (const { name, databaseUrl } of dialects()) {
+    const loadBefore = load();
+    const figures = await benchStreams({
+      streams: Number(values.streams),
+      servers: Number(values.servers),
+      seconds: Number(values['stream-seconds']),
+      databaseUrl,
+      pin,
+    });
+    console.log(
+      `# Event streams, ${name}: ${figures.streams} GET /events streams (one admin, every server) while ` +
+        `${figures.servers} servers change state once a second, ${values['stream-seconds']} s; ` +
+        `${figures.changes} changes, ${figures.deliveries} of ${figures.expected} deliveries seen; load average ${loadBefore} before`,
+    );
+    const row = (measure: string, value: string, target: string, pass: boolean) =>
+      console.log(`| ${measure} | ${value} | ${target} | ${pass ? 'pass' : 'FAIL'} |`);
+    console.log('| measure | panel | target | |');
+    console.log('|---|---|---|---|');
+    row('event delivery p50', `${figures.p50Ms.toFixed(1)} ms`, '', true);
+    row('event delivery p99', `${figures.p99Ms.toFixed(1)} ms`, '< 250 ms', figures.p99Ms < 250);
+    row('panel RSS (peak)', `${figures.peakRssMb.toFixed(0)} MB`, '< 250 MB', figures.peakRssMb < 250);
+    row('panel CPU', `${(figures.cpuPercent / 100).toFixed(2)} core`, '< 1 core', figures.cpuPercent < 100);
+    console.log('');
+  }
+}
+
+async function supervisor(values: Values) {
   const options = {
     starts: Number(values.starts),
     idleServers: Number(values['servers-idle']),
@@ -42,9 +125,10 @@ async function supervisor(values: { starts: string; 'servers-idle': string; 'cpu
       `${options.cpuSeconds} s CPU window; ${os.cpus().length} cores, shared)`,
   );
   for (const line of supervisorReport(await benchSupervisor(options), options)) console.log(line);
+  console.log('');
 }
 
-async function instances(values: { instances: string }) {
+async function instances(values: Values) {
   const figures = await benchInstances({ servers: Number(values.instances) });
   const { install } = figures;
   console.log(
@@ -62,44 +146,54 @@ async function instances(values: { instances: string }) {
   console.log(`Entries in one instance (links and its own directories): ${figures.instanceEntries}.`);
 }
 
+const sections = ['http', 'scale', 'streams', 'supervisor', 'instances'] as const;
+
 /**
- * `npm run bench [-- --only http|supervisor|instances --seconds 10 --connections 10 --starts 20 --servers-idle 100
- * --cpu-seconds 30 --instances 20]`: prints figures, asserts nothing.
+ * `npm run bench [-- --only http|scale|streams|supervisor|instances --seconds 5 --warmup 2 --connections 10
+ * --servers 100 --scale-servers 1000 --scale-running 100 --streams 1000 --stream-seconds 20 --starts 20
+ * --servers-idle 100 --cpu-seconds 30 --instances 20]`: prints figures (performance.md's tables with their
+ * targets), asserts nothing. With DATABASE_URL (a PostgreSQL server), http, scale and streams run on
+ * SQLite and then on a fresh database there.
  */
 async function main() {
   const { values } = parseArgs({
     options: {
       only: { type: 'string' },
       seconds: { type: 'string', default: '5' },
+      warmup: { type: 'string', default: '2' },
       connections: { type: 'string', default: '10' },
       servers: { type: 'string', default: '100' },
+      'scale-servers': { type: 'string', default: '1000' },
+      'scale-running': { type: 'string', default: '100' },
+      streams: { type: 'string', default: '1000' },
+      'stream-seconds': { type: 'string', default: '20' },
       starts: { type: 'string', default: '20' },
       'servers-idle': { type: 'string', default: '100' },
       'cpu-seconds': { type: 'string', default: '30' },
       instances: { type: 'string', default: '20' },
     },
   });
-  const sections = ['http', 'supervisor', 'instances'];
-  if (values.only !== undefined && !sections.includes(values.only)) {
-    throw new Error('--only takes http, supervisor or instances');
+  const only = values.only?.split(',');
+  for (const name of only ?? []) {
+    if (!(sections as readonly string[]).includes(name))
+      throw new Error(`--only takes ${sections.join(', ')} (comma-separated)`);
   }
-  for (const name of [
-    'seconds',
-    'connections',
-    'servers',
-    'starts',
-    'servers-idle',
-    'cpu-seconds',
-    'instances',
-  ] as const) {
-    if (!(Number(values[name]) > 0)) throw new Error(`--${name} takes a positive number`);
+  const { only: _only, ...numbers } = values;
+  for (const [name, value] of Object.entries(numbers)) {
+    if (!(Number(value) >= 0) || (name !== 'scale-running' && !(Number(value) > 0)))
+      throw new Error(`--${name} takes a positive number`);
   }
-  const run = (section: string) => values.only === undefined || values.only === section;
-  if (run('http')) await http(values);
-  if (values.only === undefined) console.log('');
-  if (run('supervisor')) await supervisor(values);
-  if (values.only === undefined) console.log('');
-  if (run('instances')) await instances(values);
+  const run = (section: string) => only === undefined || only.includes(section);
+  const pin = canPin();
+  // The load generator (this process) on its own core while the HTTP and stream figures are taken.
+  if (pin) pinToCore(process.pid, LOAD_CORE);
+  if (run('http')) await http(numbers as Values, pin, false);
+  if (run('scale')) await http(numbers as Values, pin, true);
+  if (run('streams')) await streams(numbers as Values, pin);
+  // The supervisor's and the instances' figures are taken as before, on every core.
+  if (pin) pinToCore(process.pid, -1);
+  if (run('supervisor')) await supervisor(numbers as Values);
+  if (run('instances')) await instances(numbers as Values);
 }
 
 main().catch((error: unknown) => {
