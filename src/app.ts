@@ -2,11 +2,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
-import fastifyHelmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { registerAccountRoutes } from './account/routes.js';
 import { loadUser, requireLogin } from './auth/guard.js';
+import { IdentityCache } from './auth/identity-cache.js';
 import { LoginLimiter } from './auth/login-limiter.js';
 import { registerAuthRoutes } from './auth/routes.js';
 import { SecretKey } from './auth/secret-key.js';
@@ -19,6 +19,7 @@ import { AppError } from './http/errors.js';
 import { refuseUnknownHost } from './http/hosts.js';
 import { loggerOptions } from './http/logger.js';
 import { answerError } from './http/respond.js';
+import { sendSecurityHeaders } from './http/security-headers.js';
 import { registerOpenApi, registerOpenApiRoute } from './openapi/plugin.js';
 import { authorizeServerRoute, requireServerAction } from './servers/access.js';
 import { AccessWatch } from './servers/access-watch.js';
@@ -46,14 +47,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(fastifyCookie);
   // Before any route: it documents the routes registered after it.
   await registerOpenApi(app);
-  await app.register(fastifyHelmet, {
-    contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
-    // Not helmet's no-referrer: under it a browser sends `Origin: null` with its own same-origin form
-    // posts, which the CSRF check (rightly) refuses. same-origin still tells other sites nothing.
-    referrerPolicy: { policy: 'same-origin' },
-    // HSTS for this host only: includeSubDomains would force HTTPS on every sibling site for a year.
-    strictTransportSecurity: { maxAge: 31_536_000, includeSubDomains: false },
-  });
+  // helmet's headers, computed once (src/http/security-headers.ts).
+  app.addHook('onRequest', sendSecurityHeaders());
   // Static files are public (the login page needs its stylesheet before anyone signs in) and
   // the same for everyone, so they cost no session look-up.
   app.addHook('onRoute', (route) => {
@@ -68,7 +63,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // First: a request for a name we do not answer to (DNS rebinding) gets no further.
   app.addHook('onRequest', refuseUnknownHost(deps.config));
   app.addHook('onRequest', refuseCrossSite(deps.config));
-  app.addHook('onRequest', loadUser(deps.database.db));
+  // Who signed in, kept a moment (src/auth/identity-cache.ts); SessionStreams forgets what ends.
+  const identities = new IdentityCache();
+  app.addHook('onRequest', loadUser(deps.database.db, identities));
   app.addHook('preHandler', requireLogin);
   // Every route under /servers/:id says what it does to the server; one hook decides who may.
   app.addHook('onRoute', requireServerAction);
@@ -86,7 +83,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }));
   const routeDeps: RouteDeps = {
     ...deps,
-    sessions: new SessionStreams(deps.database.db, { log: app.log }),
+    sessions: new SessionStreams(deps.database.db, { log: app.log, identities }),
     logins: new LoginLimiter(),
     secretKey: new SecretKey(deps.config.dataDir),
     accessWatch: new AccessWatch(),

@@ -5,8 +5,9 @@ import { bearerToken } from '../http/bearer.js';
 import { isSafeMethod } from '../http/csrf.js';
 import { AppError } from '../http/errors.js';
 import { wantsJson } from '../http/negotiate.js';
-import { type SessionUser, sessionCookie, sessionIdFor, userForSessionId } from './sessions.js';
-import { userForToken } from './tokens.js';
+import { IdentityCache } from './identity-cache.js';
+import { type SessionUser, sessionById, sessionCookie, sessionIdFor } from './sessions.js';
+import { tokenHash, userForToken } from './tokens.js';
 
 /** What signed a request in: a session cookie, or an API token with its scope. */
 export type Credential =
@@ -41,16 +42,18 @@ declare module 'fastify' {
  * The one answer to "who is this request, with which scope". A request with `Authorization: Bearer`
  * is its token's and nothing else's: its cookies are not looked at, and a token that signs nobody in
  * (unknown, revoked, expired, its user disabled) is 401 "invalid token", never a fall-back to a
- * session. Otherwise the session cookie decides; no identity is null.
+ * session. Otherwise the session cookie decides; no identity is null. With a cache (the app's), a
+ * sign-in read lately is not read again (src/auth/identity-cache.ts: what forgets it, and when).
  */
 export async function identify(
   db: Kysely<Database>,
   request: FastifyRequest,
   now = new Date(),
+  cache = new IdentityCache({ ttlMs: 0 }),
 ): Promise<Identity | null> {
   const token = bearerToken(request);
   if (token !== null) {
-    const holder = token === '' ? null : await userForToken(db, token, now);
+    const holder = token === '' ? null : await tokenHolder(db, cache, token, now);
     if (!holder) throw new AppError(401, 'invalid token');
     return {
       user: holder.user,
@@ -61,15 +64,38 @@ export async function identify(
   const cookie = request.cookies[sessionCookie];
   if (!cookie) return null;
   const sessionId = sessionIdFor(cookie);
-  const user = await userForSessionId(db, sessionId, now);
+  const user = await sessionUser(db, cache, sessionId, now);
   return user && { user, scope: 'write', credential: { kind: 'session', sessionId } };
 }
 
+/** The session's user: from the cache, else from the database (and then kept). */
+async function sessionUser(db: Kysely<Database>, cache: IdentityCache, sessionId: string, now: Date) {
+  const cached = cache.session(sessionId, now);
+  if (cached) return cached;
+  const generation = cache.generation;
+  const session = await sessionById(db, sessionId, now);
+  if (!session) return null;
+  cache.rememberSession(sessionId, session.user, session.expiresAt, now, generation);
+  return session.user;
+}
+
+/** The token's holder: from the cache, else from the database (which records its use; then kept). */
+async function tokenHolder(db: Kysely<Database>, cache: IdentityCache, token: string, now: Date) {
+  const hash = tokenHash(token);
+  const cached = cache.token(hash, now);
+  if (cached) return cached;
+  const generation = cache.generation;
+  const holder = await userForToken(db, token, now);
+  if (!holder) return null;
+  cache.rememberToken(hash, holder, holder.expiresAt, now, generation);
+  return holder;
+}
+
 /** onRequest hook: who is signing this request (identify), and a read-only token kept to reading. */
-export function loadUser(db: Kysely<Database>) {
+export function loadUser(db: Kysely<Database>, cache: IdentityCache) {
   return async (request: FastifyRequest) => {
     if (request.routeOptions.config.sessionless) return;
-    const identity = await identify(db, request);
+    const identity = await identify(db, request, new Date(), cache);
     if (!identity) return;
     request.user = identity.user;
     request.credential = identity.credential;

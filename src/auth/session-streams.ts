@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
+import type { IdentityCache } from './identity-cache.js';
 import { liveTokenIds } from './tokens.js';
 
 /** One open stream and what it was opened under: a session, or an API token. */
@@ -24,6 +25,8 @@ export interface SessionStreamsOptions {
   /** How often the open streams' sessions are checked (default 2 s): a session ended elsewhere ends its streams within this. */
   checkMs?: number;
   log?: { warn(message: string): void };
+  /** The sign-ins identify() keeps: whatever ends or changes one here forgets it at once. */
+  identities?: IdentityCache;
 }
 
 /** Ids per query: far below SQLite's 32,766 and PostgreSQL's 65,535 bound parameters. */
@@ -39,7 +42,8 @@ const IDS_PER_QUERY = 10_000;
  *   `checkMs`, ONE query asks which of all open streams' sessions still exist (and one which of their
  *   tokens still sign someone in), and the streams of the others end. 1,000 open streams cost one
  *   indexed look-up every 2 s, not 1,000.
- * A cache of sessions (should one come) is to be emptied where endSessions() deletes.
+ * The identity cache (src/auth/identity-cache.ts) forgets here too: the sessions endSessions() deletes
+ * (and, for a user's, their tokens' holders), a revoked token, a user whose rights changed.
  */
 export class SessionStreams {
   private readonly streams = new Set<HeldStream>();
@@ -89,11 +93,16 @@ export class SessionStreams {
       ends = (stream) => stream.userId === userId && stream.sessionId !== except;
     }
     await query.execute();
+    // After the delete: a look-up that read the row before it is not remembered (generation).
+    if ('sessionIds' in which) this.options.identities?.forgetSessions(which.sessionIds);
+    else this.options.identities?.forgetUser(which.userId, which.except);
     this.endWhere(ends);
   }
 
   /** Ends streams now without ending sessions: a revoked token's, or a user's whose rights changed (they may reconnect). */
   endStreams(which: StreamsToEnd): void {
+    if ('tokenId' in which) this.options.identities?.forgetToken(which.tokenId);
+    else this.options.identities?.forgetUser(which.userId);
     if ('tokenId' in which) this.endWhere((stream) => stream.tokenId === which.tokenId);
     else this.endWhere((stream) => stream.userId === which.userId);
   }

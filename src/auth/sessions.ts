@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { type Placeholders, preparedQuery } from '../db/prepared.js';
 import type { Database, Role } from '../db/schema.js';
 
 export const sessionCookie = 'l4d2web_session';
@@ -44,16 +45,31 @@ export async function userForSessionId(
   sessionId: string,
   now = new Date(),
 ): Promise<SessionUser | null> {
-  const user = await db
-    .selectFrom('sessions')
-    .innerJoin('users', 'users.id', 'sessions.user_id')
-    .select(['users.id', 'users.username', 'users.role'])
-    .where('sessions.id', '=', sessionId)
-    .where('sessions.expires_at', '>', now.toISOString())
-    .where('users.disabled_at', 'is', null)
-    .executeTakeFirst();
-  return user ?? null;
+  return (await sessionById(db, sessionId, now))?.user ?? null;
 }
+
+/** A live session's user, and when the session expires; null when it is gone, expired or its user disabled. */
+export async function sessionById(
+  db: Kysely<Database>,
+  sessionId: string,
+  now = new Date(),
+): Promise<{ user: SessionUser; expiresAt: string } | null> {
+  const row = await liveSessionQuery.run(db, { sessionId, now: now.toISOString() }).then((rows) => rows[0]);
+  return row
+    ? { user: { id: row.id, username: row.username, role: row.role }, expiresAt: row.expires_at }
+    : null;
+}
+
+const liveSessionQuery = preparedQuery(
+  (db: Kysely<Database>, p: Placeholders<{ sessionId: string; now: string }>) =>
+    db
+      .selectFrom('sessions')
+      .innerJoin('users', 'users.id', 'sessions.user_id')
+      .select(['users.id', 'users.username', 'users.role', 'sessions.expires_at'])
+      .where('sessions.id', '=', p.sessionId)
+      .where('sessions.expires_at', '>', p.now)
+      .where('users.disabled_at', 'is', null),
+);
 
 export async function deleteExpiredSessions(db: Kysely<Database>, now = new Date()): Promise<void> {
   await db.deleteFrom('sessions').where('expires_at', '<=', now.toISOString()).execute();

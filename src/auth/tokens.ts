@@ -89,6 +89,8 @@ export interface TokenHolder {
   user: SessionUser;
   tokenId: number;
   scope: TokenScope;
+  /** When the token expires, or null. */
+  expiresAt: string | null;
 }
 
 /**
@@ -101,7 +103,14 @@ export async function userForToken(
   now = new Date(),
 ): Promise<TokenHolder | null> {
   const row = await validTokens(db, now)
-    .select(['api_tokens.id as tokenId', 'api_tokens.scope', 'users.id', 'users.username', 'users.role'])
+    .select([
+      'api_tokens.id as tokenId',
+      'api_tokens.scope',
+      'api_tokens.expires_at',
+      'users.id',
+      'users.username',
+      'users.role',
+    ])
     .where('api_tokens.token_hash', '=', tokenHash(token))
     .executeTakeFirst();
   if (!row) return null;
@@ -114,6 +123,7 @@ export async function userForToken(
     user: { id: row.id, username: row.username, role: row.role },
     tokenId: row.tokenId,
     scope: row.scope,
+    expiresAt: row.expires_at,
   };
 }
 

@@ -107,8 +107,8 @@ export interface HttpBenchOptions {
   /** Pin the panel and the ceiling to PANEL_CORE (the caller pinned itself to LOAD_CORE). */
   pin: boolean;
   measures: readonly Measure[];
-  /** Extra environment for the panel (e.g. NODE_OPTIONS=--cpu-prof=...). */
-  panelEnv?: Record<string, string>;
+  /** Node's own options for the panel (e.g. --cpu-prof). */
+  panelNodeArgs?: string[];
 }
 
 export interface Row {
@@ -129,7 +129,7 @@ export async function benchHttp(options: HttpBenchOptions): Promise<Row[]> {
   const panel = await startPanelProcess({
     databaseUrl: options.databaseUrl,
     simulator: options.running > 0,
-    ...(options.panelEnv && { env: options.panelEnv }),
+    ...(options.panelNodeArgs && { nodeArgs: options.panelNodeArgs }),
   });
   const raw = fork(rawServerJs, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   try {

@@ -21,8 +21,8 @@ export interface PanelProcessOptions {
   databaseUrl?: string | undefined;
   /** Lay out a simulated srcds install (for servers that really run); else SRCDS_DIR is an empty dir. */
   simulator?: boolean;
-  /** More environment (e.g. NODE_OPTIONS=--cpu-prof). */
-  env?: Record<string, string>;
+  /** Node's own options for the panel (e.g. --cpu-prof). */
+  nodeArgs?: string[];
 }
 
 /** `node dist/main.js serve` in a temp DATA_DIR, answering /healthz. */
@@ -37,7 +37,7 @@ export async function startPanelProcess(options: PanelProcessOptions): Promise<P
   const env = Object.fromEntries(
     Object.entries(process.env).filter(([name]) => !name.startsWith('SIM_') && name !== 'DATABASE_URL'),
   );
-  const child: ChildProcess = spawn(process.execPath, [mainJs, 'serve'], {
+  const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), mainJs, 'serve'], {
     env: {
       ...env,
       PORT: String(port),
@@ -46,7 +46,6 @@ export async function startPanelProcess(options: PanelProcessOptions): Promise<P
       SRCDS_DIR: srcdsDir,
       LOG_LEVEL: 'silent',
       ...(database && { DATABASE_URL: database.url }),
-      ...options.env,
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });

@@ -57,6 +57,31 @@ export function openDatabase(url: string, options: OpenOptions = {}): DatabaseHa
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
+  cachePreparedStatements(sqlite);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   return { db, dialect: 'sqlite', close: () => db.destroy() };
+}
+
+/** Prepared statements kept, by SQL text: far more than the panel's distinct queries. */
+const MAX_STATEMENTS = 500;
+
+/**
+ * Kysely's SQLite driver prepares every query's SQL anew (better-sqlite3's prepare() was the largest
+ * single cost of a request): keep each statement by its SQL text and hand it out again. One query
+ * runs at a time on the one connection (Kysely's mutex), so a statement is never used twice at once;
+ * SQLite re-prepares a kept statement itself after a schema change.
+ */
+function cachePreparedStatements(sqlite: SQLite.Database): void {
+  const statements = new Map<string, SQLite.Statement>();
+  const prepare = sqlite.prepare.bind(sqlite);
+  sqlite.prepare = ((sql: string) => {
+    let statement = statements.get(sql);
+    if (!statement) {
+      statement = prepare(sql);
+      // Queries with a varying number of values (`in (?, ?, ...)`) would otherwise grow it forever.
+      if (statements.size >= MAX_STATEMENTS) statements.clear();
+      statements.set(sql, statement);
+    }
+    return statement;
+  }) as typeof sqlite.prepare;
 }

@@ -7,6 +7,7 @@ import type { FastifyRequest, RouteOptions } from 'fastify';
 import type { Kysely } from 'kysely';
 import { currentUser } from '../auth/guard.js';
 import type { SessionUser } from '../auth/sessions.js';
+import { type Placeholders, preparedQuery } from '../db/prepared.js';
 import type { Database, ServerRow } from '../db/schema.js';
 import { AppError, notFound } from '../http/errors.js';
 import { routeId } from '../http/input.js';
@@ -88,19 +89,35 @@ export function may(access: ServerAccess, action: ServerAction): boolean {
 }
 
 /** The servers a user may see, each with the user's membership permissions (null when not a member). */
-function visibleServers(db: Kysely<Database>, user: SessionUser) {
+function visibleServers(db: Kysely<Database>, userId: number, admin: boolean) {
   return db
     .selectFrom('servers')
     .leftJoin('server_members', (join) =>
-      join.onRef('server_members.server_id', '=', 'servers.id').on('server_members.user_id', '=', user.id),
+      join.onRef('server_members.server_id', '=', 'servers.id').on('server_members.user_id', '=', userId),
     )
     .selectAll('servers')
     .select('server_members.permissions as membership')
-    .$if(user.role !== 'admin', (query) =>
+    .$if(!admin, (query) =>
       query.where((eb) =>
-        eb.or([eb('servers.user_id', '=', user.id), eb('server_members.user_id', 'is not', null)]),
+        eb.or([eb('servers.user_id', '=', userId), eb('server_members.user_id', 'is not', null)]),
       ),
     );
+}
+
+type VisibleParams = { userId: number; serverId: number };
+
+/** The two look-ups of every request, compiled once (src/db/prepared.ts), for an admin and for others. */
+const visibleQueries = ([false, true] as const).map((admin) => ({
+  list: preparedQuery((db, p: Placeholders<VisibleParams>) =>
+    visibleServers(db, p.userId, admin).orderBy('servers.name').orderBy('servers.id'),
+  ),
+  one: preparedQuery((db, p: Placeholders<VisibleParams>) =>
+    visibleServers(db, p.userId, admin).where('servers.id', '=', p.serverId),
+  ),
+}));
+
+function visibleQuery(user: SessionUser) {
+  return visibleQueries[user.role === 'admin' ? 1 : 0] as (typeof visibleQueries)[number];
 }
 
 function withAccess(user: SessionUser, { membership, ...row }: ServerRow & { membership: string | null }) {
@@ -112,8 +129,14 @@ export async function listVisibleServers(
   db: Kysely<Database>,
   user: SessionUser,
 ): Promise<AuthorizedServer[]> {
-  const rows = await visibleServers(db, user).orderBy('servers.name').orderBy('servers.id').execute();
+  const rows = await visibleQuery(user).list.run(db, { userId: user.id, serverId: 0 });
   return rows.map((row) => withAccess(user, row));
+}
+
+/** The server's row with the user's membership, if they may see it. */
+async function visibleRow(db: Kysely<Database>, user: SessionUser, id: number) {
+  const rows = await visibleQuery(user).one.run(db, { userId: user.id, serverId: id });
+  return rows[0];
 }
 
 /** The server and the user's access to it; 404 when they may not see it, exactly as a missing one. */
@@ -122,7 +145,7 @@ export async function visibleServer(
   user: SessionUser,
   id: number,
 ): Promise<AuthorizedServer> {
-  const row = await visibleServers(db, user).where('servers.id', '=', id).executeTakeFirst();
+  const row = await visibleRow(db, user, id);
   if (!row) throw notFound('server');
   return withAccess(user, row);
 }
@@ -141,7 +164,7 @@ export async function authorizeServer(
 
 /** Whether the user may see the server (a port clash names it only then). */
 export async function maySeeServer(db: Kysely<Database>, user: SessionUser, id: number): Promise<boolean> {
-  return (await visibleServers(db, user).where('servers.id', '=', id).executeTakeFirst()) !== undefined;
+  return (await visibleRow(db, user, id)) !== undefined;
 }
 
 /** onRoute hook: a route under /servers/:id that does not say what it does to the server is a bug, found at start. */
