@@ -7,6 +7,7 @@ import { pageContext, sendPage } from '../http/respond.js';
 import { EventStreams } from '../http/sse.js';
 import { listVisibleServers } from '../servers/access.js';
 import { toServer } from '../servers/servers.js';
+import { FragmentCache } from '../views/fragment-cache.js';
 import type { DashboardEvent } from './event-types.js';
 import { DashboardPage } from './views.js';
 
@@ -17,6 +18,8 @@ export function registerDashboardRoutes(
 ) {
   const { db } = database;
   const streams = new EventStreams(app, 20_000, (request, end) => sessions.hold(request, end));
+  // The dashboard's cards, each rendered again when what it shows changes.
+  const cards = new FragmentCache();
 
   app.get('/', async (request, reply) => {
     const user = currentUser(request);
@@ -29,7 +32,9 @@ export function registerDashboardRoutes(
       servers: servers.map((server) => ({ server, history: supervisor.playerHistory(server.id) })),
       // Only the first-steps list (no servers yet) asks about blueprints.
       blueprints: servers.length === 0 ? await listBlueprints(db, user) : [],
-      now: Date.now(),
+      // To the second: a chart's right edge moves 0.07 px a second, and a card can be kept that long.
+      now: Math.floor(Date.now() / 1000) * 1000,
+      cards,
     });
     return sendPage(request, reply, page);
   });

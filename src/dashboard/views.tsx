@@ -1,7 +1,14 @@
 import type { Blueprint } from '../blueprints/blueprints.js';
 import type { Server } from '../servers/servers.js';
-import { LastError, PlayersSparkline, PortMapPlayers, ServerActions } from '../servers/views/status.js';
+import {
+  LastError,
+  PlayersSparkline,
+  PortMapPlayers,
+  ServerActions,
+  serverVariant,
+} from '../servers/views/status.js';
 import type { PlayerSample } from '../supervisor/control.js';
+import { type FragmentCache, renderPieces } from '../views/fragment-cache.js';
 import { Layout, type PageContext } from '../views/layout.js';
 import { StateBadge } from '../views/state-badge.js';
 
@@ -11,7 +18,7 @@ export interface DashboardServer {
 }
 
 /** One server at a glance: state, map, players, the last hour, and its buttons. */
-function ServerCard({ server, history, now }: DashboardServer & { now: number }) {
+export function ServerCard({ server, history, now }: DashboardServer & { now: number }) {
   const headingId = `server-${server.id}-name`;
   return (
     <article class="server-card" data-server-id={server.id} aria-labelledby={headingId}>
@@ -34,12 +41,26 @@ function ServerCard({ server, history, now }: DashboardServer & { now: number })
   );
 }
 
-/** The home page: every server the user may see, live; or the two steps to a first one. */
+/** Everything a card is rendered from, as text: the same text, the same card. */
+function cardSignature({ server, history }: DashboardServer, now: number): string {
+  // Samples are only added at the end and dropped at the start; the chart depends on now only with some.
+  const first = history[0];
+  const last = history.at(-1);
+  const chart = first && last ? `${history.length}:${first.at}:${last.at}:${last.players}:${now}` : '';
+  return `${JSON.stringify(server)}|${chart}`;
+}
+
+/**
+ * The home page: every server the user may see, live; or the two steps to a first one. The cards
+ * come from `cards` when given (src/views/fragment-cache.ts): a card is rendered again only when
+ * what it shows changed.
+ */
 export function DashboardPage(props: {
   ctx: PageContext;
   servers: DashboardServer[];
   blueprints: Blueprint[];
   now: number;
+  cards?: FragmentCache | undefined;
 }) {
   const { servers } = props;
   const running = servers.filter(({ server }) => server.actual_state === 'running').length;
@@ -66,11 +87,17 @@ export function DashboardPage(props: {
             <span data-running-count>{running}</span> of {servers.length} servers running ·{' '}
             <a href="/servers#new-server">New server</a>
           </p>
-          <div class="server-grid" data-events="/events">
-            {servers.map((item) => (
-              <ServerCard key={item.server.id} {...item} now={props.now} />
-            ))}
-          </div>
+          <div
+            class="server-grid"
+            data-events="/events"
+            dangerouslySetInnerHTML={{
+              __html: renderPieces(props.cards, servers, {
+                key: ({ server }) => serverVariant(server),
+                signature: (item) => cardSignature(item, props.now),
+                render: (item) => <ServerCard {...item} now={props.now} />,
+              }),
+            }}
+          />
         </>
       )}
     </Layout>

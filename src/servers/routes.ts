@@ -7,6 +7,7 @@ import type { IdRequest } from '../http/input.js';
 import { bodySource, wantsJson } from '../http/negotiate.js';
 import { pageContext, sendDone, sendPage } from '../http/respond.js';
 import { buildLaunchPlan, displayLaunchLine } from '../launch/plan.js';
+import { FragmentCache } from '../views/fragment-cache.js';
 import { typedText } from '../views/submitted.js';
 import {
   type AuthorizedServer,
@@ -35,6 +36,8 @@ export function registerServerRoutes(app: FastifyInstance, deps: RouteDeps) {
   const { database, supervisor, config, sessions, accessWatch } = deps;
   const { db } = database;
   const serverJson = (server: AuthorizedServer) => toServer(server, supervisor.liveStatus(server.row.id));
+  // The servers table's rows, each rendered again when what it shows changes.
+  const rows = new FragmentCache();
 
   const listPage = async (request: FastifyRequest, error?: AppError) => {
     const user = currentUser(request);
@@ -44,6 +47,7 @@ export function registerServerRoutes(app: FastifyInstance, deps: RouteDeps) {
       blueprints: await listBlueprints(db, user),
       form: error ? submittedServerValues(request.body, emptyServerForm) : emptyServerForm,
       error,
+      rows,
     });
   };
 

@@ -1,14 +1,40 @@
 /** The servers page: every server in a table, and the form for a new one. */
 import type { Blueprint } from '../../blueprints/blueprints.js';
 import type { AppError } from '../../http/errors.js';
+import { type FragmentCache, renderPieces } from '../../views/fragment-cache.js';
 import { Layout, type PageContext } from '../../views/layout.js';
 import { StateBadge } from '../../views/state-badge.js';
 import type { Server } from '../servers.js';
 import { ServerForm, type ServerFormValues } from './form.js';
-import { LastError, LiveSummary, ServerActions } from './status.js';
+import { LastError, LiveSummary, ServerActions, serverVariant } from './status.js';
 
-/** Every server with its state, live facts and start/stop buttons; live when the page has a stream. */
-function ServerTable({ servers }: { servers: Server[] }) {
+/** One server's row: name, port, state, live facts and start/stop buttons. */
+export function ServerRowView({ server }: { server: Server }) {
+  return (
+    <tr data-server-id={server.id}>
+      <td>
+        <a href={`/servers/${server.id}`}>{server.name}</a>
+      </td>
+      <td>{server.port}</td>
+      <td>
+        <StateBadge state={server.actual_state} />
+        <LastError server={server} tag="small" />
+      </td>
+      <td>
+        <LiveSummary server={server} />
+      </td>
+      <td>
+        <ServerActions server={server} />
+      </td>
+    </tr>
+  );
+}
+
+/**
+ * Every server with its state, live facts and start/stop buttons; live when the page has a stream.
+ * Rows come from `rows` when given: rendered again only when what they show changed.
+ */
+function ServerTable({ servers, rows }: { servers: Server[]; rows?: FragmentCache | undefined }) {
   return servers.length === 0 ? (
     <p class="empty">No servers yet.</p>
   ) : (
@@ -22,26 +48,15 @@ function ServerTable({ servers }: { servers: Server[] }) {
           <th scope="col">Actions</th>
         </tr>
       </thead>
-      <tbody>
-        {servers.map((server) => (
-          <tr key={server.id} data-server-id={server.id}>
-            <td>
-              <a href={`/servers/${server.id}`}>{server.name}</a>
-            </td>
-            <td>{server.port}</td>
-            <td>
-              <StateBadge state={server.actual_state} />
-              <LastError server={server} tag="small" />
-            </td>
-            <td>
-              <LiveSummary server={server} />
-            </td>
-            <td>
-              <ServerActions server={server} />
-            </td>
-          </tr>
-        ))}
-      </tbody>
+      <tbody
+        dangerouslySetInnerHTML={{
+          __html: renderPieces(rows, servers, {
+            key: (server) => serverVariant(server),
+            signature: (server) => JSON.stringify(server),
+            render: (server) => <ServerRowView server={server} />,
+          }),
+        }}
+      />
     </table>
   );
 }
@@ -52,12 +67,13 @@ export function ServersPage(props: {
   blueprints: Blueprint[];
   form: ServerFormValues;
   error?: AppError | undefined;
+  rows?: FragmentCache | undefined;
 }) {
   return (
     <Layout ctx={props.ctx} title="Servers">
       <h1>Servers</h1>
       <div data-events="/events">
-        <ServerTable servers={props.servers} />
+        <ServerTable servers={props.servers} rows={props.rows} />
       </div>
       <h2 id="new-server">New server</h2>
       {props.blueprints.length === 0 ? (

@@ -148,3 +148,8 @@ export function LastError({
     </Tag>
   );
 }
+
+/** A server as one viewer sees it (their access and permissions): one kept piece of a page per variant. */
+export function serverVariant(server: Pick<Server, 'id' | 'access' | 'permissions'>): string {
+  return `${server.id}:${server.access}:${server.permissions.join()}`;
+}
