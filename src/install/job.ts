@@ -131,6 +131,8 @@ export async function runJob(
     observer.log(`$ ${commandText(steamcmd, args)}`);
     // With the bootstrap in its command line, a run starts in the Windows half.
     const tracker = new ProgressTracker({ ...start, phase: bootstrapped ? 'bootstrap' : 'download' });
+    last = tracker.progress;
+    observer.progress(last);
     const { exit, stalled } = await runOnce(
       { ...settings, steamcmd },
       args,

@@ -25,16 +25,19 @@ function onPath(name: string, searchPath: string): string | null {
  * then `/usr/games/steamcmd` (where Debian's package puts it: a service's PATH often lacks
  * /usr/games), then `$DATA_DIR/steamcmd/steamcmd.sh` (Valve's tarball unpacked there).
  */
-export function resolveSteamcmd(setting: string | null, dataDir: string, searchPath: string): string | null {
+export function resolveSteamcmd(
+  setting: string | null,
+  dataDir: string,
+  searchPath: string,
+  systemPrograms: readonly string[] = ['/usr/games/steamcmd'],
+): string | null {
   if (setting) {
     if (setting.includes('/')) return isExecutableFile(setting) ? path.resolve(setting) : null;
     return onPath(setting, searchPath);
   }
   return (
     onPath('steamcmd', searchPath) ??
-    [path.join('/usr/games', 'steamcmd'), path.join(dataDir, 'steamcmd', 'steamcmd.sh')].find(
-      isExecutableFile,
-    ) ??
+    [...systemPrograms, path.join(dataDir, 'steamcmd', 'steamcmd.sh')].find(isExecutableFile) ??
     null
   );
 }
