@@ -24,3 +24,9 @@ export async function freeBytesAt(dir: string): Promise<number> {
     }
   }
 }
+
+/** A size for people: `512 MB`, `7.4 GB` (units of 2^20 and 2^30 bytes). */
+export function formatSize(bytes: number): string {
+  if (bytes >= GB) return `${(bytes / GB).toFixed(1)} GB`;
+  return `${Math.round(bytes / 1024 ** 2)} MB`;
+}

@@ -49,7 +49,7 @@ export interface InstallerSettings {
   env: NodeJS.ProcessEnv;
   /** How long an update check may take before it counts as failed. */
   checkTimeoutMs: number;
-  job: Pick<JobSettings, 'networkRetries' | 'retryBaseMs' | 'stallMs'>;
+  job: Partial<Pick<JobSettings, 'networkRetries' | 'retryBaseMs' | 'stallMs'>>;
 }
 
 export const DEFAULT_CHECK_TIMEOUT_MS = 120_000;

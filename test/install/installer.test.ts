@@ -3,12 +3,23 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../../src/db/connect.js';
 import { openDatabase } from '../../src/db/connect.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
-import { type InstallEvent, Installer, type InstallerSettings, NoJobRunning } from '../../src/install/installer.js';
+import {
+  type InstallEvent,
+  Installer,
+  type InstallerSettings,
+  NoJobRunning,
+} from '../../src/install/installer.js';
 import { InstallStore, JobAlreadyRunning } from '../../src/install/store.js';
 import { layOutSimulatedInstall } from '../../src/simulator/install.js';
 import { tempDir, timestamp } from '../helpers/app.js';
 import { dropDatabase, freshDatabaseUrl, testDialects } from '../helpers/dialects.js';
-import { FAST, makeSimSteamcmd, processesMentioning, removeSimSteamcmds, type SimSteamcmd } from '../helpers/steamcmd.js';
+import {
+  FAST,
+  makeSimSteamcmd,
+  processesMentioning,
+  removeSimSteamcmds,
+  type SimSteamcmd,
+} from '../helpers/steamcmd.js';
 
 afterAll(removeSimSteamcmds);
 
@@ -171,7 +182,10 @@ describe.each(testDialects())('Installer (%s)', (dialect) => {
   it('a job a stopped panel left running ends as failed', async () => {
     await store.createJob('update', new Date().toISOString());
     expect(await store.failInterruptedJobs(new Date().toISOString())).toBe(1);
-    expect((await store.latestJob())?.job).toMatchObject({ state: 'failed', error: 'the panel stopped while the job ran' });
+    expect((await store.latestJob())?.job).toMatchObject({
+      state: 'failed',
+      error: 'the panel stopped while the job ran',
+    });
     await store.createJob('update', new Date().toISOString());
   });
 });

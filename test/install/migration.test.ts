@@ -34,15 +34,29 @@ describe.each(testDialects())('migration 003-install (%s)', (dialect) => {
       started_at: '2025-01-01T00:00:00.000Z',
       finished_at: null,
     };
-    await handle.db.insertInto('install_jobs').values({ ...job, state: 'succeeded' }).execute();
-    await handle.db.insertInto('install_jobs').values({ ...job, state: 'running' }).execute();
-    await expect(handle.db.insertInto('install_jobs').values({ ...job, state: 'running' }).execute()).rejects.toThrow();
+    await handle.db
+      .insertInto('install_jobs')
+      .values({ ...job, state: 'succeeded' })
+      .execute();
+    await handle.db
+      .insertInto('install_jobs')
+      .values({ ...job, state: 'running' })
+      .execute();
+    await expect(
+      handle.db
+        .insertInto('install_jobs')
+        .values({ ...job, state: 'running' })
+        .execute(),
+    ).rejects.toThrow();
     const rows = await handle.db.selectFrom('install_jobs').selectAll().orderBy('id').execute();
     expect(rows.map((row) => [row.state, Number(row.percent), Number(row.bytes_done)])).toEqual([
       ['succeeded', 12.34, 12_000_000_000],
       ['running', 12.34, 12_000_000_000],
     ]);
-    await handle.db.insertInto('install_job_lines').values({ job_id: rows[1]?.id ?? 0, line: 'x' }).execute();
+    await handle.db
+      .insertInto('install_job_lines')
+      .values({ job_id: rows[1]?.id ?? 0, line: 'x' })
+      .execute();
     await handle.db.deleteFrom('install_jobs').execute();
     expect(await handle.db.selectFrom('install_job_lines').selectAll().execute()).toEqual([]);
   });
