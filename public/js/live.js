@@ -51,6 +51,10 @@ function applyState(target, event) {
     element.textContent = event.last_error;
     element.hidden = event.last_error === '';
   }
+  // Notes shown in some states only (why an `updating` server waits).
+  for (const note of target.querySelectorAll('[data-when-state]')) {
+    if (note instanceof HTMLElement) note.hidden = !(note.dataset.whenState ?? '').split(' ').includes(event.actual_state);
+  }
   // Each button lists the `actual/desired` states it belongs to (the rule is the server's).
   const states = `${event.actual_state}/${event.desired_state}`;
   for (const form of target.querySelectorAll('form[data-when]')) {

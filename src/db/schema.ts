@@ -23,6 +23,8 @@ export const actualStates = [
   'stopping',
   'crashed',
   'failed',
+  /** A game install or update job runs: the server waits for it (design/install.md). */
+  'updating',
 ] as const;
 export type ActualState = (typeof actualStates)[number];
 

@@ -141,11 +141,11 @@ describe('SteamCMD simulator', () => {
     );
   });
 
-  it('`l4d2web sim-steamcmd DIR` lays it out and names the program', () => {
+  it('`l4d2web sim-steamcmd DIR` lays it out and names the program', async () => {
     const dir = path.join(tempDir(), 'steamcmd');
-    const result = runCli(['sim-steamcmd', dir], {});
+    const result = await runCli(['sim-steamcmd', dir], {});
     expect(result.status).toBe(0);
     expect(result.stdout).toBe(`simulated SteamCMD ready: STEAMCMD=${dir}/steamcmd.sh\n`);
-    expect(runCli(['sim-steamcmd'], {}).status).toBe(2);
+    expect((await runCli(['sim-steamcmd'], {})).status).toBe(2);
   });
 });

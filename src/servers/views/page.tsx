@@ -10,7 +10,7 @@ import { ServerForm, type ServerFormValues } from './form.js';
 import { MapSection } from './map-section.js';
 import type { ServerPageFocus, ServerSection } from './page-focus.js';
 import { PlayersSection } from './players-section.js';
-import { LastError, PlayersSparkline, PortMapPlayers, ServerActions } from './status.js';
+import { LastError, PlayersSparkline, PortMapPlayers, ServerActions, UpdatingNote } from './status.js';
 
 /** The wanted state, live facts, last hour and blueprint, with the last error and the buttons. */
 function StatusSection(props: {
@@ -46,6 +46,7 @@ function StatusSection(props: {
         </div>
       </dl>
       <LastError server={server} />
+      <UpdatingNote server={server} />
       <ServerActions server={server} />
     </section>
   );
