@@ -1,6 +1,7 @@
 import type { SessionStreams } from './auth/session-streams.js';
 import type { Config } from './config/config.js';
 import type { DatabaseHandle } from './db/connect.js';
+import type { InstallControl } from './install/control.js';
 import type { SupervisorControl } from './supervisor/control.js';
 
 /** Everything the routes need, built once by the caller (main, tests, benchmarks) and given to buildApp. */
@@ -8,6 +9,8 @@ export interface AppDeps {
   config: Config;
   database: DatabaseHandle;
   supervisor: SupervisorControl;
+  /** Installing and updating the game (src/install/). */
+  install: InstallControl;
 }
 
 /** What the feature routes get: the app's dependencies and what buildApp makes for them. */

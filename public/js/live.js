@@ -53,7 +53,8 @@ function applyState(target, event) {
   }
   // Notes shown in some states only (why an `updating` server waits).
   for (const note of target.querySelectorAll('[data-when-state]')) {
-    if (note instanceof HTMLElement) note.hidden = !(note.dataset.whenState ?? '').split(' ').includes(event.actual_state);
+    if (note instanceof HTMLElement)
+      note.hidden = !(note.dataset.whenState ?? '').split(' ').includes(event.actual_state);
   }
   // Each button lists the `actual/desired` states it belongs to (the rule is the server's).
   const states = `${event.actual_state}/${event.desired_state}`;

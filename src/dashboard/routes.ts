@@ -10,7 +10,10 @@ import type { DashboardEvent } from './event-types.js';
 import { DashboardPage } from './views.js';
 
 /** GET / (the dashboard) and GET /events (one stream for all of the user's servers). */
-export function registerDashboardRoutes(app: FastifyInstance, { database, supervisor, sessions }: RouteDeps) {
+export function registerDashboardRoutes(
+  app: FastifyInstance,
+  { database, supervisor, sessions, install }: RouteDeps,
+) {
   const { db } = database;
   const streams = new EventStreams(app, 20_000, (request, end) => sessions.hold(request, end));
 
@@ -25,6 +28,8 @@ export function registerDashboardRoutes(app: FastifyInstance, { database, superv
       servers: servers.map((server) => ({ server, history: supervisor.playerHistory(server.id) })),
       // Only the first-steps list (no servers yet) asks about blueprints.
       blueprints: servers.length === 0 ? await listBlueprints(db, user) : [],
+      // Admins hear when the game is missing or an update is out (design/install.md).
+      install: user.role === 'admin' ? await install.snapshot() : null,
       now: Date.now(),
     });
     return sendPage(request, reply, page);

@@ -2,29 +2,12 @@ import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 import { readInstalledBuildid, remoteBuildidOf, updateAvailable } from './builds.js';
 import { appInfoArgs } from './command-lines.js';
-import { DEFAULT_JOB_SETTINGS, type JobKind, type JobOutcome, type JobSettings, runJob } from './job.js';
+import type { Install, InstallControl, InstallEvent, InstallState, Job, JobKind } from './control.js';
+import { DEFAULT_JOB_SETTINGS, type JobOutcome, type JobSettings, runJob } from './job.js';
 import type { Progress } from './progress.js';
 import { runInPty } from './pty.js';
 import { resolveSteamcmd } from './steamcmd-path.js';
-import { type InstallStore, type Job, JobAlreadyRunning } from './store.js';
-
-export type InstallState = 'missing' | 'installed' | 'installing' | 'updating' | 'failed';
-
-/** The Install JSON of design/install.md. */
-export interface Install {
-  state: InstallState;
-  path: string;
-  buildid: string | null;
-  remote_buildid: string | null;
-  update_available: boolean | null;
-  checked_at: string | null;
-  job: Job | null;
-}
-
-export type InstallEvent =
-  | ({ type: 'progress'; job_id: number } & Progress)
-  | { type: 'log'; job_id: number; line: string }
-  | ({ type: 'install' } & Install);
+import { type InstallStore, JobAlreadyRunning } from './store.js';
 
 export class NoJobRunning extends Error {
   constructor() {
@@ -71,13 +54,14 @@ const SAVE_EVERY_MS = 500;
  * Runs install and update jobs one at a time (the database refuses a second), keeps their progress
  * and logs, checks Steam for new builds, and tells listeners (the Install page's stream) as it goes.
  */
-export class Installer {
+export class Installer implements InstallControl {
   private readonly listeners = new Set<(event: InstallEvent) => void>();
   private current: { job: Job; abort: AbortController; done: Promise<void> } | null = null;
   private checking: Promise<Install> | null = null;
+  private readonly checkListeners = new Set<(install: Install) => void>();
 
   constructor(
-    private readonly store: InstallStore,
+    readonly store: InstallStore,
     private readonly settings: InstallerSettings,
     private readonly live: LiveInstall | null = null,
     private readonly now: () => Date = () => new Date(),
@@ -91,6 +75,16 @@ export class Installer {
 
   private emit(event: InstallEvent): void {
     for (const listener of this.listeners) listener(event);
+  }
+
+  jobLines(jobId: number, limit?: number): Promise<string[]> {
+    return this.store.jobLines(jobId, limit);
+  }
+
+  /** Listens to every finished update check (AUTO_UPDATE acts on them); returns the unsubscribe function. */
+  onChecked(listener: (install: Install) => void): () => void {
+    this.checkListeners.add(listener);
+    return () => this.checkListeners.delete(listener);
   }
 
   /** The job running in this panel, if any. */
@@ -160,9 +154,11 @@ export class Installer {
     return (await this.store.job(entry.job.id)) ?? entry.job;
   }
 
-  /** Ends a running job (the panel is stopping): SteamCMD must not write the install unsupervised. */
+  /**
+   * Ends a running job (the panel is stopping, or no longer supervises): SteamCMD must not write the
+   * install while nobody holds the servers.
+   */
   async close(): Promise<void> {
-    for (const listener of [...this.listeners]) this.listeners.delete(listener);
     this.current?.abort.abort();
     await this.current?.done;
     await this.checking?.catch(() => {});
@@ -262,6 +258,8 @@ export class Installer {
     }
     await this.store.saveCheck(remoteBuildidOf(output), this.now().toISOString());
     await this.announce();
-    return this.snapshot();
+    const install = await this.snapshot();
+    for (const listener of this.checkListeners) listener(install);
+    return install;
   }
 }

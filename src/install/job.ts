@@ -1,12 +1,12 @@
 import { mkdir } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { bootstrapArgs, commandText, updateArgs } from './command-lines.js';
+import type { JobKind } from './control.js';
 import { freeBytesAt, freeSpaceShortage } from './disk.js';
 import { describeRunFailure, STEAMCMD_NOT_FOUND } from './failures.js';
 import { type Progress, ProgressTracker } from './progress.js';
 import { runInPty } from './pty.js';
 
-export type JobKind = 'install' | 'update';
 export type FinishedJobState = 'succeeded' | 'failed' | 'cancelled';
 
 export interface JobSettings {

@@ -1,25 +1,11 @@
 import type { Kysely, Selectable } from 'kysely';
 import { uniqueViolation } from '../db/constraint-violation.js';
 import type { Database, InstallJobsTable } from '../db/schema.js';
-import type { JobKind, JobOutcome } from './job.js';
+import type { Job, JobKind } from './control.js';
+import type { JobOutcome } from './job.js';
 import type { Progress } from './progress.js';
 
 export type JobRow = Selectable<InstallJobsTable>;
-
-/** The Job JSON of design/install.md. */
-export interface Job {
-  id: number;
-  kind: JobKind;
-  state: JobRow['state'];
-  phase: JobRow['phase'];
-  percent: number;
-  bytes_done: number;
-  bytes_total: number;
-  attempts: number;
-  error: string;
-  started_at: string;
-  finished_at: string | null;
-}
 
 export function toJob(row: JobRow): Job {
   return {

@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { shellQuote } from '../launch/plan.js';
-import { builtEntryPoint } from '../simulator/install.js';
+import { builtEntryPoint, shellQuote } from '../simulator/install.js';
 
 /** Present in every simulated SteamCMD folder, so nobody mistakes it for Valve's. */
 export const SIM_STEAMCMD_MARKER = 'l4d2web-simulated-steamcmd.txt';

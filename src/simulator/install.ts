@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { shellQuote } from '../launch/plan.js';
 
 /** Present in every simulated install, so nobody mistakes it for the real game. */
 export const SIMULATED_MARKER = 'l4d2web-simulated-install.txt';
@@ -17,6 +16,11 @@ export function builtEntryPoint(folder: string): string {
   const dist =
     path.basename(path.dirname(here)) === 'src' ? path.resolve(here, '..', '..', 'dist') : path.dirname(here);
   return path.join(dist, folder, 'main.js');
+}
+
+/** Quotes a word for sh (the simulator stands alone: it imports nothing of the panel's launch code). */
+export function shellQuote(word: string): string {
+  return `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
 /** The compiled srcds simulator. */

@@ -81,7 +81,9 @@ export async function stopProcess(
     if (request.warning) {
       // The players hear why before the server goes: a `say`, then a moment to read it.
       await note(`stopping: rcon say ${request.warning}`);
-      await deps.link.command(handle.serverId, target, `say ${request.warning}`, quick).catch(() => undefined);
+      await deps.link
+        .command(handle.serverId, target, `say ${request.warning}`, quick)
+        .catch(() => undefined);
       if (await gone(options.updateWarningMs)) return true;
     }
     await note('stopping: rcon quit');

@@ -77,7 +77,8 @@ export class PeriodicResync {
           actual: row.actual_state,
           lastError: row.last_error,
         };
-        if (decide(decideInput(asRowSays, now, this.deps.hold()), options).kind !== 'none') this.deps.look(row.id);
+        if (decide(decideInput(asRowSays, now, this.deps.hold()), options).kind !== 'none')
+          this.deps.look(row.id);
         if (known.process) logsToBound.push(consoleLogPath(dataDir, row.id));
       }
       states.pruneRemoved(present, now);

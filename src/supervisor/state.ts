@@ -118,7 +118,11 @@ export class States implements ReadonlyStates {
 }
 
 /** What decide() is asked about the server (decide.ts). */
-export function decideInput(state: Readonly<ServerState>, now: number, hold: UpdateHold = noHold): DecideInput {
+export function decideInput(
+  state: Readonly<ServerState>,
+  now: number,
+  hold: UpdateHold = noHold,
+): DecideInput {
   const { process } = state;
   return {
     desired: state.desired,

@@ -251,7 +251,9 @@ export class Supervisor implements SupervisorControl {
         await this.instances.rebuildAll();
       } catch (error) {
         // Each launch builds its instance anyway; this only does it for all at once.
-        console.error(`supervisor: rebuilding the instances after the update failed: ${(error as Error).message}`);
+        console.error(
+          `supervisor: rebuilding the instances after the update failed: ${(error as Error).message}`,
+        );
       }
     }
     this.hold = { updating: false, updateFailure: failure };

@@ -16,7 +16,7 @@ export function runCli(
   input = '',
 ): Promise<{ status: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, [main, ...args], {
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent', ...env },
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent', UPDATE_CHECK_HOURS: '0', ...env },
   });
   const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
   let stdout = '';
@@ -65,7 +65,8 @@ export function spawnPanel(env: Record<string, string>, { terminal = false } = {
   const command = [process.execPath, main, 'serve'];
   const options: SpawnOptions = {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { PATH: process.env.PATH ?? '', PORT: '0', LOG_LEVEL: 'warn', ...env },
+    // No update checks: a steamcmd on PATH must never reach Steam from a test.
+    env: { PATH: process.env.PATH ?? '', PORT: '0', LOG_LEVEL: 'warn', UPDATE_CHECK_HOURS: '0', ...env },
   };
   const child: ChildProcess = terminal
     ? spawn('script', ['-qfec', `exec ${command.map((part) => `'${part}'`).join(' ')}`, '/dev/null'], options)

@@ -21,14 +21,22 @@ describe('l4d2web install', () => {
     const sim = await makeSimSteamcmd({ ...FAST, remoteBuildid: '31337' });
     const dataDir = tempDir();
     const srcdsDir = path.join(dataDir, 'game');
-    const result = await runCli(['install'], { DATA_DIR: dataDir, SRCDS_DIR: srcdsDir, STEAMCMD: sim.program });
+    const result = await runCli(['install'], {
+      DATA_DIR: dataDir,
+      SRCDS_DIR: srcdsDir,
+      STEAMCMD: sim.program,
+    });
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     expect(result.stdout).toContain("Logging in user 'anonymous' to Steam Public...OK");
     expect(result.stdout).toMatch(/\[#{30}\] 100\.0% {2}download {2}48 MB \/ 48 MB\n/);
     expect(result.stdout.endsWith(`installed: build 31337 in ${srcdsDir}\n`)).toBe(true);
     // The job is the panel's: an update now.
-    const again = await runCli(['install'], { DATA_DIR: dataDir, SRCDS_DIR: srcdsDir, STEAMCMD: sim.program });
+    const again = await runCli(['install'], {
+      DATA_DIR: dataDir,
+      SRCDS_DIR: srcdsDir,
+      STEAMCMD: sim.program,
+    });
     expect(again.stdout.endsWith(`updated: build 31337 in ${srcdsDir}\n`)).toBe(true);
   });
 

@@ -3,12 +3,8 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../../src/db/connect.js';
 import { openDatabase } from '../../src/db/connect.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
-import {
-  type InstallEvent,
-  Installer,
-  type InstallerSettings,
-  NoJobRunning,
-} from '../../src/install/installer.js';
+import type { InstallEvent } from '../../src/install/control.js';
+import { Installer, type InstallerSettings, NoJobRunning } from '../../src/install/installer.js';
 import { InstallStore, JobAlreadyRunning } from '../../src/install/store.js';
 import { layOutSimulatedInstall } from '../../src/simulator/install.js';
 import { tempDir, timestamp } from '../helpers/app.js';
