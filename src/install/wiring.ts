@@ -1,7 +1,7 @@
 import type { Config } from '../config/config.js';
 import type { DatabaseHandle } from '../db/connect.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
-import { AutoUpdater, DEFAULT_EMPTY_POLL_MS, DEFAULT_FIRST_CHECK_MS } from './auto-update.js';
+import { type AutoUpdateOptions, AutoUpdater, DEFAULT_EMPTY_POLL_MS, DEFAULT_FIRST_CHECK_MS } from './auto-update.js';
 import {
   DEFAULT_CHECK_TIMEOUT_MS,
   Installer,
@@ -60,6 +60,7 @@ export function panelAutoUpdater(
   installer: Installer,
   supervisor: () => Supervisor,
   log: { info(message: string): void; error(message: string): void },
+  overrides: Partial<AutoUpdateOptions> = {},
 ): AutoUpdater {
   return new AutoUpdater(installer, {
     checkEveryMs: config.updateCheckHours * 3_600_000,
@@ -68,5 +69,6 @@ export function panelAutoUpdater(
     emptyPollMs: DEFAULT_EMPTY_POLL_MS,
     firstCheckMs: DEFAULT_FIRST_CHECK_MS,
     log,
+    ...overrides,
   });
 }

@@ -171,6 +171,8 @@ export class ReconcileStep {
       case 'record':
         if (action.countsAsCrash) state.crashes.push(this.clock.now());
         state.exit = null;
+        // A start pressed during a game update job is answered by the job's end (start, or fail).
+        if (action.outcome.actual === 'updating') state.retry = false;
         await this.record(state, action.outcome);
         return { again: true };
       case 'launch':
