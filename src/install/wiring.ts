@@ -1,7 +1,12 @@
 import type { Config } from '../config/config.js';
 import type { DatabaseHandle } from '../db/connect.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
-import { type AutoUpdateOptions, AutoUpdater, DEFAULT_EMPTY_POLL_MS, DEFAULT_FIRST_CHECK_MS } from './auto-update.js';
+import {
+  type AutoUpdateOptions,
+  AutoUpdater,
+  DEFAULT_EMPTY_POLL_MS,
+  DEFAULT_FIRST_CHECK_MS,
+} from './auto-update.js';
 import {
   DEFAULT_CHECK_TIMEOUT_MS,
   Installer,

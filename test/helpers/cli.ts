@@ -57,12 +57,18 @@ function childrenOf(pid: number | undefined): number[] {
 }
 
 /**
- * `l4d2web serve` (the built dist/) as a real process with only this environment and PATH, on a free
+ * `l4d2web serve` (or `demo`; the built dist/) as a real process with only this environment and PATH, on a free
  * port unless PORT is given, logging at warn unless LOG_LEVEL is given. With `terminal`, under a
  * pseudo-terminal (util-linux `script`), as a user's shell would run it. The caller stops or kills it.
  */
-export function spawnPanel(env: Record<string, string>, { terminal = false } = {}): PanelProcess {
-  const command = [process.execPath, main, 'serve'];
+export function spawnPanel(
+  env: Record<string, string>,
+  {
+    terminal = false,
+    command: subcommand = 'serve',
+  }: { terminal?: boolean; command?: 'serve' | 'demo' } = {},
+): PanelProcess {
+  const command = [process.execPath, main, subcommand];
   const options: SpawnOptions = {
     stdio: ['ignore', 'pipe', 'pipe'],
     // No update checks: a steamcmd on PATH must never reach Steam from a test.
