@@ -3,10 +3,12 @@ import { openDatabase } from '../db/connect.js';
 import { DatabaseFileLock, DatabaseInUseError } from '../db/file-lock.js';
 import { SupervisionLease } from '../db/lock.js';
 import { migrateToLatest } from '../db/migrate.js';
+import { Supervisor } from '../supervisor/supervisor.js';
 import { formatSize } from './disk.js';
-import { DEFAULT_CHECK_TIMEOUT_MS, Installer } from './installer.js';
+
 import { type Progress, parseSteamcmdLine } from './progress.js';
 import { InstallStore } from './store.js';
+import { panelInstaller } from './wiring.js';
 
 const BAR_WIDTH = 30;
 
@@ -56,9 +58,9 @@ function progressView(out: Terminal) {
 
 /**
  * `l4d2web install`: the panel's install or update job, run from a terminal. It takes the panel's
- * place (the SQLite file lock, or the supervision lease on PostgreSQL) so that no panel starts game
- * servers meanwhile, and the job is kept in the database like the panel's own. Exit 0 on success,
- * 1 with the error in one line.
+ * place (the SQLite file lock, or the supervision lease on PostgreSQL) and its supervisor, so that the
+ * servers are handled as the panel would, and the job is kept in the database like the panel's own.
+ * Exit 0 on success, 1 with the error in one line.
  */
 export async function installCommand(config: Config, out: Terminal = process.stdout): Promise<number> {
   const fail = (message: string) => {
@@ -84,15 +86,10 @@ export async function installCommand(config: Config, out: Terminal = process.std
     if (!lease.isHeld) return fail('a panel supervises this database: install from its Install page');
     const store = new InstallStore(database.db);
     await store.failInterruptedJobs(new Date().toISOString());
-    const installer = new Installer(store, {
-      srcdsDir: config.srcdsDir,
-      dataDir: config.dataDir,
-      steamcmd: config.steamcmd,
-      minFreeGb: config.installMinFreeGb,
-      env: process.env,
-      checkTimeoutMs: DEFAULT_CHECK_TIMEOUT_MS,
-      job: {},
-    });
+    // The panel's job, servers and all: game servers still running from the install are adopted,
+    // warned and stopped, and started again after (they outlive this command, as they outlive a panel).
+    const supervisor = new Supervisor(config, database);
+    const installer = panelInstaller(config, database, () => supervisor, console);
     const view = progressView(out);
     installer.subscribe((event) => {
       if (event.type === 'log') view.line(event.line);
@@ -101,8 +98,18 @@ export async function installCommand(config: Config, out: Terminal = process.std
     const cancel = () => void installer.cancel().catch(() => {});
     process.once('SIGINT', cancel);
     process.once('SIGTERM', cancel);
-    const job = await installer.start();
-    await installer.idle();
+    // The supervisor's timers do not keep a process alive (a panel's HTTP server does): this does.
+    const alive = setInterval(() => {}, 1_000);
+    let job: Awaited<ReturnType<typeof installer.start>>;
+    try {
+      // The job holds the servers from its start, so the supervisor launches none of them first.
+      job = await installer.start();
+      await supervisor.start();
+      await installer.idle();
+      await supervisor.stop();
+    } finally {
+      clearInterval(alive);
+    }
     view.end();
     process.off('SIGINT', cancel);
     process.off('SIGTERM', cancel);

@@ -1,9 +1,14 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { consoleLogPath, pidFilePath } from '../../src/config/paths.js';
 import { progressBar } from '../../src/install/cli.js';
+import { UPDATE_WARNING } from '../../src/supervisor/reconcile.js';
 import { tempDir } from '../helpers/app.js';
 import { runCli, spawnPanel } from '../helpers/cli.js';
+import { freeGamePort } from '../helpers/simulator.js';
 import { FAST, makeSimSteamcmd, removeSimSteamcmds } from '../helpers/steamcmd.js';
+import { isAlive, processesUsing, waitFor } from '../helpers/supervisor.js';
 
 afterAll(removeSimSteamcmds);
 
@@ -56,6 +61,56 @@ describe('l4d2web install', () => {
       INSTALL_MIN_FREE_GB: '99999999',
     });
     expect(full.stderr).toMatch(/^l4d2web install: need 99999999 GB free in \S+, found \d+\.\d GB\n$/);
+  });
+
+  it('updates under game servers a stopped panel left running: warned, stopped, started again', async () => {
+    const sim = await makeSimSteamcmd({ ...FAST, remoteBuildid: '1' });
+    const dataDir = tempDir();
+    const env = { DATA_DIR: dataDir, SRCDS_DIR: path.join(dataDir, 'game'), STEAMCMD: sim.program };
+    expect((await runCli(['install'], env)).status).toBe(0);
+    const panel = spawnPanel({ ...env, LOG_LEVEL: 'info' });
+    try {
+      const base = await panel.url();
+      let cookie = '';
+      const call = async (method: string, route: string, body?: unknown) => {
+        const response = await fetch(`${base}${route}`, {
+          method,
+          headers: { accept: 'application/json', 'content-type': 'application/json', cookie },
+          ...(body !== undefined && { body: JSON.stringify(body) }),
+        });
+        cookie = response.headers.get('set-cookie')?.split(';')[0] ?? cookie;
+        return response.json() as Promise<Record<string, unknown>>;
+      };
+      await call('POST', '/register', { username: 'admin', password: 'correct horse battery' });
+      const blueprint = await call('POST', '/blueprints', { name: 'coop', arguments: [], config: [] });
+      const server = await call('POST', '/servers', {
+        name: 'one',
+        port: await freeGamePort(),
+        blueprint_id: blueprint.id,
+      });
+      await call('POST', `/servers/${server.id}/start`);
+      await waitFor(async () => (await call('GET', `/servers/${server.id}`)).actual_state === 'running');
+    } finally {
+      await panel.stop();
+    }
+    const pidFile = pidFilePath(dataDir, 1);
+    const before = (JSON.parse(readFileSync(pidFile, 'utf8')) as { pid: number }).pid;
+    expect(isAlive(before)).toBe(true);
+    try {
+      await sim.configure({ ...FAST, remoteBuildid: '2' });
+      const update = await runCli(['install'], env);
+      expect(update.stderr).toBe('');
+      expect(update.stdout.endsWith(`updated: build 2 in ${env.SRCDS_DIR}\n`)).toBe(true);
+      const after = await waitFor(() => {
+        const pid = (JSON.parse(readFileSync(pidFile, 'utf8')) as { pid: number }).pid;
+        return pid !== before ? pid : null;
+      });
+      expect(isAlive(before)).toBe(false);
+      expect(isAlive(after)).toBe(true);
+      expect(readFileSync(consoleLogPath(dataDir, 1), 'utf8')).toContain(`Console: ${UPDATE_WARNING}`);
+    } finally {
+      for (const pid of processesUsing(dataDir)) process.kill(pid, 'SIGKILL');
+    }
   });
 
   it('refuses while a panel runs on the database: the install is the panel job', async () => {
