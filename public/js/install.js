@@ -6,6 +6,8 @@
  * Type-checked by `npm run typecheck:browser`.
  */
 
+import { openStream } from './live.js';
+
 /** @typedef {import('../../src/install/control.js').InstallEvent} InstallEvent */
 /** @typedef {import('../../src/install/control.js').Install} Install */
 /** @typedef {import('../../src/install/control.js').Job} Job */
@@ -121,32 +123,18 @@ function follow(root) {
     }
   };
 
-  const source = new EventSource(url);
-  source.addEventListener('open', () => {
-    replay = true;
-    if (status instanceof HTMLElement) {
-      status.textContent = 'live';
-      status.dataset.state = 'live';
-    }
+  /** @type {(event: InstallEvent) => void} */
+  const handler = handle;
+  openStream(url, ['install', 'progress', 'log'], handler, {
+    opened: () => {
+      replay = true;
+    },
+    status: (text) => {
+      if (!(status instanceof HTMLElement)) return;
+      status.textContent = text;
+      status.dataset.state = text === 'live' ? 'live' : 'down';
+    },
   });
-  source.addEventListener('error', () => {
-    if (status instanceof HTMLElement) {
-      status.textContent =
-        source.readyState === EventSource.CLOSED ? 'offline: reload the page' : 'reconnecting…';
-      status.dataset.state = 'down';
-    }
-  });
-  for (const type of ['install', 'progress', 'log']) {
-    source.addEventListener(type, (message) => {
-      if (!(message instanceof MessageEvent) || typeof message.data !== 'string') return;
-      try {
-        handle(JSON.parse(message.data));
-      } catch {
-        // Not one of ours: ignore it.
-      }
-    });
-  }
-  addEventListener('pagehide', () => source.close());
 }
 
 for (const root of document.querySelectorAll('[data-install-events]')) {

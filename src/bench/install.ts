@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -6,9 +5,10 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseSteamcmdLine } from '../install/progress.js';
+import { childPids } from '../os/proc.js';
 import { layOutSimSteamcmd } from '../sim-steamcmd/install.js';
 import { OPTIONS_FILE } from '../sim-steamcmd/options.js';
-import { freePort, JSON_HEADERS, mainJs, waitForHealth } from './http.js';
+import { freePort, JSON_HEADERS, spawnBenchPanel, waitForHealth } from './http.js';
 import { cpuSeconds, killLeftovers } from './procs.js';
 import { SseReader } from './sse.js';
 
@@ -34,19 +34,6 @@ export interface InstallFigures {
 /** Wall-clock ms since 1970 with sub-ms precision, comparable across processes (the simulator's trace uses it too). */
 const epochMs = () => performance.timeOrigin + performance.now();
 
-/** The pids whose parent is pid. */
-function childrenOf(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
-      .trim()
-      .split(/\s+/)
-      .filter(Boolean)
-      .map(Number);
-  } catch {
-    return [];
-  }
-}
-
 /**
  * A panel process installs the game with the SteamCMD simulator printing `lines` progress lines every
  * `tickMs`; an SSE client on /install/events notes when each progress event arrives, the simulator
@@ -69,19 +56,12 @@ export async function benchInstall(options: InstallBenchOptions): Promise<Instal
   const trace = path.join(root, 'trace.txt');
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const panel = spawn(process.execPath, [mainJs, 'serve'], {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATA_DIR: dataDir,
-      SRCDS_DIR: path.join(root, 'game'),
-      STEAMCMD: steamcmd,
-      SIM_STEAMCMD_TRACE: trace,
-      UPDATE_CHECK_HOURS: '0',
-      LOG_LEVEL: 'silent',
-    },
-    stdio: ['ignore', 'inherit', 'inherit'],
+  const panel = spawnBenchPanel(port, {
+    DATA_DIR: dataDir,
+    SRCDS_DIR: path.join(root, 'game'),
+    STEAMCMD: steamcmd,
+    SIM_STEAMCMD_TRACE: trace,
+    UPDATE_CHECK_HOURS: '0',
   });
   const abort = new AbortController();
   try {
@@ -133,7 +113,7 @@ export async function benchInstall(options: InstallBenchOptions): Promise<Instal
     const t0 = epochMs();
     let relayCpu = 0;
     const relay = setInterval(() => {
-      for (const child of childrenOf(pid)) {
+      for (const child of childPids(pid)) {
         try {
           if (readFileSync(`/proc/${child}/comm`, 'utf8').trim() === 'script') relayCpu = cpuSeconds(child);
         } catch {

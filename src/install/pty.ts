@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { shellQuote } from '../launch/plan.js';
+import { childPids } from '../os/proc.js';
 import { LineSplitter, plainText } from './progress.js';
 
 export interface PtyExit {
@@ -15,19 +15,6 @@ export interface PtyRun {
   exited: Promise<PtyExit>;
   /** Ends the program's process group (SIGTERM, then SIGKILL after `graceMs`) and `script`'s. */
   terminate(graceMs?: number): Promise<PtyExit>;
-}
-
-/** The pids whose parent is `pid` (the kernel's list of a task's children). */
-function childrenOf(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
-      .trim()
-      .split(/\s+/)
-      .filter(Boolean)
-      .map(Number);
-  } catch {
-    return [];
-  }
 }
 
 function signalGroup(pgid: number, signal: NodeJS.Signals): void {
@@ -69,7 +56,7 @@ export function runInPty(
   // The program's session leader, learned while it runs (it may be gone by the time we end it).
   let sessionLeader: number | undefined;
   const learnLeader = () => {
-    sessionLeader ??= childrenOf(pid)[0];
+    sessionLeader ??= childPids(pid)[0];
     if (sessionLeader !== undefined) clearInterval(watch);
   };
   const watch = setInterval(learnLeader, 20);

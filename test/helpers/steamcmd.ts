@@ -6,6 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { expect } from 'vitest';
 import { layOutSimSteamcmd } from '../../src/sim-steamcmd/install.js';
 import { OPTIONS_FILE, RUNS_LOG, type SimSteamcmdOptions } from '../../src/sim-steamcmd/options.js';
 
@@ -21,6 +22,23 @@ export interface SimSteamcmd {
 }
 
 const made: string[] = [];
+
+/** The Job JSON of a job just started (install: its first phase is the Windows bootstrap). */
+export function startedJob(kind: 'install' | 'update') {
+  return {
+    id: expect.any(Number),
+    kind,
+    state: 'running',
+    phase: kind === 'install' ? 'bootstrap' : 'download',
+    percent: 0,
+    bytes_done: 0,
+    bytes_total: 0,
+    attempts: 0,
+    error: '',
+    started_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+    finished_at: null,
+  };
+}
 
 /** Fast by default: 50 MB at 100 MB/s in 25 ms ticks (about 20 progress lines). */
 export const FAST: Partial<SimSteamcmdOptions> = {

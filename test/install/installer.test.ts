@@ -15,6 +15,7 @@ import {
   processesMentioning,
   removeSimSteamcmds,
   type SimSteamcmd,
+  startedJob,
 } from '../helpers/steamcmd.js';
 
 afterAll(removeSimSteamcmds);
@@ -71,19 +72,7 @@ describe.each(testDialects())('Installer (%s)', (dialect) => {
       job: null,
     });
     const job = await installer.start();
-    expect(job).toEqual({
-      id: expect.any(Number),
-      kind: 'install',
-      state: 'running',
-      phase: 'bootstrap',
-      percent: 0,
-      bytes_done: 0,
-      bytes_total: 0,
-      attempts: 0,
-      error: '',
-      started_at: timestamp,
-      finished_at: null,
-    });
+    expect(job).toEqual(startedJob('install'));
     expect((await installer.snapshot()).state).toBe('installing');
     await installer.idle();
     const install = await installer.snapshot();

@@ -16,7 +16,13 @@ import {
   timestamp,
 } from '../helpers/app.js';
 import { testDialects } from '../helpers/dialects.js';
-import { FAST, makeSimSteamcmd, processesMentioning, removeSimSteamcmds } from '../helpers/steamcmd.js';
+import {
+  FAST,
+  makeSimSteamcmd,
+  processesMentioning,
+  removeSimSteamcmds,
+  startedJob,
+} from '../helpers/steamcmd.js';
 import {
   endSupervisedTest,
   type SupervisedApp,
@@ -254,19 +260,7 @@ describe.each(testDialects())('install routes (%s)', (dialect) => {
 
     const started = await client.post('/install');
     expect(started.statusCode).toBe(202);
-    expect(started.json()).toEqual({
-      id: expect.any(Number),
-      kind: 'install',
-      state: 'running',
-      phase: 'bootstrap',
-      percent: 0,
-      bytes_done: 0,
-      bytes_total: 0,
-      attempts: 0,
-      error: '',
-      started_at: timestamp,
-      finished_at: null,
-    });
+    expect(started.json()).toEqual(startedJob('install'));
     await waitForState(supervised, a.id, 'updating');
     const install = await finished(client);
     expect(install).toMatchObject({ state: 'installed', buildid: '16446406', path: srcdsDir });
