@@ -50,7 +50,7 @@ describe('npm run demo', () => {
     const blueprint = await call('POST', '/blueprints', { name: 'coop', arguments: [], config: [] });
     const server = await call('POST', '/servers', {
       name: 'demo',
-      port: 27215,
+      port: await freeGamePort(),
       blueprint_id: blueprint.body.id,
     });
     await call('POST', `/servers/${server.body.id}/start`);
