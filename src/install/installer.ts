@@ -7,7 +7,7 @@ import { DEFAULT_JOB_SETTINGS, type JobOutcome, type JobSettings, runJob } from 
 import type { Progress } from './progress.js';
 import { runInPty } from './pty.js';
 import { resolveSteamcmd } from './steamcmd-path.js';
-import { type InstallStore, JobAlreadyRunning } from './store.js';
+import { type InstallStore, JobAlreadyRunning, MAX_LINES_PER_JOB } from './store.js';
 
 export class NoJobRunning extends Error {
   constructor() {
@@ -192,7 +192,7 @@ export class Installer implements InstallControl {
         void save();
       },
       log: (line: string) => {
-        if (lineCount++ < 20_000) lines.push(line);
+        if (lineCount++ < MAX_LINES_PER_JOB) lines.push(line);
         this.emit({ type: 'log', job_id: job.id, line });
         void save();
       },

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { currentUser } from '../auth/guard.js';
 import type { RouteDeps } from '../deps.js';
 import { AppError, conflict } from '../http/errors.js';
+import { parseNoFields } from '../http/input.js';
 import { wantsJson } from '../http/negotiate.js';
 import { pageContext, sendDone, sendPage } from '../http/respond.js';
 import { EventStreams } from '../http/sse.js';
@@ -63,6 +64,7 @@ export function registerInstallRoutes(app: FastifyInstance, { install, sessions 
 
   app.post('/install', admins, async (request, reply) => {
     onError(request);
+    parseNoFields(request.body);
     const job = await refusedAs409(() => install.start());
     const notice = job.kind === 'install' ? 'Installing the game.' : 'Updating the game.';
     return sendDone(request, reply, { status: 202, body: job, location: '/install', notice });
@@ -70,6 +72,7 @@ export function registerInstallRoutes(app: FastifyInstance, { install, sessions 
 
   app.post('/install/check', admins, async (request, reply) => {
     onError(request);
+    parseNoFields(request.body);
     const checked = await refusedAs409(() => install.check());
     const notice =
       checked.update_available === null
@@ -82,6 +85,7 @@ export function registerInstallRoutes(app: FastifyInstance, { install, sessions 
 
   app.post('/install/cancel', admins, async (request, reply) => {
     onError(request);
+    parseNoFields(request.body);
     const job = await refusedAs409(() => install.cancel());
     return sendDone(request, reply, {
       status: 202,

@@ -4,7 +4,7 @@ import { blueprintOfServer, listBlueprints } from '../blueprints/blueprints.js';
 import type { ServerRow } from '../db/schema.js';
 import type { RouteDeps } from '../deps.js';
 import type { AppError } from '../http/errors.js';
-import { type IdRequest, routeId } from '../http/input.js';
+import { type IdRequest, parseNoFields, routeId } from '../http/input.js';
 import { bodySource, wantsJson } from '../http/negotiate.js';
 import { pageContext, sendDone, sendPage } from '../http/respond.js';
 import { buildLaunchPlan, displayLaunchLine } from '../launch/plan.js';
@@ -12,7 +12,7 @@ import { typedText } from '../views/submitted.js';
 import { runConsoleCommand } from './console.js';
 import { registerServerEventsRoute } from './events-route.js';
 import { registerGameRoutes } from './game-routes.js';
-import { parseConsoleCommand, parseNewServer, parseNoFields, parseServerChange } from './input.js';
+import { parseConsoleCommand, parseNewServer, parseServerChange } from './input.js';
 import { serverPageData } from './page-data.js';
 import {
   createServer,

@@ -99,6 +99,17 @@ describe.each(testDialects())('install routes (%s)', (dialect) => {
   it('409 for a second job, and for a cancel with none running; the page shows why', async () => {
     const sim = await makeSimSteamcmd({ bytesTotal: 10_000_000_000, bytesPerSecond: 10_000_000, tickMs: 50 });
     const { t, admin } = await appWith({ STEAMCMD: sim.program });
+    // The buttons take no fields: an unknown one is a 400 that starts nothing.
+    for (const url of ['/install', '/install/check', '/install/cancel']) {
+      const refused = await admin.post(url, { force: true });
+      expect(refused.statusCode, url).toBe(400);
+      expect(refused.json()).toMatchObject({
+        error: 'force: is not allowed',
+        fields: { force: expect.any(String) },
+      });
+    }
+    expect(((await admin.get('/install')).json() as Install).job).toBeNull();
+    expect(sim.runs()).toEqual([]);
     const cancelNone = await admin.post('/install/cancel');
     expect(cancelNone.statusCode).toBe(409);
     expect(cancelNone.json()).toEqual({ error: 'no install job is running' });
