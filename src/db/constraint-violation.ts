@@ -9,7 +9,8 @@ export type UniqueIndex =
   | 'servers_name_unique'
   | 'servers_port_unique'
   | 'server_ports_port_unique'
-  | 'install_jobs_one_running';
+  | 'install_jobs_one_running'
+  | 'server_members_unique';
 
 const sqliteColumns: Record<string, UniqueIndex> = {
   'users.username': 'users_username_unique',
@@ -18,6 +19,7 @@ const sqliteColumns: Record<string, UniqueIndex> = {
   'servers.port': 'servers_port_unique',
   'server_ports.port': 'server_ports_port_unique',
   'install_jobs.state': 'install_jobs_one_running',
+  'server_members.server_id, server_members.user_id': 'server_members_unique',
 };
 
 export function uniqueViolation(error: unknown): UniqueIndex | null {
