@@ -20,6 +20,7 @@ import { refuseUnknownHost } from './http/hosts.js';
 import { loggerOptions } from './http/logger.js';
 import { answerError } from './http/respond.js';
 import { sendSecurityHeaders } from './http/security-headers.js';
+import { registerInstallRoutes } from './install/routes.js';
 import { registerOpenApi, registerOpenApiRoute } from './openapi/plugin.js';
 import { authorizeServerRoute, requireServerAction } from './servers/access.js';
 import { AccessWatch } from './servers/access-watch.js';
@@ -94,6 +95,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerBlueprintRoutes(app, routeDeps);
   registerServerRoutes(app, routeDeps);
   registerDashboardRoutes(app, routeDeps);
+  registerInstallRoutes(app, routeDeps);
   registerOpenApiRoute(app);
   return app;
 }

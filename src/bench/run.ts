@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { benchHttp, MEASURES, type Row } from './http.js';
+import { benchInstall } from './install.js';
 import { benchInstances } from './instances.js';
 import { canPin, LOAD_CORE, pinToCore } from './pin.js';
 import { benchStreams } from './streams.js';
@@ -19,7 +20,9 @@ type Values = Record<
   | 'starts'
   | 'servers-idle'
   | 'cpu-seconds'
-  | 'instances',
+  | 'instances'
+  | 'progress-lines'
+  | 'tick-ms',
   string
 >;
 
@@ -146,12 +149,36 @@ async function instances(values: Values) {
   console.log(`Entries in one instance (links and its own directories): ${figures.instanceEntries}.`);
 }
 
-const sections = ['http', 'scale', 'streams', 'supervisor', 'instances'] as const;
+async function install(values: Values) {
+  const options = { lines: Number(values['progress-lines']), tickMs: Number(values['tick-ms']) };
+  const figures = await benchInstall(options);
+  console.log(
+    `# Install progress: SteamCMD (the simulator, under the panel's pseudo-terminal) prints ${options.lines} ` +
+      `progress lines, one every ${options.tickMs} ms; an SSE client on /install/events times each event ` +
+      `(${os.cpus().length} cores, shared)`,
+  );
+  console.log('| measure | n | median | p95 | max | aim |');
+  console.log('|---|---|---|---|---|---|');
+  const { latencyMs } = figures;
+  console.log(
+    `| progress line printed → event in the browser (ms) | ${latencyMs.length} | ${percentile(latencyMs, 50).toFixed(1)} | ` +
+      `${percentile(latencyMs, 95).toFixed(1)} | ${Math.max(...latencyMs).toFixed(1)} | p95 < 200 |`,
+  );
+  console.log('');
+  console.log(
+    `Events received for ${figures.received} of ${figures.printed} progress lines. Over the ${figures.jobSeconds.toFixed(1)} s ` +
+      `job: panel CPU ${figures.panelCpuPercent.toFixed(1)} % of one core, pty relay (script) ` +
+      `${figures.relayCpuPercent.toFixed(1)} %.`,
+  );
+  console.log('');
+}
+
+const sections = ['http', 'scale', 'streams', 'supervisor', 'instances', 'install'] as const;
 
 /**
- * `npm run bench [-- --only http|scale|streams|supervisor|instances --seconds 5 --warmup 2 --connections 10
- * --servers 100 --scale-servers 1000 --scale-running 100 --streams 1000 --stream-seconds 20 --starts 20
- * --servers-idle 100 --cpu-seconds 30 --instances 20]`: prints figures (performance.md's tables with their
+ * `npm run bench [-- --only http|scale|streams|supervisor|instances|install --seconds 5 --warmup 2
+ * --connections 10 --servers 100 --scale-servers 1000 --scale-running 100 --streams 1000 --stream-seconds 20
+ * --starts 20 --servers-idle 100 --cpu-seconds 30 --instances 20 --progress-lines 300 --tick-ms 20]`: prints figures (performance.md's tables with their
  * targets), asserts nothing. With DATABASE_URL (a PostgreSQL server), http, scale and streams run on
  * SQLite and then on a fresh database there.
  */
@@ -171,6 +198,8 @@ async function main() {
       'servers-idle': { type: 'string', default: '100' },
       'cpu-seconds': { type: 'string', default: '30' },
       instances: { type: 'string', default: '20' },
+      'progress-lines': { type: 'string', default: '300' },
+      'tick-ms': { type: 'string', default: '20' },
     },
   });
   const only = values.only?.split(',');
@@ -194,6 +223,7 @@ async function main() {
   if (pin) pinToCore(process.pid, -1);
   if (run('supervisor')) await supervisor(numbers as Values);
   if (run('instances')) await instances(numbers as Values);
+  if (run('install')) await install(numbers as Values);
 }
 
 main().catch((error: unknown) => {

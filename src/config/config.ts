@@ -19,6 +19,14 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** `pretty`: one short line per event, for a terminal; `json`: pino's JSON lines, for log collectors. */
   logFormat: 'pretty' | 'json';
+  /** STEAMCMD: the SteamCMD program (a path, or a name on PATH); null: look for it (design/install.md). */
+  steamcmd: string | null;
+  /** UPDATE_CHECK_HOURS: how often to ask Steam for a new build; 0: never. */
+  updateCheckHours: number;
+  /** AUTO_UPDATE: what a found update does by itself. */
+  autoUpdate: 'off' | 'when-empty' | 'now';
+  /** INSTALL_MIN_FREE_GB: an install or update refuses to start with less free in SRCDS_DIR. */
+  installMinFreeGb: number;
 }
 
 export class ConfigError extends Error {}
@@ -26,6 +34,13 @@ export class ConfigError extends Error {}
 const booleanText = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
   .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+function nonNegativeNumber(what: string) {
+  return z
+    .string()
+    .regex(/^\d+(\.\d+)?$/, `must be ${what}`)
+    .transform(Number);
+}
 
 const environment = z.object({
   PORT: z
@@ -60,6 +75,12 @@ const environment = z.object({
     .default([]),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['pretty', 'json'], { error: 'must be pretty or json' }).optional(),
+  STEAMCMD: z.string().optional(),
+  UPDATE_CHECK_HOURS: nonNegativeNumber('a number of hours (0: never)').default(6),
+  AUTO_UPDATE: z
+    .enum(['off', 'when-empty', 'now'], { error: 'must be off, when-empty or now' })
+    .default('off'),
+  INSTALL_MIN_FREE_GB: nonNegativeNumber('a number of GB').default(12),
 });
 
 /** An http(s) URL naming a host and nothing below the root (the panel has no path prefix). */
@@ -112,5 +133,9 @@ export function loadConfig(
     allowedHosts: values.ALLOWED_HOSTS,
     logLevel: values.LOG_LEVEL,
     logFormat: values.LOG_FORMAT ?? (stdoutIsTerminal ? 'pretty' : 'json'),
+    steamcmd: values.STEAMCMD ?? null,
+    updateCheckHours: values.UPDATE_CHECK_HOURS,
+    autoUpdate: values.AUTO_UPDATE,
+    installMinFreeGb: values.INSTALL_MIN_FREE_GB,
   };
 }

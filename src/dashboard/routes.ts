@@ -14,7 +14,7 @@ import { DashboardPage } from './views.js';
 /** GET / (the dashboard) and GET /events (one stream for all of the user's servers). */
 export function registerDashboardRoutes(
   app: FastifyInstance,
-  { database, supervisor, sessions, accessWatch }: RouteDeps,
+  { database, supervisor, sessions, accessWatch, install }: RouteDeps,
 ) {
   const { db } = database;
   const streams = new EventStreams(app, 20_000, (request, end) => sessions.hold(request, end));
@@ -32,6 +32,8 @@ export function registerDashboardRoutes(
       servers: servers.map((server) => ({ server, history: supervisor.playerHistory(server.id) })),
       // Only the first-steps list (no servers yet) asks about blueprints.
       blueprints: servers.length === 0 ? await listBlueprints(db, user) : [],
+      // Admins hear when the game is missing or an update is out (design/install.md).
+      install: user.role === 'admin' ? await install.snapshot() : null,
       // To the second: a chart's right edge moves 0.07 px a second, and a card can be kept that long.
       now: Math.floor(Date.now() / 1000) * 1000,
       cards,

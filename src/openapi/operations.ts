@@ -4,6 +4,7 @@ import { authOperations } from '../auth/api.js';
 import { blueprintOperations } from '../blueprints/api.js';
 import { dashboardOperations } from '../dashboard/api.js';
 import type { Operations } from '../http/operation.js';
+import { installOperations } from '../install/api.js';
 import { serverOperations } from '../servers/api.js';
 import { userOperations } from '../users/api.js';
 
@@ -35,6 +36,7 @@ export const operations: Operations = {
   ...blueprintOperations,
   ...serverOperations,
   ...dashboardOperations,
+  ...installOperations,
   ...metaOperations,
 };
 
