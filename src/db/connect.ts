@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, type Dialect as KyselyDialect, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
+import { changeTrackingPlugin, DatabaseChanges, trackChanges, trackCommits } from './changes.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -49,8 +50,7 @@ export function openDatabase(url: string, options: OpenOptions = {}): DatabaseHa
         ((error) =>
           console.error(`database ${describeDatabase(url)}: idle connection failed: ${error.message}`)),
     );
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    return { db, dialect: 'postgres', close: () => db.destroy() };
+    return tracked(new PostgresDialect({ pool }), 'postgres');
   }
   fs.mkdirSync(path.dirname(path.resolve(url)), { recursive: true });
   const sqlite = new SQLite(url);
@@ -58,8 +58,18 @@ export function openDatabase(url: string, options: OpenOptions = {}): DatabaseHa
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   cachePreparedStatements(sqlite);
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  return { db, dialect: 'sqlite', close: () => db.destroy() };
+  return tracked(new SqliteDialect({ database: sqlite }), 'sqlite');
+}
+
+/** The database, its writes counted (src/db/changes.ts) for what is kept from it. */
+function tracked(kyselyDialect: KyselyDialect, dialect: Dialect): DatabaseHandle {
+  const changes = new DatabaseChanges();
+  const db = new Kysely<Database>({
+    dialect: trackCommits(kyselyDialect, changes),
+    plugins: [changeTrackingPlugin(changes)],
+  });
+  trackChanges(db, changes);
+  return { db, dialect, close: () => db.destroy() };
 }
 
 /** Prepared statements kept, by SQL text: far more than the panel's distinct queries. */

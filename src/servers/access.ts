@@ -7,8 +7,10 @@ import type { FastifyRequest, RouteOptions } from 'fastify';
 import type { Kysely } from 'kysely';
 import { currentUser } from '../auth/guard.js';
 import type { SessionUser } from '../auth/sessions.js';
+import { keptRead } from '../db/changes.js';
 import { type Placeholders, preparedQuery } from '../db/prepared.js';
 import type { Database, ServerRow } from '../db/schema.js';
+import { isSafeMethod } from '../http/csrf.js';
 import { AppError, notFound } from '../http/errors.js';
 import { routeId } from '../http/input.js';
 
@@ -124,19 +126,24 @@ function withAccess(user: SessionUser, { membership, ...row }: ServerRow & { mem
   return { row, ...(accessOf(user, row.user_id, membership) as ServerAccess) };
 }
 
-/** Every server the user may see (owned, shared with them, or all for an admin), by name. */
+/**
+ * Every server the user may see (owned, shared with them, or all for an admin), by name. Kept until
+ * the panel next writes to the database (src/db/changes.ts), for at most 2 s.
+ */
 export async function listVisibleServers(
   db: Kysely<Database>,
   user: SessionUser,
 ): Promise<AuthorizedServer[]> {
-  const rows = await visibleQuery(user).list.run(db, { userId: user.id, serverId: 0 });
+  const rows = await keptRead(db, `servers:${user.id}:${user.role}`, () =>
+    visibleQuery(user).list.run(db, { userId: user.id, serverId: 0 }),
+  );
   return rows.map((row) => withAccess(user, row));
 }
 
-/** The server's row with the user's membership, if they may see it. */
-async function visibleRow(db: Kysely<Database>, user: SessionUser, id: number) {
-  const rows = await visibleQuery(user).one.run(db, { userId: user.id, serverId: id });
-  return rows[0];
+/** The server's row with the user's membership, if they may see it (kept like the list, unless fresh). */
+async function visibleRow(db: Kysely<Database>, user: SessionUser, id: number, fresh = false) {
+  const read = async () => (await visibleQuery(user).one.run(db, { userId: user.id, serverId: id }))[0];
+  return fresh ? read() : keptRead(db, `server:${user.id}:${user.role}:${id}`, read);
 }
 
 /** The server and the user's access to it; 404 when they may not see it, exactly as a missing one. */
@@ -144,8 +151,9 @@ export async function visibleServer(
   db: Kysely<Database>,
   user: SessionUser,
   id: number,
+  fresh = false,
 ): Promise<AuthorizedServer> {
-  const row = await visibleRow(db, user, id);
+  const row = await visibleRow(db, user, id, fresh);
   if (!row) throw notFound('server');
   return withAccess(user, row);
 }
@@ -156,8 +164,9 @@ export async function authorizeServer(
   user: SessionUser,
   id: number,
   action: ServerAction,
+  fresh = true,
 ): Promise<AuthorizedServer> {
-  const server = await visibleServer(db, user, id);
+  const server = await visibleServer(db, user, id, fresh);
   if (!may(server, action)) throw new AppError(403, `you may not ${serverActions[action].words} this server`);
   return server;
 }
@@ -179,7 +188,9 @@ export function authorizeServerRoute(db: Kysely<Database>) {
     const action = request.routeOptions.config.serverAction;
     if (!action) return;
     const id = routeId(request.params.id ?? '', 'server');
-    request.authorizedServer = await authorizeServer(db, currentUser(request), id, action);
+    // A GET may use what was read a moment ago; a change asks the database.
+    const fresh = !isSafeMethod(request.method);
+    request.authorizedServer = await authorizeServer(db, currentUser(request), id, action, fresh);
   };
 }
 
