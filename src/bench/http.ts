@@ -108,7 +108,9 @@ export interface HttpBenchOptions {
   /** Servers in the database, and how many of them run on the simulator (the rest stopped). */
   servers: number;
   running: number;
+  /** Seconds of each round; rounds of the panel and the ceiling in turn. */
   seconds: number;
+  rounds: number;
   warmupSeconds: number;
   connections: number;
   databaseUrl?: string | undefined;
@@ -126,6 +128,16 @@ export interface Row {
 }
 
 const progress = (line: string) => process.stderr.write(`http bench: ${line}\n`);
+
+/** Rounds of equal length as one: the mean rate, the worst p99, all errors. */
+function combine(rounds: LoadResult[]): LoadResult {
+  return {
+    requestsPerSecond: rounds.reduce((sum, round) => sum + round.requestsPerSecond, 0) / rounds.length,
+    p99Ms: Math.max(...rounds.map((round) => round.p99Ms)),
+    errors: rounds.reduce((sum, round) => sum + round.errors, 0),
+    non2xx: rounds.reduce((sum, round) => sum + round.non2xx, 0),
+  };
+}
 
 /**
  * Starts the panel (its own process, SQLite in a temp dir, or a fresh database on the given
@@ -235,12 +247,17 @@ export async function benchHttp(options: HttpBenchOptions): Promise<Row[]> {
               seconds,
               connections: options.connections,
             });
-      const warmThenMeasure = async (target: string) => {
-        await load(target, options.warmupSeconds);
-        return load(target, options.seconds);
-      };
-      const panelResult = await warmThenMeasure(base);
-      const ceiling = await warmThenMeasure(ceilingBase);
+      await load(base, options.warmupSeconds);
+      await load(ceilingBase, options.warmupSeconds);
+      // Rounds in turn, so that a change in the machine's load (it is shared) falls on both sides.
+      const panelRounds: LoadResult[] = [];
+      const ceilingRounds: LoadResult[] = [];
+      for (let round = 0; round < options.rounds; round++) {
+        panelRounds.push(await load(base, options.seconds));
+        ceilingRounds.push(await load(ceilingBase, options.seconds));
+      }
+      const panelResult = combine(panelRounds);
+      const ceiling = combine(ceilingRounds);
       rows.push({ measure, panel: panelResult, ceiling });
       progress(`${measure.name}: ${(panelResult.requestsPerSecond / ceiling.requestsPerSecond).toFixed(2)}`);
     }

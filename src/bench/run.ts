@@ -10,6 +10,7 @@ import { percentile, supervisorReport } from './supervisor-report.js';
 
 type Values = Record<
   | 'seconds'
+  | 'rounds'
   | 'warmup'
   | 'connections'
   | 'servers'
@@ -71,6 +72,7 @@ async function http(values: Values, pin: boolean, scale: boolean) {
       servers,
       running,
       seconds: Number(values.seconds),
+      rounds: Number(values.rounds),
       warmupSeconds: Number(values.warmup),
       connections: Number(values.connections),
       databaseUrl,
@@ -80,7 +82,7 @@ async function http(values: Values, pin: boolean, scale: boolean) {
     console.log(
       `# HTTP, ${name}: ${servers} servers${running ? ` (${running} running on the simulator, the rest stopped)` : ''}, ` +
         `signed in; panel vs a raw node:http server replaying its bytes; ${values.connections} connections, ` +
-        `${values.warmup} s warm-up then ${values.seconds} s each; ` +
+        `${values.warmup} s warm-up, then ${values.rounds} rounds of ${values.seconds} s each, panel and ceiling in turn; ` +
         `${pin ? `panel and ceiling on core 0, load on core ${LOAD_CORE}` : 'not pinned (taskset or a 2nd core missing)'}; ` +
         `load average ${loadBefore} before`,
     );
@@ -176,7 +178,7 @@ async function install(values: Values) {
 const sections = ['http', 'scale', 'streams', 'supervisor', 'instances', 'install'] as const;
 
 /**
- * `npm run bench [-- --only http|scale|streams|supervisor|instances|install --seconds 5 --warmup 2
+ * `npm run bench [-- --only http|scale|streams|supervisor|instances|install --seconds 3 --rounds 3 --warmup 2
  * --connections 10 --servers 100 --scale-servers 1000 --scale-running 100 --streams 1000 --stream-seconds 20
  * --starts 20 --servers-idle 100 --cpu-seconds 30 --instances 20 --progress-lines 300 --tick-ms 20]`: prints figures (performance.md's tables with their
  * targets), asserts nothing. With DATABASE_URL (a PostgreSQL server), http, scale and streams run on
@@ -186,7 +188,8 @@ async function main() {
   const { values } = parseArgs({
     options: {
       only: { type: 'string' },
-      seconds: { type: 'string', default: '5' },
+      seconds: { type: 'string', default: '3' },
+      rounds: { type: 'string', default: '3' },
       warmup: { type: 'string', default: '2' },
       connections: { type: 'string', default: '10' },
       servers: { type: 'string', default: '100' },

@@ -7,7 +7,7 @@ import { pageContext, sendPage } from '../http/respond.js';
 import { EventStreams } from '../http/sse.js';
 import { listVisibleServers } from '../servers/access.js';
 import { toServer } from '../servers/servers.js';
-import { FragmentCache } from '../views/fragment-cache.js';
+import { FragmentCache, PageParts } from '../views/fragment-cache.js';
 import type { DashboardEvent } from './event-types.js';
 import { DashboardPage } from './views.js';
 
@@ -27,6 +27,7 @@ export function registerDashboardRoutes(
       toServer(server, supervisor.liveStatus(server.row.id)),
     );
     if (wantsJson(request)) return { servers };
+    const parts = new PageParts(cards);
     const page = DashboardPage({
       ctx: pageContext(request),
       servers: servers.map((server) => ({ server, history: supervisor.playerHistory(server.id) })),
@@ -36,9 +37,9 @@ export function registerDashboardRoutes(
       install: user.role === 'admin' ? await install.snapshot() : null,
       // To the second: a chart's right edge moves 0.07 px a second, and a card can be kept that long.
       now: Math.floor(Date.now() / 1000) * 1000,
-      cards,
+      cards: parts,
     });
-    return sendPage(request, reply, page);
+    return sendPage(request, reply, page, 200, parts);
   });
 
   /**

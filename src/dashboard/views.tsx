@@ -10,7 +10,7 @@ import {
   serverVariant,
 } from '../servers/views/status.js';
 import type { PlayerSample } from '../supervisor/control.js';
-import { type FragmentCache, renderPieces } from '../views/fragment-cache.js';
+import { type PageParts, renderPieces } from '../views/fragment-cache.js';
 import { Layout, type PageContext } from '../views/layout.js';
 import { StateBadge } from '../views/state-badge.js';
 
@@ -64,7 +64,7 @@ export function DashboardPage(props: {
   /** For admins: the game's install, for the banner. */
   install?: Install | null;
   now: number;
-  cards?: FragmentCache | undefined;
+  cards?: PageParts | undefined;
 }) {
   const { servers } = props;
   const running = servers.filter(({ server }) => server.actual_state === 'running').length;

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { VNode } from 'preact';
+import type { PageParts } from '../views/fragment-cache.js';
 import { ErrorPage, type PageContext } from '../views/layout.js';
 import { renderDocument } from '../views/render.js';
 import { cookieOptions } from './cookies.js';
@@ -12,10 +13,22 @@ export function pageContext(request: FastifyRequest): PageContext {
   return { user: request.user, flash: request.cookies[flashCookie] ?? null };
 }
 
-/** Sends an HTML page; a flash notice is shown once, then forgotten. */
-export function sendPage(request: FastifyRequest, reply: FastifyReply, page: VNode, status = 200) {
+/**
+ * Sends an HTML page; a flash notice is shown once, then forgotten. With `parts`, the page carries
+ * kept pieces (src/views/fragment-cache.ts) and goes out as the bytes they assemble.
+ */
+export function sendPage(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  page: VNode,
+  status = 200,
+  parts?: PageParts,
+) {
   if (request.cookies[flashCookie] !== undefined) reply.clearCookie(flashCookie, { path: '/' });
-  return reply.code(status).type('text/html; charset=utf-8').send(renderDocument(page));
+  return reply
+    .code(status)
+    .type('text/html; charset=utf-8')
+    .send(parts ? parts.document(page) : renderDocument(page));
 }
 
 /** The page a failed request re-renders in HTML: its form, with the message and the user's input. */

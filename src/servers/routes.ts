@@ -7,7 +7,7 @@ import { type IdRequest, parseNoFields } from '../http/input.js';
 import { bodySource, wantsJson } from '../http/negotiate.js';
 import { pageContext, sendDone, sendPage } from '../http/respond.js';
 import { buildLaunchPlan, displayLaunchLine } from '../launch/plan.js';
-import { FragmentCache } from '../views/fragment-cache.js';
+import { FragmentCache, PageParts } from '../views/fragment-cache.js';
 import { typedText } from '../views/submitted.js';
 import {
   type AuthorizedServer,
@@ -39,7 +39,8 @@ export function registerServerRoutes(app: FastifyInstance, deps: RouteDeps) {
   // The servers table's rows, each rendered again when what it shows changes.
   const rows = new FragmentCache();
 
-  const listPage = async (request: FastifyRequest, error?: AppError) => {
+  /** The servers page; with parts, its rows come from the kept ones (send it with those parts). */
+  const listPage = async (request: FastifyRequest, error?: AppError, parts?: PageParts) => {
     const user = currentUser(request);
     return ServersPage({
       ctx: pageContext(request),
@@ -47,7 +48,7 @@ export function registerServerRoutes(app: FastifyInstance, deps: RouteDeps) {
       blueprints: await listBlueprints(db, user),
       form: error ? submittedServerValues(request.body, emptyServerForm) : emptyServerForm,
       error,
-      rows,
+      rows: parts,
     });
   };
 
@@ -96,7 +97,8 @@ export function registerServerRoutes(app: FastifyInstance, deps: RouteDeps) {
   app.get('/servers', async (request, reply) => {
     if (wantsJson(request))
       return { servers: (await listVisibleServers(db, currentUser(request))).map(serverJson) };
-    return sendPage(request, reply, await listPage(request));
+    const parts = new PageParts(rows);
+    return sendPage(request, reply, await listPage(request, undefined, parts), 200, parts);
   });
 
   app.post('/servers', async (request, reply) => {

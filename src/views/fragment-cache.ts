@@ -1,26 +1,27 @@
 import type { VNode } from 'preact';
 import { renderToString } from 'preact-render-to-string';
+import { renderDocument } from './render.js';
 
 /**
- * Rendered pieces of pages (a dashboard card, a row of the servers table), kept with a signature of
- * everything they were rendered from. A piece is rendered again when its signature changes (the
- * server was renamed, changed state, got a player, the viewer's permissions differ): a piece shown
- * is always what rendering it now would give.
+ * Rendered pieces of pages (a dashboard card, a row of the servers table), kept as bytes with a
+ * signature of everything they were rendered from. A piece is rendered again when its signature
+ * changes (the server was renamed, changed state, got a player, the viewer's permissions differ): a
+ * piece shown is always what rendering it now would give.
  */
 export class FragmentCache {
-  private readonly pieces = new Map<string, { signature: string; html: string }>();
+  private readonly pieces = new Map<string, { signature: string; bytes: Buffer }>();
 
   /** @param maxPieces past this many, everything is dropped and rendered afresh (deleted servers' go too). */
   constructor(private readonly maxPieces = 10_000) {}
 
-  /** The HTML of the piece `key` rendered from inputs whose signature is `signature`. */
-  html(key: string, signature: string, render: () => VNode): string {
+  /** The UTF-8 bytes of the piece `key` rendered from inputs whose signature is `signature`. */
+  bytes(key: string, signature: string, render: () => VNode): Buffer {
     const kept = this.pieces.get(key);
-    if (kept?.signature === signature) return kept.html;
-    const html = renderToString(render());
+    if (kept?.signature === signature) return kept.bytes;
+    const bytes = Buffer.from(renderToString(render()));
     if (!kept && this.pieces.size >= this.maxPieces) this.pieces.clear();
-    this.pieces.set(key, { signature, html });
-    return html;
+    this.pieces.set(key, { signature, bytes });
+    return bytes;
   }
 
   get size(): number {
@@ -37,20 +38,52 @@ export interface PieceOf<Item> {
   render(item: Item): VNode;
 }
 
+/** Marks where a run of pieces goes; Preact escapes `<` in every text, so no user text can forge one. */
+const MARKER = /<!--l4d2web-pieces-(\d+)-->/g;
+
 /**
- * The pieces of a list as one HTML string (for `dangerouslySetInnerHTML`: Preact rendered and escaped
- * each), through the cache when there is one: the same bytes as rendering the items in place.
+ * One page being assembled from kept pieces: the page is rendered around markers, and its bytes are
+ * the page's with each run of pieces (kept bytes, never encoded again) in place of its marker. The
+ * same bytes as rendering the items in place, without rendering or encoding them again.
+ */
+export class PageParts {
+  private readonly runs: Buffer[][] = [];
+
+  constructor(private readonly cache: FragmentCache) {}
+
+  /** The marker of these items' pieces, for `dangerouslySetInnerHTML`. */
+  mark<Item>(items: readonly Item[], piece: PieceOf<Item>): string {
+    this.runs.push(
+      items.map((item) => this.cache.bytes(piece.key(item), piece.signature(item), () => piece.render(item))),
+    );
+    return `<!--l4d2web-pieces-${this.runs.length - 1}-->`;
+  }
+
+  /** The whole document, as bytes. */
+  document(page: VNode): Buffer {
+    const html = renderDocument(page);
+    const chunks: Buffer[] = [];
+    let from = 0;
+    for (const match of html.matchAll(MARKER)) {
+      chunks.push(Buffer.from(html.slice(from, match.index)), ...(this.runs[Number(match[1])] ?? []));
+      from = match.index + match[0].length;
+    }
+    chunks.push(Buffer.from(html.slice(from)));
+    return Buffer.concat(chunks);
+  }
+}
+
+/**
+ * The pieces of a list for `dangerouslySetInnerHTML` (Preact rendered and escaped each): through the
+ * page's parts when there are (a marker), else rendered in place.
  */
 export function renderPieces<Item>(
-  cache: FragmentCache | undefined,
+  parts: PageParts | undefined,
   items: readonly Item[],
   piece: PieceOf<Item>,
 ): string {
+  if (parts) return parts.mark(items, piece);
   let html = '';
-  for (const item of items) {
-    html += cache
-      ? cache.html(piece.key(item), piece.signature(item), () => piece.render(item))
-      : renderToString(piece.render(item));
-  }
+  for (const item of items) html += renderToString(piece.render(item));
   return html;
 }

@@ -1,7 +1,7 @@
 /** The servers page: every server in a table, and the form for a new one. */
 import type { Blueprint } from '../../blueprints/blueprints.js';
 import type { AppError } from '../../http/errors.js';
-import { type FragmentCache, renderPieces } from '../../views/fragment-cache.js';
+import { type PageParts, renderPieces } from '../../views/fragment-cache.js';
 import { Layout, type PageContext } from '../../views/layout.js';
 import { StateBadge } from '../../views/state-badge.js';
 import type { Server } from '../servers.js';
@@ -34,7 +34,7 @@ export function ServerRowView({ server }: { server: Server }) {
  * Every server with its state, live facts and start/stop buttons; live when the page has a stream.
  * Rows come from `rows` when given: rendered again only when what they show changed.
  */
-function ServerTable({ servers, rows }: { servers: Server[]; rows?: FragmentCache | undefined }) {
+function ServerTable({ servers, rows }: { servers: Server[]; rows?: PageParts | undefined }) {
   return servers.length === 0 ? (
     <p class="empty">No servers yet.</p>
   ) : (
@@ -67,7 +67,7 @@ export function ServersPage(props: {
   blueprints: Blueprint[];
   form: ServerFormValues;
   error?: AppError | undefined;
-  rows?: FragmentCache | undefined;
+  rows?: PageParts | undefined;
 }) {
   return (
     <Layout ctx={props.ctx} title="Servers">
