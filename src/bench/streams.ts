@@ -14,6 +14,8 @@ export interface StreamsBenchOptions {
   seconds: number;
   databaseUrl?: string | undefined;
   pin: boolean;
+  /** Node's own options for the panel (e.g. --cpu-prof). */
+  panelNodeArgs?: string[];
 }
 
 export interface StreamsFigures {
@@ -25,14 +27,27 @@ export interface StreamsFigures {
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
+  /** From the first viewer's arrival of a change to each viewer's: the fan-out alone. */
+  spreadP50Ms: number;
+  spreadP99Ms: number;
   cpuPercent: number;
+  /** The bench's own CPU (it reads every stream) over the window, in % of a core. */
+  loadCpuPercent: number;
   rssMb: number;
   peakRssMb: number;
 }
 
 const progress = (line: string) => process.stderr.write(`streams bench: ${line}\n`);
 
-/** One GET /events read by node:http, cheaply: only `state` events' server and desired state are looked at. */
+const STATE = Buffer.from('event: state\n');
+const SERVER_ID = Buffer.from('"server_id":');
+const DESIRED = Buffer.from('"desired_state":"');
+const FRAME_END = Buffer.from('\n\n');
+
+/**
+ * One GET /events read by node:http, cheaply (bytes searched natively, no text decoded but two
+ * fields): a slow reader would fall behind, and the panel drops a stream 1 MB behind.
+ */
 function openStream(
   base: string,
   cookie: string,
@@ -46,27 +61,30 @@ function openStream(
     request.once('error', reject);
     request.once('response', (response) => {
       if (response.statusCode !== 200) return reject(new Error(`GET /events: ${response.statusCode}`));
-      response.setEncoding('utf8');
-      let buffer = '';
-      response.on('data', (chunk: string) => {
+      let rest: Buffer = Buffer.alloc(0);
+      response.on('data', (chunk: Buffer) => {
         const at = performance.now();
-        buffer += chunk;
-        let end = buffer.indexOf('\n\n');
+        const buffer = rest.length ? Buffer.concat([rest, chunk]) : chunk;
         let start = 0;
+        let end = buffer.indexOf(FRAME_END, start);
         while (end >= 0) {
-          if (buffer.startsWith('event: state\n', start)) {
-            const idAt = buffer.indexOf('"server_id":', start) + 12;
-            const desiredAt = buffer.indexOf('"desired_state":"', start) + 17;
-            onState(
-              Number.parseInt(buffer.slice(idAt, idAt + 12), 10),
-              buffer.slice(desiredAt, buffer.indexOf('"', desiredAt)),
-              at,
-            );
+          if (buffer.indexOf(STATE, start) === start) {
+            const idAt = buffer.indexOf(SERVER_ID, start) + SERVER_ID.length;
+            let id = 0;
+            for (
+              let i = idAt;
+              buffer[i] !== undefined && (buffer[i] as number) >= 48 && (buffer[i] as number) <= 57;
+              i++
+            )
+              id = id * 10 + (buffer[i] as number) - 48;
+            const desiredAt = buffer.indexOf(DESIRED, start) + DESIRED.length;
+            // running or stopped: the first letter tells.
+            onState(id, buffer[desiredAt] === 114 ? 'running' : 'stopped', at);
           }
           start = end + 2;
-          end = buffer.indexOf('\n\n', start);
+          end = buffer.indexOf(FRAME_END, start);
         }
-        buffer = buffer.slice(start);
+        rest = buffer.subarray(start);
       });
       response.on('error', () => undefined);
       resolve(request);
@@ -82,7 +100,10 @@ function openStream(
  * that carries the new desired state: an upper bound (it includes the request itself).
  */
 export async function benchStreams(options: StreamsBenchOptions): Promise<StreamsFigures> {
-  const panel = await startPanelProcess({ databaseUrl: options.databaseUrl });
+  const panel = await startPanelProcess({
+    databaseUrl: options.databaseUrl,
+    ...(options.panelNodeArgs && { nodeArgs: options.panelNodeArgs }),
+  });
   const requests: http.ClientRequest[] = [];
   try {
     if (options.pin) pinToCore(panel.pid, PANEL_CORE);
@@ -94,8 +115,9 @@ export async function benchStreams(options: StreamsBenchOptions): Promise<Stream
       ids.push(await client.createServer(`server-${n}`, benchPort(n), blueprintId));
 
     // Per server: the desired state last asked for and when; per stream, whether it has seen it.
-    const wanted = new Map<number, { desired: string; sentAt: number; change: number }>();
+    const wanted = new Map<number, { desired: string; sentAt: number; change: number; firstAt?: number }>();
     const latencies: number[] = [];
+    const spreads: number[] = [];
     let measuring = false;
     for (let s = 0; s < options.streams; s++) {
       const seen = new Map<number, number>();
@@ -104,7 +126,11 @@ export async function benchStreams(options: StreamsBenchOptions): Promise<Stream
           const asked = wanted.get(serverId);
           if (!asked || asked.desired !== desired || seen.get(serverId) === asked.change) return;
           seen.set(serverId, asked.change);
-          if (measuring) latencies.push(at - asked.sentAt);
+          asked.firstAt ??= at;
+          if (measuring) {
+            latencies.push(at - asked.sentAt);
+            spreads.push(at - asked.firstAt);
+          }
         }),
       );
     }
@@ -136,13 +162,17 @@ export async function benchStreams(options: StreamsBenchOptions): Promise<Stream
     measuring = true;
     cpuAndRss.cpu0 = cpuSeconds(panel.pid);
     cpuAndRss.t0 = performance.now();
+    const ownCpu0 = process.cpuUsage();
     await driveFor(options.seconds);
-    const cpuPercent =
-      ((cpuSeconds(panel.pid) - cpuAndRss.cpu0) / ((performance.now() - cpuAndRss.t0) / 1000)) * 100;
+    const window = (performance.now() - cpuAndRss.t0) / 1000;
+    const cpuPercent = ((cpuSeconds(panel.pid) - cpuAndRss.cpu0) / window) * 100;
+    const ownCpu = process.cpuUsage(ownCpu0);
+    const loadCpuPercent = ((ownCpu.user + ownCpu.system) / 1e6 / window) * 100;
     const endRss = rssMb(panel.pid);
     measuring = false;
     await sleep(1_000); // the last changes' deliveries
     latencies.sort((a, b) => a - b);
+    spreads.sort((a, b) => a - b);
     return {
       streams: options.streams,
       servers: options.servers,
@@ -152,7 +182,10 @@ export async function benchStreams(options: StreamsBenchOptions): Promise<Stream
       p50Ms: percentile(latencies, 50),
       p99Ms: percentile(latencies, 99),
       maxMs: latencies.at(-1) ?? 0,
+      spreadP50Ms: percentile(spreads, 50),
+      spreadP99Ms: percentile(spreads, 99),
       cpuPercent,
+      loadCpuPercent,
       rssMb: endRss,
       peakRssMb: Math.max(cpuAndRss.peak, endRss),
     };

@@ -7,9 +7,22 @@ import { pageContext, sendPage } from '../http/respond.js';
 import { EventStreams } from '../http/sse.js';
 import { listVisibleServers } from '../servers/access.js';
 import { toServer } from '../servers/servers.js';
+import type { ServerEvent } from '../supervisor/control.js';
 import { FragmentCache, PageParts } from '../views/fragment-cache.js';
 import type { DashboardEvent } from './event-types.js';
 import { DashboardPage } from './views.js';
+
+/** Each supervisor event with its server's id, made once for every stream that sends it (its frame too). */
+const withServerId = new WeakMap<ServerEvent, DashboardEvent>();
+
+function dashboardEvent(serverId: number, event: Exclude<ServerEvent, { type: 'console' }>): DashboardEvent {
+  let found = withServerId.get(event);
+  if (!found) {
+    found = { server_id: serverId, ...event };
+    withServerId.set(event, found);
+  }
+  return found;
+}
 
 /** GET / (the dashboard) and GET /events (one stream for all of the user's servers). */
 export function registerDashboardRoutes(
@@ -56,7 +69,7 @@ export function registerDashboardRoutes(
       subscribe: (send) => {
         const stops = ids.map((id) => {
           const unsubscribe = supervisor.subscribe(id, (event) => {
-            if (event.type !== 'console') send({ server_id: id, ...event });
+            if (event.type !== 'console') send(dashboardEvent(id, event));
           });
           const unwatch = accessWatch.watch(user.id, id, (removed) => {
             if (!removed) return;
