@@ -16,6 +16,7 @@ import { registerDashboardRoutes } from './dashboard/routes.js';
 import type { AppDeps, RouteDeps } from './deps.js';
 import { refuseCrossSite } from './http/csrf.js';
 import { AppError } from './http/errors.js';
+import { conditionalGet } from './http/etag.js';
 import { refuseUnknownHost } from './http/hosts.js';
 import { loggerOptions } from './http/logger.js';
 import { answerError } from './http/respond.js';
@@ -72,6 +73,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onRoute', requireServerAction);
   app.addHook('preHandler', authorizeServerRoute(deps.database.db));
 
+  // ETag and 304 for what depends on who asks (src/http/etag.ts).
+  app.addHook('onSend', conditionalGet);
   // Routes and hooks throw; one handler answers (src/http/respond.ts).
   app.decorateRequest('formOnError', null);
   app.setErrorHandler(answerError);

@@ -1,56 +1,16 @@
-import { type ChildProcess, fork, spawn } from 'node:child_process';
-import net from 'node:net';
+import { fork } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type LoadRequest, type LoadResult, measure as runLoad } from './load.js';
 import { PanelClient } from './panel-client.js';
-import { startPanelProcess } from './panel-process.js';
+import { benchPort, JSON_HEADERS, startPanelProcess } from './panel-process.js';
+
 import { PANEL_CORE, pinToCore } from './pin.js';
 import { freeGamePorts } from './ports.js';
 import { cannedKey, replayableHeaders } from './raw-server.js';
 import type { CapturedAnswers } from './raw-server-main.js';
 
-/** dist/main.js: the panel, run as `node dist/main.js serve`. */
-export const mainJs = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'main.js');
 const rawServerJs = path.join(path.dirname(fileURLToPath(import.meta.url)), 'raw-server-main.js');
-
-export async function waitForHealth(url: string, child: ChildProcess): Promise<void> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    if (child.exitCode !== null) throw new Error(`panel exited with code ${child.exitCode}`);
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error('panel did not answer /healthz');
-}
-
-/** A game port for the n-th benchmark server: blocks of ten keep each client port (P-10) free. */
-export function benchPort(n: number): number {
-  return 2000 + Math.floor(n / 10) * 20 + (n % 10);
-}
-
-/** An ephemeral TCP port free on 127.0.0.1 (for a panel's HTTP listener). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** `l4d2web serve` as its own process on 127.0.0.1:port, logging nothing, with `env` on top of ours. */
-export function spawnBenchPanel(port: number, env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, [mainJs, 'serve'], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...env },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-}
-
-export const JSON_HEADERS = { 'content-type': 'application/json', accept: 'application/json' };
 
 /** Registers the first (admin) account on a fresh panel and creates the `bench` blueprint. */
 export async function signUpWithBlueprint(

@@ -8,7 +8,7 @@ import { parseSteamcmdLine } from '../install/progress.js';
 import { childPids } from '../os/proc.js';
 import { layOutSimSteamcmd } from '../sim-steamcmd/install.js';
 import { OPTIONS_FILE } from '../sim-steamcmd/options.js';
-import { freePort, JSON_HEADERS, spawnBenchPanel, waitForHealth } from './http.js';
+import { freePort, JSON_HEADERS, spawnBenchPanel, waitForHealth } from './panel-process.js';
 import { cpuSeconds, killLeftovers } from './procs.js';
 import { SseReader } from './sse.js';
 

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { JSON_HEADERS } from './http.js';
+import { JSON_HEADERS } from './panel-process.js';
 import { type Arrival, type StateEvent, StateStream } from './sse.js';
 
 interface ServerRow {

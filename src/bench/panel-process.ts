@@ -1,12 +1,54 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { layOutSimulatedInstall } from '../simulator/install.js';
 import { freshPostgresDatabase } from './database.js';
-import { freePort, mainJs, waitForHealth } from './http.js';
 import { killLeftovers } from './procs.js';
+
+/** dist/main.js: the panel, run as `node dist/main.js serve`. */
+export const mainJs = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'main.js');
+
+export async function waitForHealth(url: string, child: ChildProcess): Promise<void> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    if (child.exitCode !== null) throw new Error(`panel exited with code ${child.exitCode}`);
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('panel did not answer /healthz');
+}
+
+/** A game port for the n-th benchmark server: blocks of ten keep each client port (P-10) free. */
+export function benchPort(n: number): number {
+  return 2000 + Math.floor(n / 10) * 20 + (n % 10);
+}
+
+/** An ephemeral TCP port free on 127.0.0.1 (for a panel's HTTP listener). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** `l4d2web serve` as its own process on 127.0.0.1:port, logging nothing, with `env` on top of ours. */
+export function spawnBenchPanel(port: number, env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, [mainJs, 'serve'], {
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...env },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+}
+
+export const JSON_HEADERS = { 'content-type': 'application/json', accept: 'application/json' };
 
 export interface PanelProcess {
   base: string;

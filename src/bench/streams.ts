@@ -1,9 +1,9 @@
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { benchPort, signUpWithBlueprint } from './http.js';
+import { signUpWithBlueprint } from './http.js';
 import { PanelClient } from './panel-client.js';
-import { startPanelProcess } from './panel-process.js';
+import { benchPort, startPanelProcess } from './panel-process.js';
 import { PANEL_CORE, pinToCore } from './pin.js';
 import { cpuSeconds, rssMb } from './procs.js';
 import { percentile } from './supervisor-report.js';

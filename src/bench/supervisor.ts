@@ -12,8 +12,9 @@ import { readProcStat } from '../os/proc.js';
 import { layOutSimulatedInstall } from '../simulator/install.js';
 import { queryA2s } from '../supervisor/a2s.js';
 import { LOOPBACK } from '../supervisor/link.js';
-import { BENCH_BLUEPRINT, freePort, mainJs, signUpWithBlueprint, waitForHealth } from './http.js';
+import { BENCH_BLUEPRINT, signUpWithBlueprint } from './http.js';
 import { nextState, PanelClient } from './panel-client.js';
+import { freePort, mainJs, waitForHealth } from './panel-process.js';
 import { freeGamePorts } from './ports.js';
 import { cpuSeconds, killLeftovers, rssMb } from './procs.js';
 

@@ -25,10 +25,10 @@ export function sendPage(
   parts?: PageParts,
 ) {
   if (request.cookies[flashCookie] !== undefined) reply.clearCookie(flashCookie, { path: '/' });
-  return reply
-    .code(status)
-    .type('text/html; charset=utf-8')
-    .send(parts ? parts.document(page) : renderDocument(page));
+  reply.code(status).type('text/html; charset=utf-8');
+  if (!parts) return reply.send(renderDocument(page));
+  const { body, etag } = parts.document(page);
+  return reply.header('etag', etag).send(body);
 }
 
 /** The page a failed request re-renders in HTML: its form, with the message and the user's input. */

@@ -58,7 +58,7 @@ describe('pages assembled from kept pieces', () => {
     const cards = new FragmentCache();
     for (let i = 0; i < 2; i++) {
       const parts = new PageParts(cards);
-      expect(parts.document(dashboard(parts)).toString('utf8')).toBe(inPlace);
+      expect(parts.document(dashboard(parts)).body.toString('utf8')).toBe(inPlace);
     }
     expect(cards.size).toBe(3);
 
@@ -76,7 +76,7 @@ describe('pages assembled from kept pieces', () => {
     const rows = new FragmentCache();
     for (let i = 0; i < 2; i++) {
       const parts = new PageParts(rows);
-      expect(parts.document(serversPage(list, parts)).toString('utf8')).toBe(tableInPlace);
+      expect(parts.document(serversPage(list, parts)).body.toString('utf8')).toBe(tableInPlace);
     }
   });
 
@@ -84,7 +84,7 @@ describe('pages assembled from kept pieces', () => {
     const rows = new FragmentCache();
     const render = (list: Server[]) => {
       const parts = new PageParts(rows);
-      return parts.document(serversPage(list, parts)).toString('utf8');
+      return parts.document(serversPage(list, parts)).body.toString('utf8');
     };
     const alpha = server(1, 'Alpha');
     expect(render([alpha])).toContain('>Alpha</a>');
@@ -104,7 +104,7 @@ describe('pages assembled from kept pieces', () => {
   it('cannot be forged by a name that looks like a marker', () => {
     const sneaky = server(1, '<!--l4d2web-pieces-0-->');
     const parts = new PageParts(new FragmentCache());
-    const page = parts.document(serversPage([sneaky], parts)).toString('utf8');
+    const page = parts.document(serversPage([sneaky], parts)).body.toString('utf8');
     expect(page).toBe(renderDocument(serversPage([sneaky])));
     expect(page).toContain('&lt;!--l4d2web-pieces-0-->');
   });
