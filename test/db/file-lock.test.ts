@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort, waitForHealth } from '../../src/bench/http.js';
+import { freePort, waitForHealth } from '../../src/bench/panel-process.js';
 import { loadConfig } from '../../src/config/config.js';
 import { DatabaseInUseError } from '../../src/db/file-lock.js';
 import { type Panel, startPanel } from '../../src/panel.js';

@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { waitForHealth } from '../../src/bench/http.js';
+import { waitForHealth } from '../../src/bench/panel-process.js';
 import { pidFilePath } from '../../src/config/paths.js';
 import { tempDir } from '../helpers/app.js';
 import { spawnPanel } from '../helpers/cli.js';
