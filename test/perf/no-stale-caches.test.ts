@@ -162,6 +162,44 @@ describe.each(testDialects())('no stale cache (%s)', (dialect) => {
     expect((await second.get('/users')).statusCode).toBe(404);
   });
 
+  it('answers 304 to a GET that names the current ETag, and 200 with a new tag once the server changed', async () => {
+    for (const [url, accept] of [
+      ['/servers', 'application/json'],
+      [`/servers/${serverId}`, 'application/json'],
+      ['/', 'text/html'],
+      ['/servers', 'text/html'],
+    ] as const) {
+      const first = await owner.request('GET', url, undefined, { accept });
+      expect(first.statusCode).toBe(200);
+      const etag = String(first.headers.etag);
+      expect(etag).toMatch(/^"[\w-]+"$/);
+      expect(first.headers['cache-control']).toBe('private, no-cache');
+      const again = await owner.request('GET', url, undefined, { accept, 'if-none-match': etag });
+      expect(again.statusCode).toBe(304);
+      expect(again.body).toBe('');
+      // Another user's answer differs, and so does its tag.
+      expect((await admin.request('GET', url, undefined, { accept, 'if-none-match': etag })).statusCode).toBe(
+        200,
+      );
+    }
+    const before = await owner.request('GET', '/', undefined, { accept: 'text/html' });
+    await owner.patch(`/servers/${serverId}`, { name: 'Bravo' });
+    const after = await owner.request('GET', '/', undefined, {
+      accept: 'text/html',
+      'if-none-match': String(before.headers.etag),
+    });
+    expect(after.statusCode).toBe(200);
+    expect(after.body).toContain('>Bravo</a>');
+    expect(after.headers.etag).not.toBe(before.headers.etag);
+  });
+
+  it('puts no ETag on what must not be kept (a token shown once), nor on public answers', async () => {
+    const account = await owner.request('POST', '/account/tokens', { name: 'x', scope: 'read' });
+    expect(account.headers['cache-control']).toBe('no-store');
+    expect(account.headers.etag).toBeUndefined();
+    expect((await owner.get('/healthz')).headers.etag).toBeUndefined();
+  });
+
   async function idOf(username: string): Promise<number> {
     const row = await t.database.db
       .selectFrom('users')
