@@ -3,9 +3,10 @@ import { currentUser } from '../auth/guard.js';
 import { listBlueprints } from '../blueprints/blueprints.js';
 import type { RouteDeps } from '../deps.js';
 import { wantsJson } from '../http/negotiate.js';
-import { pageContext, sendPage } from '../http/respond.js';
+import { pageContext, sendJsonBytes, sendPage } from '../http/respond.js';
 import { EventStreams } from '../http/sse.js';
 import { listVisibleServers } from '../servers/access.js';
+import { serversJsonBody } from '../servers/json.js';
 import { toServer } from '../servers/servers.js';
 import type { ServerEvent } from '../supervisor/control.js';
 import { FragmentCache, PageParts } from '../views/fragment-cache.js';
@@ -36,10 +37,13 @@ export function registerDashboardRoutes(
 
   app.get('/', async (request, reply) => {
     const user = currentUser(request);
-    const servers = (await listVisibleServers(db, user)).map((server) =>
-      toServer(server, supervisor.liveStatus(server.row.id)),
-    );
-    if (wantsJson(request)) return { servers };
+    const visible = await listVisibleServers(db, user);
+    if (wantsJson(request))
+      return sendJsonBytes(
+        reply,
+        serversJsonBody(visible, (id) => supervisor.liveStatus(id)),
+      );
+    const servers = visible.map((server) => toServer(server, supervisor.liveStatus(server.row.id)));
     const parts = new PageParts(cards);
     const page = DashboardPage({
       ctx: pageContext(request),

@@ -31,6 +31,11 @@ export function sendPage(
   return reply.header('etag', etag).send(body);
 }
 
+/** Sends JSON already serialized (kept bytes), as Fastify sends an object: the same type and bytes. */
+export function sendJsonBytes(reply: FastifyReply, body: Buffer) {
+  return reply.type('application/json; charset=utf-8').send(body);
+}
+
 /** The page a failed request re-renders in HTML: its form, with the message and the user's input. */
 export type FormPage = (error: AppError) => VNode | Promise<VNode>;
 

@@ -1,4 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
+import { keptRead } from '../db/changes.js';
 import { uniqueViolation } from '../db/constraint-violation.js';
 import type { Database, InstallJobsTable } from '../db/schema.js';
 import type { Job, JobKind } from './control.js';
@@ -112,15 +113,20 @@ export class InstallStore {
       .execute();
   }
 
-  /** The newest job, and whether the install's files were left whole by it. */
-  async latestJob(): Promise<{ job: Job; filesIntact: boolean } | null> {
-    const row = await this.db
-      .selectFrom('install_jobs')
-      .selectAll()
-      .orderBy('id', 'desc')
-      .limit(1)
-      .executeTakeFirst();
-    return row ? { job: toJob(row), filesIntact: Number(row.files_intact) === 1 } : null;
+  /**
+   * The newest job, and whether the install's files were left whole by it. Kept until the panel next
+   * writes to the database (every admin's dashboard asks; src/db/changes.ts).
+   */
+  latestJob(): Promise<{ job: Job; filesIntact: boolean } | null> {
+    return keptRead(this.db, 'install:latest-job', async () => {
+      const row = await this.db
+        .selectFrom('install_jobs')
+        .selectAll()
+        .orderBy('id', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      return row ? { job: toJob(row), filesIntact: Number(row.files_intact) === 1 } : null;
+    });
   }
 
   async job(id: number): Promise<Job | null> {
@@ -140,9 +146,16 @@ export class InstallStore {
     return rows.map((row) => row.line).reverse();
   }
 
-  async status(): Promise<{ remote_buildid: string | null; checked_at: string | null }> {
-    const row = await this.db.selectFrom('install_status').selectAll().where('id', '=', 1).executeTakeFirst();
-    return { remote_buildid: row?.remote_buildid ?? null, checked_at: row?.checked_at ?? null };
+  /** The last check for a newer build (kept like latestJob). */
+  status(): Promise<{ remote_buildid: string | null; checked_at: string | null }> {
+    return keptRead(this.db, 'install:status', async () => {
+      const row = await this.db
+        .selectFrom('install_status')
+        .selectAll()
+        .where('id', '=', 1)
+        .executeTakeFirst();
+      return { remote_buildid: row?.remote_buildid ?? null, checked_at: row?.checked_at ?? null };
+    });
   }
 
   async saveCheck(remoteBuildid: string | null, checkedAt: string): Promise<void> {

@@ -122,8 +122,27 @@ function visibleQuery(user: SessionUser) {
   return visibleQueries[user.role === 'admin' ? 1 : 0] as (typeof visibleQueries)[number];
 }
 
-function withAccess(user: SessionUser, { membership, ...row }: ServerRow & { membership: string | null }) {
-  return { row, ...(accessOf(user, row.user_id, membership) as ServerAccess) };
+type VisibleRow = ServerRow & { membership: string | null };
+
+/**
+ * Each row read (kept by keptRead, so read again only after a write) as the same frozen
+ * AuthorizedServer: what is made from one (its JSON, src/servers/json.ts) can be kept by identity.
+ */
+const authorized = new WeakMap<VisibleRow, AuthorizedServer>();
+
+function withAccess(user: SessionUser, visible: VisibleRow): AuthorizedServer {
+  let found = authorized.get(visible);
+  if (!found) {
+    const { membership, ...row } = visible;
+    const access = accessOf(user, row.user_id, membership) as ServerAccess;
+    found = Object.freeze({
+      row: Object.freeze(row),
+      access: access.access,
+      permissions: access.permissions,
+    });
+    authorized.set(visible, found);
+  }
+  return found;
 }
 
 /**

@@ -5,7 +5,7 @@ import type { RouteDeps } from '../deps.js';
 import type { AppError } from '../http/errors.js';
 import { type IdRequest, parseNoFields } from '../http/input.js';
 import { bodySource, wantsJson } from '../http/negotiate.js';
-import { pageContext, sendDone, sendPage } from '../http/respond.js';
+import { pageContext, sendDone, sendJsonBytes, sendPage } from '../http/respond.js';
 import { buildLaunchPlan, displayLaunchLine } from '../launch/plan.js';
 import { FragmentCache, PageParts } from '../views/fragment-cache.js';
 import { typedText } from '../views/submitted.js';
@@ -21,6 +21,7 @@ import { runConsoleCommand } from './console.js';
 import { registerServerEventsRoute } from './events-route.js';
 import { registerGameRoutes } from './game-routes.js';
 import { parseConsoleCommand, parseNewServer, parseServerChange } from './input.js';
+import { serverJsonBytes, serversJsonBody } from './json.js';
 import { listMembers } from './members.js';
 import { registerMemberRoutes } from './members-routes.js';
 import { serverPageData } from './page-data.js';
@@ -95,8 +96,13 @@ export function registerServerRoutes(app: FastifyInstance, deps: RouteDeps) {
   };
 
   app.get('/servers', async (request, reply) => {
-    if (wantsJson(request))
-      return { servers: (await listVisibleServers(db, currentUser(request))).map(serverJson) };
+    if (wantsJson(request)) {
+      const servers = await listVisibleServers(db, currentUser(request));
+      return sendJsonBytes(
+        reply,
+        serversJsonBody(servers, (id) => supervisor.liveStatus(id)),
+      );
+    }
     const parts = new PageParts(rows);
     return sendPage(request, reply, await listPage(request, undefined, parts), 200, parts);
   });
@@ -117,7 +123,10 @@ export function registerServerRoutes(app: FastifyInstance, deps: RouteDeps) {
   });
 
   app.get<{ Params: { id: string } }>(idRoute, serverRoute('view'), async (request, reply) => {
-    if (wantsJson(request)) return serverJson(serverOf(request));
+    if (wantsJson(request)) {
+      const server = serverOf(request);
+      return sendJsonBytes(reply, serverJsonBytes(server, supervisor.liveStatus(server.row.id)));
+    }
     return sendPage(request, reply, await detailPage(request));
   });
 
