@@ -27,6 +27,8 @@ export interface StreamsFigures {
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
+  /** Changes no viewer saw (the supervisor folds a start and the stop after it when it is behind). */
+  unseenChanges: number;
   /** From the first viewer's arrival of a change to each viewer's: the fan-out alone. */
   spreadP50Ms: number;
   spreadP99Ms: number;
@@ -95,9 +97,11 @@ function openStream(
 /**
  * `streams` dashboard event streams (GET /events, one admin who sees every server) on a panel whose
  * `servers` servers each change state once a second: started and stopped in turn through the API (the
- * install has no srcds_run, so a start ends in `failed` at once, and no game process runs). A change's
- * delivery time runs from the bench sending its request to each stream reading the first state event
- * that carries the new desired state: an upper bound (it includes the request itself).
+ * install has no srcds_run, so a start ends in `failed` at once, and no game process runs). Two times
+ * per change and viewer: from the bench sending its request to the stream reading the first state event
+ * that carries the new desired state (an upper bound: it includes the request and the supervisor's
+ * step), and from the first viewer reading it to each viewer reading it (the fan-out, what 1,000
+ * viewers add).
  */
 export async function benchStreams(options: StreamsBenchOptions): Promise<StreamsFigures> {
   const panel = await startPanelProcess({
@@ -116,6 +120,7 @@ export async function benchStreams(options: StreamsBenchOptions): Promise<Stream
 
     // Per server: the desired state last asked for and when; per stream, whether it has seen it.
     const wanted = new Map<number, { desired: string; sentAt: number; change: number; firstAt?: number }>();
+    const measured = new Map<number, boolean>();
     const latencies: number[] = [];
     const spreads: number[] = [];
     let measuring = false;
@@ -127,6 +132,7 @@ export async function benchStreams(options: StreamsBenchOptions): Promise<Stream
           if (!asked || asked.desired !== desired || seen.get(serverId) === asked.change) return;
           seen.set(serverId, asked.change);
           asked.firstAt ??= at;
+          if (measured.has(asked.change)) measured.set(asked.change, true);
           if (measuring) {
             latencies.push(at - asked.sentAt);
             spreads.push(at - asked.firstAt);
@@ -147,7 +153,10 @@ export async function benchStreams(options: StreamsBenchOptions): Promise<Stream
         for (const id of ids) {
           const desired = wanted.get(id)?.desired === 'running' ? 'stopped' : 'running';
           wanted.set(id, { desired, sentAt: performance.now(), change: ++change });
-          if (measuring) changes++;
+          if (measuring) {
+            changes++;
+            measured.set(change, false);
+          }
           void client
             .call('POST', `/servers/${id}/${desired === 'running' ? 'start' : 'stop'}`)
             .catch(() => undefined);
@@ -182,6 +191,7 @@ export async function benchStreams(options: StreamsBenchOptions): Promise<Stream
       p50Ms: percentile(latencies, 50),
       p99Ms: percentile(latencies, 99),
       maxMs: latencies.at(-1) ?? 0,
+      unseenChanges: [...measured.values()].filter((seen) => !seen).length,
       spreadP50Ms: percentile(spreads, 50),
       spreadP99Ms: percentile(spreads, 99),
       cpuPercent,
