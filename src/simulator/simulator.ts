@@ -35,6 +35,8 @@ export class Simulator implements CommandHost {
   private sockets: BoundSockets | undefined;
   private rcon: { closeAll(): void } | undefined;
   private serverLog: ServerLog | undefined;
+  /** What a memory hog holds on to. */
+  private readonly hoard: Buffer[] = [];
 
   constructor(
     private readonly commandLine: CommandLine,
@@ -89,7 +91,8 @@ export class Simulator implements CommandHost {
   }
 
   private scheduleFaults(): void {
-    const { crashAfterMs, hangAfterMs } = this.faults;
+    const { crashAfterMs, hangAfterMs, allocateMb, allocateAfterMs } = this.faults;
+    if (allocateMb !== undefined) setTimeout(() => this.allocate(allocateMb), allocateAfterMs ?? 0);
     if (crashAfterMs !== undefined)
       setTimeout(() => this.crash(`crashAfterMs ${crashAfterMs}`), crashAfterMs);
     if (hangAfterMs === 0) this.hung = true;
@@ -122,6 +125,17 @@ export class Simulator implements CommandHost {
 
   requestHang(): void {
     this.pending = () => this.hang();
+  }
+
+  requestAllocate(megabytes: number): void {
+    this.pending = () => this.allocate(megabytes);
+  }
+
+  /** Allocates and writes to every page (untouched pages cost no memory), 1 MB at a time, and keeps it. */
+  private allocate(megabytes: number): void {
+    this.log(`Simulated memory hog: allocating ${megabytes} MB`);
+    for (let i = 0; i < megabytes; i++) this.hoard.push(Buffer.allocUnsafeSlow(1 << 20).fill(i & 0xff));
+    this.log(`Simulated memory hog: holding ${this.hoard.length} MB`);
   }
 
   private afterReply(): void {
