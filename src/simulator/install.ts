@@ -60,7 +60,8 @@ async function copySimulatorBundle(root: string, distDir: string): Promise<void>
   for (const folder of BUNDLED_FOLDERS) {
     await mkdir(path.join(staging, folder), { recursive: true });
     const files = (await readdir(path.join(distDir, folder))).filter((name) => name.endsWith('.js'));
-    for (const file of files) await copyFile(path.join(distDir, folder, file), path.join(staging, folder, file));
+    for (const file of files)
+      await copyFile(path.join(distDir, folder, file), path.join(staging, folder, file));
   }
   await writeFile(path.join(staging, 'package.json'), '{ "type": "module" }\n');
   await rm(target, { recursive: true, force: true });

@@ -123,7 +123,9 @@ describe('simulator faults', () => {
     await sim.waitForOutput(/Simulated memory hog: holding 96 MB/);
     expect(await residentMb(sim.pid)).toBeGreaterThan(before + 90);
     expect((await queryA2s(sim.port)).map).toBe('c1m1_hotel');
-    expect(await rcon(sim.port, sim.rconPassword, 'sim_allocate lots')).toBe('Usage: sim_allocate [MEGABYTES]\n');
+    expect(await rcon(sim.port, sim.rconPassword, 'sim_allocate lots')).toBe(
+      'Usage: sim_allocate [MEGABYTES]\n',
+    );
   });
 
   it('hogs memory after a delay from the fault settings', async () => {
