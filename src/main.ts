@@ -5,6 +5,7 @@ import { demo } from './cli/demo.js';
 import { serve } from './cli/serve.js';
 import { addUser } from './cli/user-add.js';
 import { ConfigError, loadConfig } from './config/config.js';
+import { imageCommand } from './containers/image/command.js';
 import { openDatabase } from './db/connect.js';
 import { DatabaseInUseError } from './db/file-lock.js';
 import { MigrationError, migrateToLatest } from './db/migrate.js';
@@ -16,7 +17,10 @@ const usage = `usage: l4d2web [command]
   migrate               apply pending database migrations
   user add NAME [--admin]  create an account; the password is read from stdin
   db copy --to URL      copy this (SQLite) panel's data into an empty PostgreSQL database
-  sim-install DIR       lay out a simulated srcds install in DIR`;
+  sim-install DIR       lay out a simulated srcds install in DIR
+  image build [--simulator] [--mirror URL] [--cache DIR]
+                        make SRCDS_IMAGE (Debian bookworm and srcds's libraries; --simulator adds
+                        Node.js for the srcds simulator) in the Docker engine at DOCKER_HOST; root`;
 
 async function migrate(): Promise<number> {
   const database = openDatabase(loadConfig().databaseUrl);
@@ -37,6 +41,9 @@ async function main(argv: string[]): Promise<number | undefined> {
       admin: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
       to: { type: 'string' },
+      simulator: { type: 'boolean', default: false },
+      mirror: { type: 'string' },
+      cache: { type: 'string' },
     },
   });
   const [command = 'serve', ...rest] = positionals;
@@ -58,6 +65,8 @@ async function main(argv: string[]): Promise<number | undefined> {
       return addUser(loadConfig(), rest[1], values.admin);
     case 'sim-install':
       return simInstallCommand(rest);
+    case 'image':
+      return imageCommand(loadConfig(), rest, values);
     case 'db':
       if (rest[0] !== 'copy') break;
       return dbCopyCommand(loadConfig(), values.to);

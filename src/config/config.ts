@@ -1,9 +1,10 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { type RuntimeSettings, runtimeEnvironment, runtimeSettings } from '../containers/settings.js';
 import { parseHost } from '../http/hosts.js';
 
 /** The panel's settings, read once from the environment (DESIGN.md, Configuration). */
-export interface Config {
+export interface Config extends RuntimeSettings {
   port: number;
   host: string;
   dataDir: string;
@@ -60,6 +61,7 @@ const environment = z.object({
     .default([]),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['pretty', 'json'], { error: 'must be pretty or json' }).optional(),
+  ...runtimeEnvironment,
 });
 
 /** An http(s) URL naming a host and nothing below the root (the panel has no path prefix). */
@@ -112,5 +114,6 @@ export function loadConfig(
     allowedHosts: values.ALLOWED_HOSTS,
     logLevel: values.LOG_LEVEL,
     logFormat: values.LOG_FORMAT ?? (stdoutIsTerminal ? 'pretty' : 'json'),
+    ...runtimeSettings(values),
   };
 }
