@@ -131,11 +131,20 @@ export class Simulator implements CommandHost {
     this.pending = () => this.allocate(megabytes);
   }
 
-  /** Allocates and writes to every page (untouched pages cost no memory), 1 MB at a time, and keeps it. */
+  /**
+   * Allocates and writes to every page (untouched pages cost no memory) and keeps it, 8 MB per turn
+   * of the event loop, so the reply that asked for it still goes out, as a leak grows.
+   */
   private allocate(megabytes: number): void {
     this.log(`Simulated memory hog: allocating ${megabytes} MB`);
-    for (let i = 0; i < megabytes; i++) this.hoard.push(Buffer.allocUnsafeSlow(1 << 20).fill(i & 0xff));
-    this.log(`Simulated memory hog: holding ${this.hoard.length} MB`);
+    const target = this.hoard.length + megabytes;
+    const step = () => {
+      for (let i = 0; i < 8 && this.hoard.length < target; i++)
+        this.hoard.push(Buffer.allocUnsafeSlow(1 << 20).fill(this.hoard.length & 0xff));
+      if (this.hoard.length < target) setImmediate(step);
+      else this.log(`Simulated memory hog: holding ${this.hoard.length} MB`);
+    };
+    setImmediate(step);
   }
 
   private afterReply(): void {

@@ -1,0 +1,274 @@
+import { constants } from 'node:fs';
+import { access, chmod, mkdir, writeFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type Docker from 'dockerode';
+import { displayLaunchLine, type LaunchPlan } from '../launch/plan.js';
+import { appendConsoleNote } from '../supervisor/console-log.js';
+import { consoleLogPath, serverDataDir } from '../supervisor/paths.js';
+import { missingInstallMessage } from '../supervisor/process-runtime.js';
+import { LaunchError, type Runtime, type RuntimeHandle } from '../supervisor/runtime.js';
+import { ConsoleCopy, resumePoint } from './console-copy.js';
+import { engineMessage, engineStatus } from './engine.js';
+import { type ContainerExit, containerExit } from './exit.js';
+import {
+  type ContainerSettings,
+  containerName,
+  containerOptions,
+  labelFilter,
+  NO_LIMITS,
+  PANEL_LABEL,
+  type ResourceLimits,
+  SERVER_ID_LABEL,
+} from './spec.js';
+import { type ResourceUsage, resourceUsage, type StatsSample } from './usage.js';
+
+export interface DockerRuntimeOptions {
+  docker: Docker;
+  dataDir: string;
+  settings: ContainerSettings;
+}
+
+/** A launch plan with the blueprint's limits. */
+export type ContainerLaunchPlan = LaunchPlan & { limits?: ResourceLimits };
+
+/** A server's container, launched or adopted. `pid` is its init process on this host. */
+export class ContainerHandle implements RuntimeHandle {
+  private alive = true;
+  private resolveExit!: (exit: ContainerExit) => void;
+  readonly exited = new Promise<ContainerExit>((resolve) => {
+    this.resolveExit = resolve;
+  });
+  readonly watching = new AbortController();
+  copy: ConsoleCopy | null = null;
+  lastStats: StatsSample | null = null;
+
+  constructor(
+    readonly serverId: number,
+    readonly containerId: string,
+    readonly pid: number,
+    readonly launchedAt: number,
+    readonly adopted: boolean,
+    readonly memoryLimitBytes: number | null,
+  ) {}
+
+  isAlive(): boolean {
+    return this.alive;
+  }
+
+  finish(exit: ContainerExit): void {
+    if (!this.alive) return;
+    this.alive = false;
+    this.resolveExit(exit);
+  }
+}
+
+/** Checks the install has srcds_run and writes the instance's cfg (0600: it holds the RCON password). */
+export async function prepareLaunch(plan: LaunchPlan, dataDir: string, serverId: number): Promise<void> {
+  try {
+    await access(plan.command, constants.F_OK);
+  } catch {
+    throw new LaunchError(missingInstallMessage(plan.installDir));
+  }
+  await mkdir(serverDataDir(dataDir, serverId), { recursive: true });
+  await writeFile(plan.cfgPath, plan.cfgText, { mode: 0o600 });
+  await chmod(plan.cfgPath, 0o600);
+}
+
+export function missingImageMessage(image: string): string {
+  return `the image ${image} is missing in the Docker engine: build it with "l4d2web image build" (SRCDS_IMAGE)`;
+}
+
+/**
+ * The `docker` runtime: one container per server (src/containers/spec.ts), its log stream copied
+ * into console.log, its exit (code, OOM kill) read from the engine, then the container removed.
+ * Containers outlive the panel; the next one adopts them by label.
+ */
+export class DockerRuntime implements Runtime {
+  private readonly handles = new Map<number, ContainerHandle>();
+  private closed = false;
+
+  constructor(private readonly options: DockerRuntimeOptions) {}
+
+  private get docker(): Docker {
+    return this.options.docker;
+  }
+
+  async launch(serverId: number, plan: ContainerLaunchPlan): Promise<RuntimeHandle> {
+    const { settings, dataDir } = this.options;
+    await prepareLaunch(plan, dataDir, serverId);
+    await this.removeLeftover(serverId);
+    const logPath = consoleLogPath(dataDir, serverId);
+    const limits = plan.limits ?? NO_LIMITS;
+    await appendConsoleNote(
+      logPath,
+      `launching in container ${containerName(serverId)} (${settings.image}): ${displayLaunchLine(plan)}`,
+    );
+    let container: Docker.Container;
+    try {
+      container = await this.docker.createContainer(containerOptions(serverId, plan, limits, settings));
+    } catch (error) {
+      if (engineStatus(error) === 404) throw new LaunchError(missingImageMessage(settings.image));
+      throw new LaunchError(`the Docker engine refused the container: ${engineMessage(error)}`);
+    }
+    const launchedAt = Date.now();
+    try {
+      await container.start();
+    } catch (error) {
+      await container.remove({ force: true }).catch(() => undefined);
+      throw new LaunchError(`the container did not start: ${engineMessage(error)}`);
+    }
+    return this.watch(serverId, container, launchedAt, false);
+  }
+
+  async adopt(serverId: number): Promise<RuntimeHandle | null> {
+    const found = await this.docker.listContainers({
+      all: true,
+      filters: labelFilter(this.options.settings.panelId, serverId),
+    });
+    // The running one; else one that exited while no panel watched (its exit and OOM kill are still
+    // there to read). Anything else (created, never started; a duplicate) goes.
+    const rank = (state: string) => ['running', 'exited', 'dead'].indexOf(state);
+    const chosen = found.filter((c) => rank(c.State) >= 0).sort((a, b) => rank(a.State) - rank(b.State))[0];
+    for (const summary of found) {
+      if (summary !== chosen)
+        await this.docker
+          .getContainer(summary.Id)
+          .remove({ force: true })
+          .catch(() => undefined);
+    }
+    if (!chosen) return null;
+    const container = this.docker.getContainer(chosen.Id);
+    const info = await container.inspect();
+    return this.watch(serverId, container, Date.parse(info.State.StartedAt), true, info);
+  }
+
+  signal(handle: RuntimeHandle, signal: NodeJS.Signals): void {
+    if (!handle.isAlive()) return;
+    const container = this.docker.getContainer((handle as ContainerHandle).containerId);
+    // SIGTERM is the engine's stop (SIGTERM, then SIGKILL after the grace period); others go as they are.
+    const sent =
+      signal === 'SIGTERM'
+        ? container.stop({ t: this.options.settings.stopGraceSeconds })
+        : container.kill({ signal });
+    sent.catch(() => undefined);
+  }
+
+  async forget(serverId: number): Promise<void> {
+    await this.removeContainers(serverId);
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const handle of this.handles.values()) {
+      handle.watching.abort();
+      handle.copy?.close();
+    }
+    this.handles.clear();
+  }
+
+  /** Live CPU and memory of a running server's container, or null. */
+  async usage(serverId: number): Promise<ResourceUsage | null> {
+    const handle = this.handles.get(serverId);
+    if (!handle?.isAlive()) return null;
+    try {
+      const container = this.docker.getContainer(handle.containerId);
+      const sample = (await container.stats({ stream: false, 'one-shot': true } as object)) as StatsSample;
+      const usage = resourceUsage(sample, handle.lastStats, handle.memoryLimitBytes);
+      handle.lastStats = sample;
+      return usage;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Follows a started container: its log into console.log, its end into the handle. */
+  private async watch(
+    serverId: number,
+    container: Docker.Container,
+    launchedAt: number,
+    adopted: boolean,
+    known?: Docker.ContainerInspectInfo,
+  ): Promise<ContainerHandle> {
+    const info = known ?? (await container.inspect());
+    const handle = new ContainerHandle(
+      serverId,
+      info.Id,
+      info.State.Pid,
+      launchedAt,
+      adopted,
+      info.HostConfig.Memory || null,
+    );
+    this.handles.set(serverId, handle);
+    const logPath = consoleLogPath(this.options.dataDir, serverId);
+    const resume = adopted ? await resumePoint(logPath) : { after: '', since: '0' };
+    try {
+      const stream = (await container.logs({
+        follow: true,
+        stdout: true,
+        stderr: true,
+        timestamps: true,
+        since: resume.since as unknown as number,
+      })) as unknown as NodeJS.ReadableStream;
+      handle.copy = new ConsoleCopy(stream, logPath, resume.after);
+    } catch {
+      // Already gone: its exit is read below.
+    }
+    void this.awaitExit(handle, container);
+    return handle;
+  }
+
+  private async awaitExit(handle: ContainerHandle, container: Docker.Container): Promise<void> {
+    let state: Docker.ContainerInspectInfo['State'] | null = null;
+    for (;;) {
+      await container
+        .wait({ condition: 'not-running', abortSignal: handle.watching.signal })
+        .catch(() => undefined);
+      if (this.closed || handle.watching.signal.aborted) return;
+      try {
+        const info = await container.inspect();
+        if (!info.State.Running) {
+          state = info.State;
+          break;
+        }
+      } catch (error) {
+        if (engineStatus(error) === 404) break;
+      }
+      // The engine went away or restarted: look again shortly.
+      await sleep(1_000);
+    }
+    if (handle.copy) await Promise.race([handle.copy.finished, sleep(2_000)]);
+    if (this.handles.get(handle.serverId) === handle) this.handles.delete(handle.serverId);
+    await container.remove({ force: true }).catch(() => undefined);
+    handle.finish(
+      state ? containerExit(state, handle.memoryLimitBytes) : { code: null, signal: null, known: false },
+    );
+  }
+
+  /** Refuses a container of this name another panel (or a person) made; removes this server's old ones. */
+  private async removeLeftover(serverId: number): Promise<void> {
+    const byName = await this.docker
+      .getContainer(containerName(serverId))
+      .inspect()
+      .catch(() => null);
+    if (byName && byName.Config.Labels?.[PANEL_LABEL] !== this.options.settings.panelId) {
+      throw new LaunchError(
+        `the Docker engine holds a container named ${containerName(serverId)} that this panel did not make: remove it`,
+      );
+    }
+    await this.removeContainers(serverId);
+  }
+
+  private async removeContainers(serverId: number): Promise<void> {
+    const found = await this.docker
+      .listContainers({ all: true, filters: labelFilter(this.options.settings.panelId, serverId) })
+      .catch(() => []);
+    await Promise.all(
+      found.map((summary) =>
+        this.docker
+          .getContainer(summary.Id)
+          .remove({ force: true })
+          .catch(() => undefined),
+      ),
+    );
+  }
+}
