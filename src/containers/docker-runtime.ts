@@ -1,15 +1,13 @@
-import { constants } from 'node:fs';
-import { access, chmod, mkdir, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
 import { displayLaunchLine, type LaunchPlan } from '../launch/plan.js';
 import { appendConsoleNote } from '../supervisor/console-log.js';
-import { consoleLogPath, serverDataDir } from '../supervisor/paths.js';
-import { missingInstallMessage } from '../supervisor/process-runtime.js';
+import { consoleLogPath } from '../supervisor/paths.js';
 import { LaunchError, type Runtime, type RuntimeHandle } from '../supervisor/runtime.js';
 import { ConsoleCopy, resumePoint } from './console-copy.js';
 import { engineMessage, engineStatus } from './engine.js';
-import { type ContainerExit, containerExit } from './exit.js';
+import { containerExit } from './exit.js';
+import { type ContainerLaunchPlan, EngineHandle, missingImageMessage, prepareLaunch } from './handle.js';
 import {
   type ContainerSettings,
   containerName,
@@ -17,65 +15,13 @@ import {
   labelFilter,
   NO_LIMITS,
   PANEL_LABEL,
-  type ResourceLimits,
-  SERVER_ID_LABEL,
 } from './spec.js';
-import { type ResourceUsage, resourceUsage, type StatsSample } from './usage.js';
+import type { ResourceUsage } from './usage.js';
 
 export interface DockerRuntimeOptions {
   docker: Docker;
   dataDir: string;
   settings: ContainerSettings;
-}
-
-/** A launch plan with the blueprint's limits. */
-export type ContainerLaunchPlan = LaunchPlan & { limits?: ResourceLimits };
-
-/** A server's container, launched or adopted. `pid` is its init process on this host. */
-export class ContainerHandle implements RuntimeHandle {
-  private alive = true;
-  private resolveExit!: (exit: ContainerExit) => void;
-  readonly exited = new Promise<ContainerExit>((resolve) => {
-    this.resolveExit = resolve;
-  });
-  readonly watching = new AbortController();
-  copy: ConsoleCopy | null = null;
-  lastStats: StatsSample | null = null;
-
-  constructor(
-    readonly serverId: number,
-    readonly containerId: string,
-    readonly pid: number,
-    readonly launchedAt: number,
-    readonly adopted: boolean,
-    readonly memoryLimitBytes: number | null,
-  ) {}
-
-  isAlive(): boolean {
-    return this.alive;
-  }
-
-  finish(exit: ContainerExit): void {
-    if (!this.alive) return;
-    this.alive = false;
-    this.resolveExit(exit);
-  }
-}
-
-/** Checks the install has srcds_run and writes the instance's cfg (0600: it holds the RCON password). */
-export async function prepareLaunch(plan: LaunchPlan, dataDir: string, serverId: number): Promise<void> {
-  try {
-    await access(plan.command, constants.F_OK);
-  } catch {
-    throw new LaunchError(missingInstallMessage(plan.installDir));
-  }
-  await mkdir(serverDataDir(dataDir, serverId), { recursive: true });
-  await writeFile(plan.cfgPath, plan.cfgText, { mode: 0o600 });
-  await chmod(plan.cfgPath, 0o600);
-}
-
-export function missingImageMessage(image: string): string {
-  return `the image ${image} is missing in the Docker engine: build it with "l4d2web image build" (SRCDS_IMAGE)`;
 }
 
 /**
@@ -84,7 +30,7 @@ export function missingImageMessage(image: string): string {
  * Containers outlive the panel; the next one adopts them by label.
  */
 export class DockerRuntime implements Runtime {
-  private readonly handles = new Map<number, ContainerHandle>();
+  private readonly handles = new Map<number, EngineHandle>();
   private closed = false;
 
   constructor(private readonly options: DockerRuntimeOptions) {}
@@ -143,14 +89,9 @@ export class DockerRuntime implements Runtime {
   }
 
   signal(handle: RuntimeHandle, signal: NodeJS.Signals): void {
-    if (!handle.isAlive()) return;
-    const container = this.docker.getContainer((handle as ContainerHandle).containerId);
-    // SIGTERM is the engine's stop (SIGTERM, then SIGKILL after the grace period); others go as they are.
-    const sent =
-      signal === 'SIGTERM'
-        ? container.stop({ t: this.options.settings.stopGraceSeconds })
-        : container.kill({ signal });
-    sent.catch(() => undefined);
+    const { containerId } = handle as EngineHandle;
+    if (handle.isAlive() && containerId)
+      signalContainer(this.docker, containerId, signal, this.options.settings);
   }
 
   async forget(serverId: number): Promise<void> {
@@ -167,18 +108,8 @@ export class DockerRuntime implements Runtime {
   }
 
   /** Live CPU and memory of a running server's container, or null. */
-  async usage(serverId: number): Promise<ResourceUsage | null> {
-    const handle = this.handles.get(serverId);
-    if (!handle?.isAlive()) return null;
-    try {
-      const container = this.docker.getContainer(handle.containerId);
-      const sample = (await container.stats({ stream: false, 'one-shot': true } as object)) as StatsSample;
-      const usage = resourceUsage(sample, handle.lastStats, handle.memoryLimitBytes);
-      handle.lastStats = sample;
-      return usage;
-    } catch {
-      return null;
-    }
+  usage(serverId: number): Promise<ResourceUsage | null> {
+    return this.handles.get(serverId)?.usage(this.docker) ?? Promise.resolve(null);
   }
 
   /** Follows a started container: its log into console.log, its end into the handle. */
@@ -188,9 +119,9 @@ export class DockerRuntime implements Runtime {
     launchedAt: number,
     adopted: boolean,
     known?: Docker.ContainerInspectInfo,
-  ): Promise<ContainerHandle> {
+  ): Promise<EngineHandle> {
     const info = known ?? (await container.inspect());
-    const handle = new ContainerHandle(
+    const handle = new EngineHandle(
       serverId,
       info.Id,
       info.State.Pid,
@@ -217,7 +148,7 @@ export class DockerRuntime implements Runtime {
     return handle;
   }
 
-  private async awaitExit(handle: ContainerHandle, container: Docker.Container): Promise<void> {
+  private async awaitExit(handle: EngineHandle, container: Docker.Container): Promise<void> {
     let state: Docker.ContainerInspectInfo['State'] | null = null;
     for (;;) {
       await container
@@ -271,4 +202,17 @@ export class DockerRuntime implements Runtime {
       ),
     );
   }
+}
+
+/** SIGTERM is the engine's stop (SIGTERM, then SIGKILL after the grace period); others go as they are. */
+export function signalContainer(
+  docker: Docker,
+  containerId: string,
+  signal: NodeJS.Signals,
+  settings: ContainerSettings,
+): void {
+  const container = docker.getContainer(containerId);
+  const sent =
+    signal === 'SIGTERM' ? container.stop({ t: settings.stopGraceSeconds }) : container.kill({ signal });
+  sent.catch(() => undefined);
 }

@@ -6,7 +6,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type ContainerHandle, DockerRuntime } from '../../src/containers/docker-runtime.js';
+import { DockerRuntime } from '../../src/containers/docker-runtime.js';
+import type { EngineHandle } from '../../src/containers/handle.js';
 import type { ContainerSettings, ResourceLimits } from '../../src/containers/spec.js';
 import { Instances } from '../../src/instances/instances.js';
 import { buildLaunchPlan } from '../../src/launch/plan.js';
@@ -61,7 +62,7 @@ describe.skipIf(skipWithoutEngine())('the docker runtime', () => {
   async function launch(
     on: DockerRuntime,
     limits: ResourceLimits = { cpuCores: null, memoryMb: null },
-  ): Promise<{ id: number; port: number; handle: ContainerHandle }> {
+  ): Promise<{ id: number; port: number; handle: EngineHandle }> {
     const id = nextId++;
     const port = await freeGamePort();
     await instances.build(id);
@@ -70,7 +71,7 @@ describe.skipIf(skipWithoutEngine())('the docker runtime', () => {
       { arguments: ['+map', 'c2m1_highway'], config: ['hostname "In a container"'] },
       { dataDir, srcdsDir: installDir, rconPassword: RCON_PASSWORD },
     );
-    const handle = (await on.launch(id, { ...plan, limits })) as ContainerHandle;
+    const handle = (await on.launch(id, { ...plan, limits })) as EngineHandle;
     await waitForA2s(port, 30_000);
     return { id, port, handle };
   }
@@ -78,7 +79,7 @@ describe.skipIf(skipWithoutEngine())('the docker runtime', () => {
   it('runs a server in its own container: host network, install read-only, instance read-write, labelled, limited', async () => {
     const docker = runtime();
     const { id, port, handle } = await launch(docker, { cpuCores: 1.5, memoryMb: 256 });
-    const info = await engine.docker.getContainer(handle.containerId).inspect();
+    const info = await engine.docker.getContainer(String(handle.containerId)).inspect();
     expect(info.Name).toBe(`/l4d2web-server-${id}`);
     expect(info.Config.Labels).toMatchObject({
       'l4d2web.server_id': String(id),
@@ -114,7 +115,7 @@ describe.skipIf(skipWithoutEngine())('the docker runtime', () => {
     const { handle } = await launch(docker);
     process.kill(handle.pid, 'SIGKILL');
     expect(await handle.exited).toEqual({ code: null, signal: 'SIGKILL', known: true });
-    await expect(engine.docker.getContainer(handle.containerId).inspect()).rejects.toThrow(
+    await expect(engine.docker.getContainer(String(handle.containerId)).inspect()).rejects.toThrow(
       /no such container/i,
     );
   });
@@ -136,7 +137,7 @@ describe.skipIf(skipWithoutEngine())('the docker runtime', () => {
     await rcon(port, RCON_PASSWORD, 'say while nobody watched');
     const second = runtime();
     expect(await runtime().adopt(999)).toBeNull();
-    const adopted = (await second.adopt(id)) as ContainerHandle;
+    const adopted = (await second.adopt(id)) as EngineHandle;
     expect(adopted).toMatchObject({ containerId: handle.containerId, adopted: true, pid: handle.pid });
     await rcon(port, RCON_PASSWORD, 'say after adoption');
     second.signal(adopted, 'SIGTERM');
@@ -153,8 +154,8 @@ describe.skipIf(skipWithoutEngine())('the docker runtime', () => {
     const { id, handle } = await launch(first);
     first.close();
     process.kill(handle.pid, 'SIGKILL');
-    await engine.docker.getContainer(handle.containerId).wait();
-    const adopted = (await runtime().adopt(id)) as ContainerHandle;
+    await engine.docker.getContainer(String(handle.containerId)).wait();
+    const adopted = (await runtime().adopt(id)) as EngineHandle;
     expect(await adopted.exited).toEqual({ code: null, signal: 'SIGKILL', known: true });
     expect(await engine.docker.listContainers({ all: true })).toEqual([]);
   });

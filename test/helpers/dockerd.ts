@@ -8,6 +8,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { type AddressInfo, createServer } from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -132,6 +133,25 @@ async function stopDockerd(
     }
   }
   await rm(dir, { recursive: true, force: true });
+}
+
+/**
+ * Makes the engine a single-node swarm manager, listening on loopback only (a free port; the
+ * gossip port 7946 is fixed, so one swarm per machine at a time). Returns the node's id.
+ */
+export async function initSwarm(engine: TestEngine): Promise<string> {
+  const port = await new Promise<number>((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+  const address = `127.0.0.1:${port}`;
+  return (await engine.docker.swarmInit({
+    ListenAddr: address,
+    AdvertiseAddr: address,
+    DataPathAddr: '127.0.0.1',
+  })) as string;
 }
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');

@@ -1,0 +1,346 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type Docker from 'dockerode';
+import { displayLaunchLine } from '../launch/plan.js';
+import { appendConsoleNote } from '../supervisor/console-log.js';
+import { consoleLogPath } from '../supervisor/paths.js';
+import { LaunchError, type Runtime, type RuntimeHandle } from '../supervisor/runtime.js';
+import { ConsoleCopy, resumePoint } from './console-copy.js';
+import { signalContainer } from './docker-runtime.js';
+import { engineMessage, engineStatus } from './engine.js';
+import { type ContainerExit, containerExit } from './exit.js';
+import { type ContainerLaunchPlan, EngineHandle, missingImageMessage, prepareLaunch } from './handle.js';
+import {
+  type ContainerSettings,
+  containerName,
+  labelFilter,
+  memoryBytes,
+  NO_LIMITS,
+  PANEL_LABEL,
+  serviceSpec,
+} from './spec.js';
+import {
+  describeNodes,
+  type NodeView,
+  nodeAddress,
+  type SwarmNode,
+  type SwarmTask,
+  TERMINAL_TASK_STATES,
+} from './swarm-nodes.js';
+import type { ResourceUsage } from './usage.js';
+
+export interface SwarmRuntimeOptions {
+  docker: Docker;
+  dataDir: string;
+  settings: ContainerSettings;
+  /** The server's `node` field: which nodes may run it ('' = any). */
+  nodeOf: (serverId: number) => Promise<string>;
+  /** How often the tasks of watched services are looked at (the swarm has no exit event). */
+  pollMs?: number;
+  /** How long a new service may take to have a running task. */
+  startTimeoutMs?: number;
+}
+
+interface Watched {
+  handle: EngineHandle;
+  serviceId: string;
+  taskId: string;
+}
+
+/**
+ * The `swarm` runtime: one Docker Swarm service per server (src/containers/spec.ts), on any node or
+ * the nodes its `node` field names. The swarm never restarts it (the supervisor decides); its task's
+ * end is read from the task list, the OOM kill from the container when it ran on this engine's node.
+ */
+export class SwarmRuntime implements Runtime {
+  private readonly watched = new Map<number, Watched>();
+  private pollTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(private readonly options: SwarmRuntimeOptions) {}
+
+  private get docker(): Docker {
+    return this.options.docker;
+  }
+
+  async launch(serverId: number, plan: ContainerLaunchPlan): Promise<RuntimeHandle> {
+    const { settings, dataDir } = this.options;
+    await prepareLaunch(plan, dataDir, serverId);
+    await this.removeLeftover(serverId);
+    const node = await this.options.nodeOf(serverId);
+    const where = node ? `on a node labelled l4d2web.node=${node}` : 'on any node';
+    await appendConsoleNote(
+      consoleLogPath(dataDir, serverId),
+      `launching as swarm service ${containerName(serverId)} (${settings.image}) ${where}: ${displayLaunchLine(plan)}`,
+    );
+    const spec = serviceSpec(serverId, plan, plan.limits ?? NO_LIMITS, settings, node);
+    let serviceId: string;
+    try {
+      serviceId = ((await this.docker.createService(spec)) as unknown as { id: string }).id;
+    } catch (error) {
+      throw new LaunchError(`the swarm refused the service: ${engineMessage(error)}`);
+    }
+    const launchedAt = Date.now();
+    const task = await this.firstTask(serviceId, node);
+    return this.watch(serverId, serviceId, task, launchedAt, false);
+  }
+
+  async adopt(serverId: number): Promise<RuntimeHandle | null> {
+    const services = await this.docker.listServices({
+      filters: labelFilter(this.options.settings.panelId, serverId),
+    });
+    const [service, ...duplicates] = services;
+    for (const duplicate of duplicates) await this.removeService(duplicate.ID);
+    if (!service) return null;
+    const task = latestTask(await this.tasksOf([service.ID]), service.ID);
+    if (!task) {
+      await this.removeService(service.ID);
+      return null;
+    }
+    const startedAt = Date.parse(task.Status.Timestamp ?? '') || Date.now();
+    return this.watch(serverId, service.ID, task, startedAt, true);
+  }
+
+  signal(handle: RuntimeHandle, signal: NodeJS.Signals): void {
+    const watched = this.watched.get(handle.serverId);
+    if (!handle.isAlive() || watched?.handle !== handle) return;
+    const { containerId } = watched.handle;
+    if (signal === 'SIGTERM') {
+      // The swarm's stop: its task gets SIGTERM, then SIGKILL after the grace period; it ends as `shutdown`.
+      void this.scaleToZero(watched.serviceId);
+    } else if (containerId) {
+      signalContainer(this.docker, containerId, signal, this.options.settings);
+    } else if (signal === 'SIGKILL') {
+      // On another node: the swarm's own way is all there is.
+      void this.removeService(watched.serviceId);
+    }
+  }
+
+  async forget(serverId: number): Promise<void> {
+    const services = await this.docker
+      .listServices({ filters: labelFilter(this.options.settings.panelId, serverId) })
+      .catch(() => []);
+    for (const service of services) await this.removeService(service.ID);
+  }
+
+  close(): void {
+    this.closed = true;
+    clearInterval(this.pollTimer);
+    this.pollTimer = undefined;
+    for (const { handle } of this.watched.values()) {
+      handle.watching.abort();
+      handle.copy?.close();
+    }
+    this.watched.clear();
+  }
+
+  usage(serverId: number): Promise<ResourceUsage | null> {
+    return this.watched.get(serverId)?.handle.usage(this.docker) ?? Promise.resolve(null);
+  }
+
+  /** The swarm's nodes and this panel's servers on each (GET /nodes). */
+  async nodes(): Promise<NodeView[]> {
+    const [nodes, tasks] = await Promise.all([
+      this.docker.listNodes() as Promise<SwarmNode[]>,
+      this.docker.listTasks({ filters: { 'desired-state': ['running'] } }) as Promise<SwarmTask[]>,
+    ]);
+    return describeNodes(nodes, tasks, this.options.settings.panelId);
+  }
+
+  // ---------- launching ----------
+
+  /** Waits for the service's task to run; a task the swarm cannot place or start refuses the launch. */
+  private async firstTask(serviceId: string, node: string): Promise<SwarmTask> {
+    const deadline = Date.now() + (this.options.startTimeoutMs ?? 60_000);
+    let task: SwarmTask | undefined;
+    for (;;) {
+      task = latestTask(await this.tasksOf([serviceId]), serviceId);
+      const state = task?.Status.State;
+      if (task && state === 'running') return task;
+      if (task && state && TERMINAL_TASK_STATES.has(state)) break;
+      if (Date.now() > deadline) break;
+      await sleep(200);
+    }
+    await this.removeService(serviceId);
+    throw new LaunchError(await this.whyNotStarted(task, node));
+  }
+
+  private async whyNotStarted(task: SwarmTask | undefined, node: string): Promise<string> {
+    const why = task?.Status.Err || task?.Status.Message || 'no task was created';
+    if (/no such image/i.test(why)) {
+      const host = task?.NodeID ? await this.nodeName(task.NodeID) : 'a node';
+      return missingImageMessage(this.options.settings.image, `on swarm node ${host}`);
+    }
+    if (/no suitable node/i.test(why)) {
+      return node
+        ? `no swarm node can run it: none labelled l4d2web.node=${node} is ready (${why})`
+        : `no swarm node can run it (${why})`;
+    }
+    return `the swarm did not start it: ${why}`;
+  }
+
+  private async nodeName(nodeId: string): Promise<string> {
+    const node = (await this.docker
+      .getNode(nodeId)
+      .inspect()
+      .catch(() => null)) as SwarmNode | null;
+    return node?.Description?.Hostname ?? nodeId;
+  }
+
+  /** Refuses a service of this name another panel made; removes this server's old ones. */
+  private async removeLeftover(serverId: number): Promise<void> {
+    const byName = (await this.docker
+      .getService(containerName(serverId))
+      .inspect()
+      .catch(() => null)) as { ID: string; Spec?: { Labels?: Record<string, string> } } | null;
+    if (byName && byName.Spec?.Labels?.[PANEL_LABEL] !== this.options.settings.panelId) {
+      throw new LaunchError(
+        `the swarm holds a service named ${containerName(serverId)} that this panel did not make: remove it`,
+      );
+    }
+    await this.forget(serverId);
+  }
+
+  // ---------- watching ----------
+
+  private async watch(
+    serverId: number,
+    serviceId: string,
+    task: SwarmTask,
+    launchedAt: number,
+    adopted: boolean,
+  ): Promise<EngineHandle> {
+    const containerId = task.Status.ContainerStatus?.ContainerID ?? '';
+    // The container is this engine's when this engine knows it (the task ran on this node).
+    const local = containerId
+      ? await this.docker
+          .getContainer(containerId)
+          .inspect()
+          .catch(() => null)
+      : null;
+    const node = (await this.docker
+      .getNode(task.NodeID)
+      .inspect()
+      .catch(() => null)) as SwarmNode | null;
+    const limit = local?.HostConfig.Memory || memoryBytes(specLimits(task)) || null;
+    const handle = new EngineHandle(
+      serverId,
+      local ? local.Id : null,
+      task.Status.ContainerStatus?.PID ?? 0,
+      launchedAt,
+      adopted,
+      limit,
+      node ? nodeAddress(node) : '127.0.0.1',
+    );
+    this.watched.set(serverId, { handle, serviceId, taskId: task.ID });
+    await this.copyLogs(handle, serviceId, adopted);
+    this.pollTimer ??= setInterval(() => void this.poll(), this.options.pollMs ?? 500).unref();
+    void this.poll();
+    return handle;
+  }
+
+  private async copyLogs(handle: EngineHandle, serviceId: string, adopted: boolean): Promise<void> {
+    const logPath = consoleLogPath(this.options.dataDir, handle.serverId);
+    const resume = adopted ? await resumePoint(logPath) : { after: '', since: '0' };
+    try {
+      const stream = (await this.docker.getService(serviceId).logs({
+        follow: true,
+        stdout: true,
+        stderr: true,
+        timestamps: true,
+        since: resume.since as unknown as number,
+      })) as unknown as NodeJS.ReadableStream;
+      handle.copy = new ConsoleCopy(stream, logPath, resume.after);
+    } catch {
+      // The service is already gone: its end is noticed by the poll.
+    }
+  }
+
+  private polling = false;
+
+  /** One look at every watched service's task: an ended task ends its handle. */
+  private async poll(): Promise<void> {
+    if (this.polling || this.closed) return;
+    this.polling = true;
+    try {
+      const watched = [...this.watched.values()];
+      if (watched.length === 0) {
+        clearInterval(this.pollTimer);
+        this.pollTimer = undefined;
+        return;
+      }
+      const tasks = await this.tasksOf(watched.map((w) => w.serviceId)).catch(() => null);
+      if (!tasks) return;
+      for (const w of watched) {
+        const task = tasks.find((t) => t.ID === w.taskId);
+        const ended = !task || TERMINAL_TASK_STATES.has(task.Status.State);
+        if (ended && this.watched.get(w.handle.serverId) === w) void this.ended(w, task);
+      }
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  private async ended(watched: Watched, task: SwarmTask | undefined): Promise<void> {
+    const { handle, serviceId } = watched;
+    this.watched.delete(handle.serverId);
+    const exit = await this.exitOf(handle, task);
+    // The last lines (a crash's "Segmentation fault") land in console.log before the exit is told.
+    if (handle.copy) await Promise.race([handle.copy.finished, sleep(1_000)]);
+    handle.copy?.close();
+    if (!this.closed) await this.removeService(serviceId);
+    handle.finish(exit);
+  }
+
+  /** The container's own state when it ran here (OOM kill included), else the task's exit code. */
+  private async exitOf(handle: EngineHandle, task: SwarmTask | undefined): Promise<ContainerExit> {
+    if (handle.containerId) {
+      const info = await this.docker
+        .getContainer(handle.containerId)
+        .inspect()
+        .catch(() => null);
+      if (info && !info.State.Running) return containerExit(info.State, handle.memoryLimitBytes);
+    }
+    const code = task?.Status.ContainerStatus?.ExitCode;
+    return code === undefined
+      ? { code: null, signal: null, known: false }
+      : containerExit({ ExitCode: code }, null);
+  }
+
+  // ---------- the engine ----------
+
+  private async tasksOf(serviceIds: string[]): Promise<SwarmTask[]> {
+    return (await this.docker.listTasks({ filters: { service: serviceIds } })) as SwarmTask[];
+  }
+
+  private async scaleToZero(serviceId: string): Promise<void> {
+    try {
+      const service = this.docker.getService(serviceId);
+      const info = (await service.inspect()) as { Version: { Index: number }; Spec: Docker.ServiceSpec };
+      await service.update({
+        ...info.Spec,
+        version: info.Version.Index,
+        Mode: { Replicated: { Replicas: 0 } },
+      });
+    } catch (error) {
+      if (engineStatus(error) !== 404) await this.removeService(serviceId);
+    }
+  }
+
+  private async removeService(serviceId: string): Promise<void> {
+    await this.docker
+      .getService(serviceId)
+      .remove()
+      .catch(() => undefined);
+  }
+}
+
+function latestTask(tasks: SwarmTask[], serviceId: string): SwarmTask | undefined {
+  return tasks
+    .filter((task) => task.ServiceID === serviceId)
+    .sort((a, b) => Date.parse(b.CreatedAt ?? '') - Date.parse(a.CreatedAt ?? ''))[0];
+}
+
+function specLimits(task: SwarmTask) {
+  const bytes = task.Spec?.Resources?.Limits?.MemoryBytes;
+  return { cpuCores: null, memoryMb: bytes ? bytes / (1024 * 1024) : null };
+}
