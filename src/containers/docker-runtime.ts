@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
-import { displayLaunchLine, type LaunchPlan } from '../launch/plan.js';
+import { displayLaunchLine } from '../launch/plan.js';
 import { appendConsoleNote } from '../supervisor/console-log.js';
 import { consoleLogPath } from '../supervisor/paths.js';
 import { LaunchError, type Runtime, type RuntimeHandle } from '../supervisor/runtime.js';
