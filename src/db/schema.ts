@@ -1,4 +1,4 @@
-import type { Generated, Insertable, Selectable } from 'kysely';
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 
 /** Table types as Kysely sees them; timestamps are ISO-8601 text on both dialects. */
 export interface Database {
@@ -7,6 +7,7 @@ export interface Database {
   blueprints: BlueprintsTable;
   servers: ServersTable;
   server_ports: ServerPortsTable;
+  panel_identity: PanelIdentityTable;
 }
 
 export type Role = 'admin' | 'user';
@@ -47,6 +48,10 @@ export interface BlueprintsTable {
   arguments: string;
   /** JSON array of strings. */
   config: string;
+  /** Cores the server may use under the docker and swarm runtimes (e.g. 1.5); null: no limit. */
+  cpu_limit: ColumnType<number | null, number | null | undefined, number | null>;
+  /** Memory the server may use under the docker and swarm runtimes, in MB; null: no limit. */
+  memory_limit_mb: ColumnType<number | null, number | null | undefined, number | null>;
   created_at: string;
   updated_at: string;
 }
@@ -62,6 +67,8 @@ export interface ServersTable {
   last_error: string;
   /** Per-server RCON password written to the generated cfg; never shown in pages or JSON. */
   rcon_password: string;
+  /** The swarm node it runs on: nodes labelled `l4d2web.node=<node>`; '' = any. */
+  node: Generated<string>;
   created_at: string;
   updated_at: string;
 }
@@ -71,6 +78,12 @@ export interface ServerPortsTable {
   port: number;
   server_id: number;
   purpose: 'game' | 'client';
+}
+
+/** This database's panel id (one row): the `l4d2web.panel` label of its containers and services. */
+export interface PanelIdentityTable {
+  singleton: number;
+  panel_id: string;
 }
 
 export type UserRow = Selectable<UsersTable>;
