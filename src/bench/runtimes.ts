@@ -1,0 +1,326 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ScratchEngine } from '../containers/scratch-engine.js';
+import type { RuntimeKind } from '../containers/settings.js';
+import { containerName } from '../containers/spec.js';
+import { layOutSimulatedInstall } from '../simulator/install.js';
+import { pidFilePath } from '../supervisor/paths.js';
+import { LOOPBACK } from '../supervisor/state.js';
+import { freePort, mainJs, signUpWithBlueprint, waitForHealth } from './http.js';
+import { nextState, PanelClient } from './panel-client.js';
+import { freeGamePorts } from './ports.js';
+import { cpuSeconds, killLeftovers } from './procs.js';
+import { percentile } from './supervisor-report.js';
+
+export interface RuntimeBenchOptions {
+  /** Start cycles, and servers crashed once each. */
+  starts: number;
+  idleServers: number;
+  cpuSeconds: number;
+}
+
+/** Memory and CPU of one group of processes (the engine's daemons, the containers' extra processes). */
+export interface ProcessCost {
+  pssMb: number;
+  cpuPercent: number;
+}
+
+export interface RuntimeRun {
+  runtime: RuntimeKind;
+  startMs: number[];
+  crashRunningMs: number[];
+  idle: {
+    servers: number;
+    /** The game servers themselves (the simulator), per server. */
+    gamePssMb: number;
+    /** The engine's daemons (dockerd, containerd) before any server ran, and with the idle servers. */
+    daemonsBefore: ProcessCost | null;
+    daemonsIdle: ProcessCost | null;
+    /** Per container: its containerd shim and its init process. */
+    perContainer: ProcessCost | null;
+    panelCpuPercent: number;
+  };
+}
+
+const progress = (line: string) => process.stderr.write(`runtime bench: ${line}\n`);
+
+/** Proportional set size (shared pages split among their users), in MB. */
+function pssMb(pid: number): number {
+  try {
+    const match = /^Pss:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+    return match ? Number(match[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Live processes whose command line mentions text, with their name (comm). */
+function processesMentioning(text: string): Array<{ pid: number; name: string }> {
+  const found: Array<{ pid: number; name: string }> = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    try {
+      if (!fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(text)) continue;
+      found.push({ pid, name: fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() });
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return found;
+}
+
+function safeCpuSeconds(pids: number[]): number {
+  return pids.reduce((sum, pid) => {
+    try {
+      return sum + cpuSeconds(pid);
+    } catch {
+      return sum;
+    }
+  }, 0);
+}
+
+/** PSS now and CPU over the window for each named group of processes. */
+async function measureGroups(
+  groups: Record<string, number[]>,
+  seconds: number,
+): Promise<Record<string, ProcessCost>> {
+  const before = Object.fromEntries(
+    Object.entries(groups).map(([name, pids]) => [name, safeCpuSeconds(pids)]),
+  );
+  const t0 = performance.now();
+  await sleep(seconds * 1000);
+  const elapsed = (performance.now() - t0) / 1000;
+  return Object.fromEntries(
+    Object.entries(groups).map(([name, pids]) => [
+      name,
+      {
+        pssMb: pids.reduce((sum, pid) => sum + pssMb(pid), 0),
+        cpuPercent: ((safeCpuSeconds(pids) - (before[name] ?? 0)) / elapsed) * 100,
+      },
+    ]),
+  );
+}
+
+/** The game process a SIGKILL should hit: the pid file's (process) or the container's init (docker, swarm). */
+async function mainPid(runtime: RuntimeKind, engine: ScratchEngine | null, dataDir: string, id: number) {
+  if (runtime === 'process') {
+    return (JSON.parse(await readFile(pidFilePath(dataDir, id), 'utf8')) as { pid: number }).pid;
+  }
+  const docker = (engine as ScratchEngine).docker;
+  if (runtime === 'docker') return (await docker.getContainer(containerName(id)).inspect()).State.Pid;
+  const tasks = (await docker.listTasks({
+    filters: { service: [containerName(id)], 'desired-state': ['running'] },
+  })) as Array<{
+    Status: { ContainerStatus?: { PID?: number } };
+  }>;
+  const pid = tasks[0]?.Status.ContainerStatus?.PID;
+  if (!pid) throw new Error(`no running task for server ${id}`);
+  return pid;
+}
+
+/**
+ * One panel process on one runtime, on a simulated install: start → running, crash → running, and
+ * what N idle servers cost (the game servers, the engine's daemons, each container's extra processes).
+ */
+export async function benchRuntime(
+  runtime: RuntimeKind,
+  engine: ScratchEngine | null,
+  image: string,
+  options: RuntimeBenchOptions,
+): Promise<RuntimeRun> {
+  const dataDir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), `l4d2web-bench-${runtime}-`)));
+  const installDir = path.join(dataDir, 'sim-srcds');
+  await layOutSimulatedInstall(installDir);
+  const ports = await freeGamePorts(1 + options.starts + options.idleServers);
+  const take = () => ports.shift() as number;
+  const httpPort = await freePort();
+  const base = `http://${LOOPBACK}:${httpPort}`;
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !name.startsWith('SIM_') && name !== 'DATABASE_URL'),
+  );
+  const panel = spawn(process.execPath, [mainJs, 'serve'], {
+    env: {
+      ...env,
+      PORT: String(httpPort),
+      HOST: LOOPBACK,
+      DATA_DIR: dataDir,
+      SRCDS_DIR: installDir,
+      LOG_LEVEL: 'silent',
+      RUNTIME: runtime,
+      ...(engine && { DOCKER_HOST: engine.dockerHost, SRCDS_IMAGE: image }),
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const panelExited = new Promise((resolve) => panel.once('exit', resolve));
+  const created: number[] = [];
+  let api: PanelClient | undefined;
+  try {
+    await waitForHealth(base, panel);
+    const { auth, blueprintId } = await signUpWithBlueprint(base);
+    const client = new PanelClient(base, auth);
+    api = client;
+    const create = async (name: string) => {
+      const id = await client.createServer(name, take(), blueprintId);
+      created.push(id);
+      return id;
+    };
+    const daemons = () =>
+      engine ? processesMentioning(engine.dir).filter((p) => !p.name.startsWith('containerd-shim')) : [];
+    const shims = () =>
+      engine ? processesMentioning(engine.dir).filter((p) => p.name.startsWith('containerd-shim')) : [];
+    const before = engine
+      ? ((await measureGroups({ daemons: daemons().map((p) => p.pid) }, 5)).daemons ?? null)
+      : null;
+
+    // Start → running (POST start → the SSE state `running`), then stop; one server, again and again.
+    const startMs: number[] = [];
+    const startId = await create('start');
+    const stream = await client.events(startId);
+    try {
+      for (let i = 0; i < options.starts; i++) {
+        const running = nextState(stream, 'running', 60_000);
+        const t0 = performance.now();
+        await client.call('POST', `/servers/${startId}/start`);
+        startMs.push((await running).at - t0);
+        const stopped = nextState(stream, 'stopped', 60_000);
+        await client.call('POST', `/servers/${startId}/stop`);
+        await stopped;
+      }
+    } finally {
+      stream.close();
+    }
+    progress(`${runtime}: ${options.starts} starts done`);
+
+    // Idle servers; each of them is then crashed once (SIGKILL of its main process) and comes back.
+    const idleIds: number[] = [];
+    for (let i = 0; i < options.idleServers; i++) idleIds.push(await create(`idle-${i}`));
+    for (const id of idleIds) await client.call('POST', `/servers/${id}/start`);
+    await client.waitAll(idleIds, 'running', 300_000);
+    progress(`${runtime}: ${idleIds.length} servers running; settling 5 s`);
+    await sleep(5_000);
+    const games = processesMentioning(path.join(installDir, 'l4d2web-simulator')).filter(
+      (p) => p.name !== 'docker-init',
+    );
+    const inits = processesMentioning(dataDir).filter((p) => p.name === 'docker-init');
+    const groups = await measureGroups(
+      {
+        panel: [panel.pid as number],
+        games: games.map((p) => p.pid),
+        daemons: daemons().map((p) => p.pid),
+        containers: [...shims(), ...inits].map((p) => p.pid),
+      },
+      options.cpuSeconds,
+    );
+    const per = (cost: ProcessCost | undefined) =>
+      cost && { pssMb: cost.pssMb / idleIds.length, cpuPercent: cost.cpuPercent / idleIds.length };
+
+    const crashRunningMs: number[] = [];
+    for (const id of idleIds.slice(0, options.starts)) {
+      const events = await client.events(id);
+      try {
+        const gone = events.next((event) => event.actual_state !== 'running', 15_000);
+        const back = nextState(events, 'running', 60_000);
+        const t0 = performance.now();
+        process.kill(await mainPid(runtime, engine, dataDir, id), 'SIGKILL');
+        await gone;
+        crashRunningMs.push((await back).at - t0);
+      } finally {
+        events.close();
+      }
+    }
+    progress(`${runtime}: ${crashRunningMs.length} crashes done`);
+    return {
+      runtime,
+      startMs,
+      crashRunningMs,
+      idle: {
+        servers: idleIds.length,
+        gamePssMb: (groups.games?.pssMb ?? 0) / idleIds.length,
+        daemonsBefore: before,
+        daemonsIdle: engine ? (groups.daemons ?? null) : null,
+        perContainer: engine ? (per(groups.containers) ?? null) : null,
+        panelCpuPercent: groups.panel?.cpuPercent ?? 0,
+      },
+    };
+  } finally {
+    if (api && panel.exitCode === null) {
+      for (const id of created) await api.call('POST', `/servers/${id}/stop`).catch(() => undefined);
+      await api.waitAll(created, 'stopped', 120_000).catch(() => undefined);
+    }
+    panel.kill('SIGTERM');
+    if ((await Promise.race([panelExited.then(() => true), sleep(10_000).then(() => false)])) === false) {
+      panel.kill('SIGKILL');
+      await panelExited;
+    }
+    const left = killLeftovers(dataDir);
+    if (left > 0) progress(`${left} game server processes were left; killed them`);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+const ms = (samples: number[], p: number) => percentile(samples, p).toFixed(0);
+
+/** The runs side by side, as markdown. */
+export function runtimesReport(runs: RuntimeRun[], options: RuntimeBenchOptions): string[] {
+  const columns = runs.map((run) => run.runtime);
+  const row = (name: string, cell: (run: RuntimeRun) => string) =>
+    `| ${name} | ${runs.map(cell).join(' | ')} |`;
+  const timing = (samples: (run: RuntimeRun) => number[]) => (run: RuntimeRun) =>
+    `${ms(samples(run), 50)} / ${ms(samples(run), 95)}`;
+  const engineCell = (value: (run: RuntimeRun) => string | null) => (run: RuntimeRun) => value(run) ?? '—';
+  const mb = (value: number) => `${value.toFixed(1)} MB`;
+  const cpu = (value: number) => `${value.toFixed(2)} %`;
+  const n = options.idleServers;
+  return [
+    `| measure (median / p95 ms) | ${columns.join(' | ')} |`,
+    `|---|${columns.map(() => '---|').join('')}`,
+    row(
+      `start → running (POST start → SSE \`running\`), ${options.starts} cycles`,
+      timing((run) => run.startMs),
+    ),
+    row(
+      `crash (SIGKILL of the main process) → \`running\` again, ${options.starts} servers`,
+      timing((run) => run.crashRunningMs),
+    ),
+    '',
+    `| ${n} idle servers, nobody watching (PSS; CPU over ${options.cpuSeconds} s, % of one core) | ${columns.join(' | ')} |`,
+    `|---|${columns.map(() => '---|').join('')}`,
+    row('game server (the simulator), per server', (run) => mb(run.idle.gamePssMb)),
+    row(
+      'engine daemons (dockerd, containerd): before any server / with the idle servers',
+      engineCell(
+        (run) =>
+          run.idle.daemonsBefore &&
+          run.idle.daemonsIdle &&
+          `${mb(run.idle.daemonsBefore.pssMb)} / ${mb(run.idle.daemonsIdle.pssMb)}`,
+      ),
+    ),
+    row(
+      "**engine memory per idle server**: daemons' growth / N + its shim and init",
+      engineCell((run) => {
+        const { daemonsBefore, daemonsIdle, perContainer } = run.idle;
+        if (!daemonsBefore || !daemonsIdle || !perContainer) return null;
+        return mb((daemonsIdle.pssMb - daemonsBefore.pssMb) / run.idle.servers + perContainer.pssMb);
+      }),
+    ),
+    row(
+      '**engine CPU per idle server**: (daemons + shims + inits) / N',
+      engineCell((run) => {
+        const { daemonsIdle, perContainer } = run.idle;
+        if (!daemonsIdle || !perContainer) return null;
+        return cpu(daemonsIdle.cpuPercent / run.idle.servers + perContainer.cpuPercent);
+      }),
+    ),
+    row(
+      "engine daemons' CPU in all, idle",
+      engineCell((run) => run.idle.daemonsIdle && cpu(run.idle.daemonsIdle.cpuPercent)),
+    ),
+    row('panel CPU, idle', (run) => cpu(run.idle.panelCpuPercent)),
+  ];
+}
