@@ -1,12 +1,12 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
+import { runtimeKinds } from '../config/runtime.js';
 import {
   engineUnavailable,
   initSwarm,
   simulatorImage,
   startScratchEngine,
 } from '../containers/scratch-engine.js';
-import { runtimeKinds } from '../containers/settings.js';
 import { benchHttp } from './http.js';
 import { benchInstances } from './instances.js';
 import { benchRuntime, type RuntimeRun, runtimesReport } from './runtimes.js';

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { type RuntimeSettings, runtimeEnvironment, runtimeSettings } from '../containers/settings.js';
-import { parseHost } from '../http/hosts.js';
+import { parseHost } from './host-name.js';
+import { type RuntimeSettings, runtimeEnvironment, runtimeSettings } from './runtime.js';
 
 /** The panel's settings, read once from the environment (DESIGN.md, Configuration). */
 export interface Config extends RuntimeSettings {

@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
+import { consoleLogPath } from '../config/paths.js';
 import { displayLaunchLine } from '../launch/plan.js';
 import { appendConsoleNote } from '../supervisor/console-log.js';
-import { consoleLogPath } from '../supervisor/paths.js';
 import { LaunchError, type Runtime, type RuntimeHandle } from '../supervisor/runtime.js';
 import { ConsoleCopy, resumePoint } from './console-copy.js';
 import { engineMessage, engineStatus } from './engine.js';

@@ -1,30 +1,5 @@
 import Docker from 'dockerode';
-
-/** The Engine API endpoint DOCKER_HOST names, in the form dockerode takes. */
-export type EngineAddress = { socketPath: string } | { protocol: 'http'; host: string; port: number };
-
-export const DEFAULT_DOCKER_HOST = 'unix:///var/run/docker.sock';
-
-/**
- * Parses DOCKER_HOST as the docker CLI writes it: `unix:///path/docker.sock` or `tcp://host:port`
- * (plain HTTP: an engine's TCP socket without TLS is as good as root on that host, so keep it on a
- * private network or use the unix socket). Returns null for anything else.
- */
-export function parseDockerHost(value: string): EngineAddress | null {
-  if (value.startsWith('unix://')) {
-    const socketPath = value.slice('unix://'.length);
-    return socketPath.startsWith('/') ? { socketPath } : null;
-  }
-  if (!value.startsWith('tcp://') || !URL.canParse(value)) return null;
-  const url = new URL(value);
-  const extra = url.username || url.password || url.search || url.hash || !['', '/'].includes(url.pathname);
-  if (!url.hostname || extra) return null;
-  return { protocol: 'http', host: url.hostname.replace(/^\[(.*)\]$/, '$1'), port: Number(url.port || 2375) };
-}
-
-export function describeDockerHost(address: EngineAddress): string {
-  return 'socketPath' in address ? `unix://${address.socketPath}` : `tcp://${address.host}:${address.port}`;
-}
+import type { EngineAddress } from '../config/runtime.js';
 
 export function connectEngine(address: EngineAddress): Docker {
   return new Docker({ ...address, timeout: 0 });

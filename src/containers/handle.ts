@@ -1,8 +1,8 @@
 import { constants } from 'node:fs';
 import { access, chmod, mkdir, writeFile } from 'node:fs/promises';
 import type Docker from 'dockerode';
+import { serverDataDir } from '../config/paths.js';
 import type { LaunchPlan } from '../launch/plan.js';
-import { serverDataDir } from '../supervisor/paths.js';
 import { missingInstallMessage } from '../supervisor/process-runtime.js';
 import { LaunchError, type RuntimeHandle } from '../supervisor/runtime.js';
 import type { ConsoleCopy } from './console-copy.js';

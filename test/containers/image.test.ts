@@ -1,11 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  debootstrapArgs,
-  imageRecipe,
-  importChanges,
-  parseImageName,
-  recipeKey,
-} from '../../src/containers/image/recipe.js';
+import { parseImageName } from '../../src/config/runtime.js';
+import { debootstrapArgs, imageRecipe, importChanges, recipeKey } from '../../src/containers/image/recipe.js';
 import { logText } from '../../src/containers/log-frames.js';
 import { runCli } from '../helpers/cli.js';
 import {
@@ -54,17 +49,17 @@ describe('the image recipe', () => {
 });
 
 describe('l4d2web image build', () => {
-  it('says how to call it, and what is wrong with DOCKER_HOST', () => {
-    expect(runCli(['image'], {})).toMatchObject({
+  it('says how to call it, and what is wrong with DOCKER_HOST', async () => {
+    expect(await runCli(['image'], {})).toMatchObject({
       status: 2,
       stderr: expect.stringContaining('usage: l4d2web image build'),
     });
-    const unreachable = runCli(['image', 'build'], { DOCKER_HOST: 'unix:///nonexistent/docker.sock' });
+    const unreachable = await runCli(['image', 'build'], { DOCKER_HOST: 'unix:///nonexistent/docker.sock' });
     expect(unreachable.status).toBe(1);
     expect(unreachable.stderr.trim()).toMatch(
       /^image build: cannot reach the Docker engine at unix:\/\/\/nonexistent\/docker\.sock \(DOCKER_HOST\): .*ENOENT/,
     );
-    const bad = runCli(['image', 'build'], { DOCKER_HOST: 'docker.sock' });
+    const bad = await runCli(['image', 'build'], { DOCKER_HOST: 'docker.sock' });
     expect(bad.status).toBe(1);
     expect(bad.stderr.trim().split('\n')).toEqual([
       expect.stringMatching(/^l4d2web: DOCKER_HOST="docker.sock" must be/),
@@ -85,7 +80,7 @@ describe.skipIf(skipWithoutEngine())('l4d2web image build in a Docker engine', (
   it('imports the root file system as SRCDS_IMAGE, labelled; once there, it is not imported again', async () => {
     const env = { DOCKER_HOST: engine.dockerHost, SRCDS_IMAGE: 'l4d2web/srcds:cli' };
     const args = ['image', 'build', '--simulator', '--cache', IMAGE_CACHE_DIR];
-    const first = runCli(args, env, '', 240_000);
+    const first = await runCli(args, env, '', 240_000);
     expect(first.stderr).toBe('');
     expect(first.status).toBe(0);
     expect(first.stdout).toMatch(/^reusing .*rootfs-[0-9a-f]{16}\.tar$/m);
@@ -94,7 +89,7 @@ describe.skipIf(skipWithoutEngine())('l4d2web image build in a Docker engine', (
     const key = recipeKey(imageRecipe({ simulator: true }));
     expect(image.Config.Labels).toEqual({ 'l4d2web.recipe': key, 'l4d2web.simulator': 'true' });
 
-    const again = runCli(args, env, '', 240_000);
+    const again = await runCli(args, env, '', 240_000);
     expect(again.status).toBe(0);
     expect(again.stdout).toContain(`l4d2web/srcds:cli is up to date (recipe ${key})`);
   }, 600_000);

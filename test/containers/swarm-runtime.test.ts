@@ -6,12 +6,12 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { consoleLogPath } from '../../src/config/paths.js';
 import type { EngineHandle } from '../../src/containers/handle.js';
 import type { ContainerSettings, ResourceLimits } from '../../src/containers/spec.js';
 import { SwarmRuntime } from '../../src/containers/swarm-runtime.js';
 import { Instances } from '../../src/instances/instances.js';
 import { buildLaunchPlan } from '../../src/launch/plan.js';
-import { consoleLogPath } from '../../src/supervisor/paths.js';
 import {
   initSwarm,
   simulatorImage,

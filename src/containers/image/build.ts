@@ -5,13 +5,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
+import { parseImageName } from '../../config/runtime.js';
 import { engineStatus, followProgress } from '../engine.js';
 import {
   debootstrapArgs,
   type ImageRecipe,
   imageRecipe,
   importChanges,
-  parseImageName,
   RECIPE_LABEL,
   recipeKey,
 } from './recipe.js';

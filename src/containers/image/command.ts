@@ -1,5 +1,6 @@
 import type { Config } from '../../config/config.js';
-import { connectEngine, describeDockerHost, engineMessage } from '../engine.js';
+import { describeDockerHost } from '../../config/runtime.js';
+import { connectEngine, engineMessage } from '../engine.js';
 import { buildImage, ImageBuildError } from './build.js';
 
 export interface ImageCommandOptions {

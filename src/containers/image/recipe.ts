@@ -73,13 +73,3 @@ export function importChanges(recipe: ImageRecipe): string[] {
     'CMD ["/bin/bash"]',
   ];
 }
-
-/** `repo[:tag]` as the engine names images (a registry host may carry a port: `host:5000/a/b:tag`). */
-export function parseImageName(name: string): { repo: string; tag: string } | null {
-  const match =
-    /^((?:[a-z0-9.-]+(?::\d+)?\/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*)(?::([A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?$/.exec(
-      name,
-    );
-  if (!match?.[1]) return null;
-  return { repo: match[1], tag: match[2] ?? 'latest' };
-}
