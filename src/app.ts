@@ -16,6 +16,7 @@ import { AppError } from './http/errors.js';
 import { refuseUnknownHost } from './http/hosts.js';
 import { loggerOptions } from './http/logger.js';
 import { answerError } from './http/respond.js';
+import { registerNodeRoutes } from './nodes/routes.js';
 import { registerOpenApi, registerOpenApiRoute } from './openapi/plugin.js';
 import { registerServerRoutes } from './servers/routes.js';
 import { registerUserRoutes } from './users/routes.js';
@@ -77,6 +78,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const routeDeps: RouteDeps = { ...deps, sessions: new SessionStreams(deps.database.db, { log: app.log }) };
   registerAuthRoutes(app, routeDeps);
   registerUserRoutes(app, routeDeps);
+  registerNodeRoutes(app, routeDeps);
   registerBlueprintRoutes(app, routeDeps);
   registerServerRoutes(app, routeDeps);
   registerDashboardRoutes(app, routeDeps);

@@ -2,12 +2,14 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import { sweepExpiredSessions } from './auth/sessions.js';
 import type { Config } from './config/config.js';
+import { panelId } from './containers/panel-id.js';
+import { containerRuntime } from './containers/runtime-factory.js';
 import { type DatabaseHandle, openDatabase } from './db/connect.js';
 import { DatabaseFileLock } from './db/file-lock.js';
 import { type LeaseOptions, SupervisionLease } from './db/lock.js';
 import { migrateToLatest } from './db/migrate.js';
 import { LeaseGate } from './supervisor/lease-gate.js';
-import { Supervisor, type SupervisorOptions } from './supervisor/supervisor.js';
+import { defaultSupervisorOptions, Supervisor, type SupervisorOptions } from './supervisor/supervisor.js';
 
 export interface Panel {
   app: FastifyInstance;
@@ -32,17 +34,26 @@ export async function startPanel(
 ): Promise<Panel> {
   const fileLock = DatabaseFileLock.acquireFor(config.databaseUrl);
   const database = openDatabase(config.databaseUrl);
+  let id: string;
   try {
     await migrateToLatest(database);
+    // Labels this database's containers and services (the docker and swarm runtimes).
+    id = await panelId(database.db);
   } catch (error) {
     await database.close();
     fileLock?.release();
     throw error;
   }
+  // The runtime RUNTIME names, made anew for each supervisor (a stopped one closes its runtime).
+  const newSupervisor = () => {
+    const stopGraceMs = supervisorOptions.stopGraceMs ?? defaultSupervisorOptions.stopGraceMs;
+    const runtime = supervisorOptions.runtime ?? containerRuntime(config, id, stopGraceMs);
+    return new Supervisor(config, database, { ...supervisorOptions, runtime });
+  };
   // Supervision lease (issue 5, src/db/lock.ts): panels sharing one PostgreSQL database never
   // supervise at once. Only the lease holder starts its Supervisor; the others serve the UI only
   // (the routes' start/stop/delete calls are dropped there) and take over when the lease is free.
-  let supervisor = new Supervisor(config, database, supervisorOptions);
+  let supervisor = newSupervisor();
   let lease: SupervisionLease | undefined;
   let closing = false;
   const control = new LeaseGate(
@@ -58,7 +69,7 @@ export async function startPanel(
     onLost: async () => {
       await supervisor.stop();
       // A stopped Supervisor does not start again: a fresh one waits for the lease to come back.
-      if (!closing) supervisor = new Supervisor(config, database, supervisorOptions);
+      if (!closing) supervisor = newSupervisor();
     },
   });
   const held = lease;

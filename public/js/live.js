@@ -178,6 +178,9 @@ function follow(root) {
       applyLive(target, event);
       if (playerSection && before !== fields(target, 'players')[0]?.textContent) refreshPlayers();
       if (event.live && mapBefore !== event.live.map) showCurrentMap(target, event.live.map);
+    } else if (event.type === 'usage') {
+      setText(target, 'cpu', event.cpu);
+      setText(target, 'memory', event.memory);
     } else if (event.type === 'console' && consoleView) {
       if (replay) {
         consoleView.clear();
@@ -195,7 +198,7 @@ function follow(root) {
   source.addEventListener('error', () => {
     setStatus(source.readyState === EventSource.CLOSED ? 'offline: reload the page' : 'reconnecting…');
   });
-  for (const type of ['state', 'live', 'console', 'message']) {
+  for (const type of ['state', 'live', 'console', 'usage', 'message']) {
     source.addEventListener(type, (message) => {
       if (!(message instanceof MessageEvent) || typeof message.data !== 'string') return;
       try {

@@ -21,6 +21,15 @@ export const blueprintJson = sameAs<Blueprint>()(
       name: z.string(),
       arguments: z.array(z.string()),
       config: z.array(z.string()),
+      cpu_limit: z
+        .number()
+        .nullable()
+        .meta({ description: 'Cores (docker and swarm runtimes); null: no limit' }),
+      memory_limit_mb: z
+        .number()
+        .int()
+        .nullable()
+        .meta({ description: 'MB (docker and swarm runtimes); null: no limit' }),
       created_at: timestamp,
       updated_at: timestamp,
     })

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { type BodySource, nameField, parseBody, refusedBy, stringListField } from '../http/input.js';
 import { argumentsProblems, configProblems } from '../launch/grammar.js';
+import { cpuLimitField, memoryLimitField } from '../launch/limits.js';
 
 /** A list refused with the first problem the grammar (src/launch/grammar.ts) finds in it. */
 const checkedList = (source: BodySource, problems: (items: string[]) => string[]) =>
@@ -11,6 +12,8 @@ export function blueprintSchema(source: BodySource) {
     name: nameField(128),
     arguments: checkedList(source, argumentsProblems),
     config: checkedList(source, configProblems),
+    cpu_limit: cpuLimitField(source),
+    memory_limit_mb: memoryLimitField(source),
   });
 }
 
@@ -21,15 +24,21 @@ const schemas = {
   json: blueprintSchema('json'),
 };
 
-/** A new blueprint's fields: the name is required, arguments and config may be left out. */
+/** A new blueprint's fields: the name is required, the others may be left out. */
 export const newBlueprintSchema = (source: BodySource) =>
-  blueprintSchema(source).partial({ arguments: true, config: true });
+  blueprintSchema(source).partial({ arguments: true, config: true, cpu_limit: true, memory_limit_mb: true });
 
 const newSchemas = { form: newBlueprintSchema('form'), json: newBlueprintSchema('json') };
 
-/** A new blueprint: name required, arguments and config default to empty. */
+/** A new blueprint: name required, arguments and config default to empty, limits to none. */
 export function parseNewBlueprint(body: unknown, source: BodySource): BlueprintInput {
-  return { arguments: [], config: [], ...parseBody(newSchemas[source], body) };
+  return {
+    arguments: [],
+    config: [],
+    cpu_limit: null,
+    memory_limit_mb: null,
+    ...parseBody(newSchemas[source], body),
+  };
 }
 
 /** A change to a blueprint: any subset of the fields. */

@@ -1,22 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
 import { consoleLogPath } from '../config/paths.js';
-import { displayLaunchLine } from '../launch/plan.js';
+import { displayLaunchLine, type LaunchPlan } from '../launch/plan.js';
 import { appendConsoleNote } from '../supervisor/console-log.js';
+import type { ResourceUsage } from '../supervisor/control.js';
 import { LaunchError, type Runtime, type RuntimeHandle } from '../supervisor/runtime.js';
 import { ConsoleCopy, resumePoint } from './console-copy.js';
-import { engineMessage, engineStatus } from './engine.js';
+import { engineMessage, engineProblem, engineStatus } from './engine.js';
 import { containerExit } from './exit.js';
-import { type ContainerLaunchPlan, EngineHandle, missingImageMessage, prepareLaunch } from './handle.js';
-import {
-  type ContainerSettings,
-  containerName,
-  containerOptions,
-  labelFilter,
-  NO_LIMITS,
-  PANEL_LABEL,
-} from './spec.js';
-import type { ResourceUsage } from './usage.js';
+import { EngineHandle, missingImageMessage, prepareLaunch } from './handle.js';
+import { type ContainerSettings, containerName, containerOptions, labelFilter, PANEL_LABEL } from './spec.js';
 
 export interface DockerRuntimeOptions {
   docker: Docker;
@@ -39,22 +32,41 @@ export class DockerRuntime implements Runtime {
     return this.options.docker;
   }
 
-  async launch(serverId: number, plan: ContainerLaunchPlan): Promise<RuntimeHandle> {
+  async launch(serverId: number, plan: LaunchPlan): Promise<RuntimeHandle> {
+    await prepareLaunch(plan, this.options.dataDir, serverId);
+    try {
+      return await this.launchContainer(serverId, plan);
+    } catch (error) {
+      if (error instanceof LaunchError) throw error;
+      throw new LaunchError(engineProblem(error));
+    }
+  }
+
+  private async launchContainer(serverId: number, plan: LaunchPlan): Promise<RuntimeHandle> {
     const { settings, dataDir } = this.options;
-    await prepareLaunch(plan, dataDir, serverId);
-    await this.removeLeftover(serverId);
     const logPath = consoleLogPath(dataDir, serverId);
-    const limits = plan.limits ?? NO_LIMITS;
+    await this.refuseForeign(serverId);
+    // Never a second container: one of this server's that still runs (its panel lost track of it,
+    // e.g. the engine was unreachable when the panel started) is taken over instead.
+    const running = (await this.containersOf(serverId)).find((summary) => summary.State === 'running');
+    if (running) {
+      await appendConsoleNote(
+        logPath,
+        `taking over the container ${containerName(serverId)} that still runs`,
+      );
+      return this.follow(serverId, this.docker.getContainer(running.Id));
+    }
+    await this.removeContainers(serverId);
     await appendConsoleNote(
       logPath,
       `launching in container ${containerName(serverId)} (${settings.image}): ${displayLaunchLine(plan)}`,
     );
     let container: Docker.Container;
     try {
-      container = await this.docker.createContainer(containerOptions(serverId, plan, limits, settings));
+      container = await this.docker.createContainer(containerOptions(serverId, plan, settings));
     } catch (error) {
       if (engineStatus(error) === 404) throw new LaunchError(missingImageMessage(settings.image));
-      throw new LaunchError(`the Docker engine refused the container: ${engineMessage(error)}`);
+      throw error;
     }
     const launchedAt = Date.now();
     try {
@@ -67,10 +79,16 @@ export class DockerRuntime implements Runtime {
   }
 
   async adopt(serverId: number): Promise<RuntimeHandle | null> {
-    const found = await this.docker.listContainers({
-      all: true,
-      filters: labelFilter(this.options.settings.panelId, serverId),
-    });
+    let found: Docker.ContainerInfo[];
+    try {
+      found = await this.containersOf(serverId);
+    } catch (error) {
+      // The engine is away: the server is launched anew (or taken over, see launch) once it is back.
+      console.error(
+        `docker runtime: cannot look for server ${serverId}'s container: ${engineProblem(error)}`,
+      );
+      return null;
+    }
     // The running one; else one that exited while no panel watched (its exit and OOM kill are still
     // there to read). Anything else (created, never started; a duplicate) goes.
     const rank = (state: string) => ['running', 'exited', 'dead'].indexOf(state);
@@ -82,8 +100,11 @@ export class DockerRuntime implements Runtime {
           .remove({ force: true })
           .catch(() => undefined);
     }
-    if (!chosen) return null;
-    const container = this.docker.getContainer(chosen.Id);
+    return chosen ? this.follow(serverId, this.docker.getContainer(chosen.Id)) : null;
+  }
+
+  /** Watches a container an earlier panel started. */
+  private async follow(serverId: number, container: Docker.Container): Promise<EngineHandle> {
     const info = await container.inspect();
     return this.watch(serverId, container, Date.parse(info.State.StartedAt), true, info);
   }
@@ -121,14 +142,10 @@ export class DockerRuntime implements Runtime {
     known?: Docker.ContainerInspectInfo,
   ): Promise<EngineHandle> {
     const info = known ?? (await container.inspect());
-    const handle = new EngineHandle(
-      serverId,
-      info.Id,
-      info.State.Pid,
-      launchedAt,
-      adopted,
-      info.HostConfig.Memory || null,
-    );
+    const handle = new EngineHandle(serverId, info.Id, info.State.Pid, launchedAt, adopted, {
+      memoryBytes: info.HostConfig.Memory || null,
+      nanoCpus: info.HostConfig.NanoCpus || null,
+    });
     this.handles.set(serverId, handle);
     const logPath = consoleLogPath(this.options.dataDir, serverId);
     const resume = adopted ? await resumePoint(logPath) : { after: '', since: '0' };
@@ -175,24 +192,31 @@ export class DockerRuntime implements Runtime {
     );
   }
 
-  /** Refuses a container of this name another panel (or a person) made; removes this server's old ones. */
-  private async removeLeftover(serverId: number): Promise<void> {
+  /** Refuses a container of this name another panel (or a person) made. */
+  private async refuseForeign(serverId: number): Promise<void> {
     const byName = await this.docker
       .getContainer(containerName(serverId))
       .inspect()
-      .catch(() => null);
+      .catch((error) => {
+        if (engineStatus(error) === 404) return null;
+        throw error;
+      });
     if (byName && byName.Config.Labels?.[PANEL_LABEL] !== this.options.settings.panelId) {
       throw new LaunchError(
         `the Docker engine holds a container named ${containerName(serverId)} that this panel did not make: remove it`,
       );
     }
-    await this.removeContainers(serverId);
+  }
+
+  private containersOf(serverId: number): Promise<Docker.ContainerInfo[]> {
+    return this.docker.listContainers({
+      all: true,
+      filters: labelFilter(this.options.settings.panelId, serverId),
+    });
   }
 
   private async removeContainers(serverId: number): Promise<void> {
-    const found = await this.docker
-      .listContainers({ all: true, filters: labelFilter(this.options.settings.panelId, serverId) })
-      .catch(() => []);
+    const found = await this.containersOf(serverId).catch(() => []);
     await Promise.all(
       found.map((summary) =>
         this.docker

@@ -3,15 +3,12 @@ import { access, chmod, mkdir, writeFile } from 'node:fs/promises';
 import type Docker from 'dockerode';
 import { serverDataDir } from '../config/paths.js';
 import type { LaunchPlan } from '../launch/plan.js';
+import type { ResourceUsage } from '../supervisor/control.js';
 import { missingInstallMessage } from '../supervisor/process-runtime.js';
 import { LaunchError, type RuntimeHandle } from '../supervisor/runtime.js';
 import type { ConsoleCopy } from './console-copy.js';
 import type { ContainerExit } from './exit.js';
-import type { ResourceLimits } from './spec.js';
-import { type ResourceUsage, resourceUsage, type StatsSample } from './usage.js';
-
-/** A launch plan with the blueprint's limits. */
-export type ContainerLaunchPlan = LaunchPlan & { limits?: ResourceLimits };
+import { type EngineLimits, resourceUsage, type StatsSample } from './usage.js';
 
 /** A server's container (or a swarm service's task), launched or adopted. */
 export class EngineHandle implements RuntimeHandle {
@@ -33,13 +30,17 @@ export class EngineHandle implements RuntimeHandle {
     readonly pid: number,
     readonly launchedAt: number,
     readonly adopted: boolean,
-    readonly memoryLimitBytes: number | null,
+    readonly limits: EngineLimits,
     /** Where A2S and RCON reach it. */
     readonly host = '127.0.0.1',
   ) {}
 
   isAlive(): boolean {
     return this.alive;
+  }
+
+  get memoryLimitBytes(): number | null {
+    return this.limits.memoryBytes;
   }
 
   finish(exit: ContainerExit): void {
@@ -55,7 +56,7 @@ export class EngineHandle implements RuntimeHandle {
     try {
       const options = { stream: false, 'one-shot': true } as object;
       const sample = (await docker.getContainer(this.containerId).stats(options)) as StatsSample;
-      const usage = resourceUsage(sample, this.lastStats, this.memoryLimitBytes);
+      const usage = resourceUsage(sample, this.lastStats, this.limits);
       this.lastStats = sample;
       return usage;
     } catch {

@@ -1,18 +1,10 @@
 import type Docker from 'dockerode';
-import type { LaunchPlan } from '../launch/plan.js';
+import type { LaunchPlan, ResourceLimits } from '../launch/plan.js';
 
 /**
  * What the engine is asked for, as pure functions of the server's launch plan: the container of the
  * `docker` runtime and the service of the `swarm` runtime (design/runtimes.md).
  */
-
-/** CPU and memory a server may use (blueprint `cpu_limit`, `memory_limit_mb`); null: no limit. */
-export interface ResourceLimits {
-  cpuCores: number | null;
-  memoryMb: number | null;
-}
-
-export const NO_LIMITS: ResourceLimits = { cpuCores: null, memoryMb: null };
 
 export interface ContainerSettings {
   /** SRCDS_IMAGE. */
@@ -82,9 +74,9 @@ const TMPFS_OPTIONS = 'rw,nosuid,nodev,size=256m';
 export function containerOptions(
   serverId: number,
   plan: LaunchPlan,
-  limits: ResourceLimits,
   settings: ContainerSettings,
 ): Docker.ContainerCreateOptions {
+  const { limits } = plan;
   const memory = memoryBytes(limits);
   return {
     name: containerName(serverId),
@@ -122,10 +114,9 @@ export function containerOptions(
 export function serviceSpec(
   serverId: number,
   plan: LaunchPlan,
-  limits: ResourceLimits,
   settings: ContainerSettings,
-  node: string,
 ): Docker.CreateServiceOptions {
+  const { limits, node } = plan;
   const labels = serverLabels(serverId, settings.panelId);
   return {
     Name: containerName(serverId),

@@ -1,3 +1,4 @@
+import type Docker from 'dockerode';
 import { ADDRESS_LABEL, NODE_LABEL, PANEL_LABEL, SERVER_ID_LABEL } from './spec.js';
 
 /** The fields of the Engine API's swarm tasks and nodes the panel reads. */
@@ -9,7 +10,7 @@ export interface SwarmTask {
   DesiredState?: string;
   Spec?: {
     ContainerSpec?: { Labels?: Record<string, string> };
-    Resources?: { Limits?: { MemoryBytes?: number } };
+    Resources?: { Limits?: { MemoryBytes?: number; NanoCPUs?: number } };
   };
   Status: {
     State: string;
@@ -83,4 +84,13 @@ export function describeNodes(nodes: SwarmNode[], tasks: SwarmTask[], panelId: s
       server_ids: (serversOn.get(node.ID) ?? []).sort((a, b) => a - b),
     }))
     .sort((a, b) => a.hostname.localeCompare(b.hostname) || a.id.localeCompare(b.id));
+}
+
+/** The swarm's nodes and this panel's servers on each, from a manager's engine. */
+export async function swarmNodes(docker: Docker, panelId: string): Promise<NodeView[]> {
+  const [nodes, tasks] = await Promise.all([
+    docker.listNodes() as Promise<SwarmNode[]>,
+    docker.listTasks({ filters: { 'desired-state': ['running'] } }) as Promise<SwarmTask[]>,
+  ]);
+  return describeNodes(nodes, tasks, panelId);
 }

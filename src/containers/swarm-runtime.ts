@@ -1,39 +1,29 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
 import { consoleLogPath } from '../config/paths.js';
-import { displayLaunchLine } from '../launch/plan.js';
+import { displayLaunchLine, type LaunchPlan } from '../launch/plan.js';
 import { appendConsoleNote } from '../supervisor/console-log.js';
+import type { ResourceUsage } from '../supervisor/control.js';
 import { LaunchError, type Runtime, type RuntimeHandle } from '../supervisor/runtime.js';
 import { ConsoleCopy, resumePoint } from './console-copy.js';
 import { signalContainer } from './docker-runtime.js';
-import { engineMessage, engineStatus } from './engine.js';
+import { engineProblem, engineStatus } from './engine.js';
 import { type ContainerExit, containerExit } from './exit.js';
-import { type ContainerLaunchPlan, EngineHandle, missingImageMessage, prepareLaunch } from './handle.js';
+import { EngineHandle, missingImageMessage, prepareLaunch } from './handle.js';
+import { type ContainerSettings, containerName, labelFilter, PANEL_LABEL, serviceSpec } from './spec.js';
 import {
-  type ContainerSettings,
-  containerName,
-  labelFilter,
-  memoryBytes,
-  NO_LIMITS,
-  PANEL_LABEL,
-  serviceSpec,
-} from './spec.js';
-import {
-  describeNodes,
   type NodeView,
   nodeAddress,
   type SwarmNode,
   type SwarmTask,
+  swarmNodes,
   TERMINAL_TASK_STATES,
 } from './swarm-nodes.js';
-import type { ResourceUsage } from './usage.js';
 
 export interface SwarmRuntimeOptions {
   docker: Docker;
   dataDir: string;
   settings: ContainerSettings;
-  /** The server's `node` field: which nodes may run it ('' = any). */
-  nodeOf: (serverId: number) => Promise<string>;
   /** How often the tasks of watched services are looked at (the swarm has no exit event). */
   pollMs?: number;
   /** How long a new service may take to have a running task. */
@@ -52,6 +42,7 @@ interface Watched {
  * end is read from the task list, the OOM kill from the container when it ran on this engine's node.
  */
 export class SwarmRuntime implements Runtime {
+  readonly remote = true;
   private readonly watched = new Map<number, Watched>();
   private pollTimer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -62,29 +53,63 @@ export class SwarmRuntime implements Runtime {
     return this.options.docker;
   }
 
-  async launch(serverId: number, plan: ContainerLaunchPlan): Promise<RuntimeHandle> {
+  async launch(serverId: number, plan: LaunchPlan): Promise<RuntimeHandle> {
+    await prepareLaunch(plan, this.options.dataDir, serverId);
+    try {
+      return await this.launchService(serverId, plan);
+    } catch (error) {
+      if (error instanceof LaunchError) throw error;
+      throw new LaunchError(engineProblem(error));
+    }
+  }
+
+  private async launchService(serverId: number, plan: LaunchPlan): Promise<RuntimeHandle> {
     const { settings, dataDir } = this.options;
-    await prepareLaunch(plan, dataDir, serverId);
-    await this.removeLeftover(serverId);
-    const node = await this.options.nodeOf(serverId);
+    const logPath = consoleLogPath(dataDir, serverId);
+    await this.refuseForeign(serverId);
+    // Never a second service: one of this server's whose task still runs is taken over instead.
+    const running = await this.runningService(serverId);
+    if (running) {
+      await appendConsoleNote(
+        logPath,
+        `taking over the swarm service ${containerName(serverId)} that still runs`,
+      );
+      return running;
+    }
+    await this.forget(serverId);
+    const { node } = plan;
     const where = node ? `on a node labelled l4d2web.node=${node}` : 'on any node';
     await appendConsoleNote(
-      consoleLogPath(dataDir, serverId),
+      logPath,
       `launching as swarm service ${containerName(serverId)} (${settings.image}) ${where}: ${displayLaunchLine(plan)}`,
     );
-    const spec = serviceSpec(serverId, plan, plan.limits ?? NO_LIMITS, settings, node);
-    let serviceId: string;
-    try {
-      serviceId = ((await this.docker.createService(spec)) as unknown as { id: string }).id;
-    } catch (error) {
-      throw new LaunchError(`the swarm refused the service: ${engineMessage(error)}`);
-    }
+    const created = (await this.docker.createService(serviceSpec(serverId, plan, settings))) as unknown as {
+      id: string;
+    };
     const launchedAt = Date.now();
-    const task = await this.firstTask(serviceId, node);
-    return this.watch(serverId, serviceId, task, launchedAt, false);
+    const task = await this.firstTask(created.id, node);
+    return this.watch(serverId, created.id, task, launchedAt, false);
   }
 
   async adopt(serverId: number): Promise<RuntimeHandle | null> {
+    try {
+      return await this.adoptService(serverId, false);
+    } catch (error) {
+      // The engine is away: the server is launched anew (or taken over, see launch) once it is back.
+      console.error(`swarm runtime: cannot look for server ${serverId}'s service: ${engineProblem(error)}`);
+      return null;
+    }
+  }
+
+  private runningService(serverId: number): Promise<EngineHandle | null> {
+    return this.adoptService(serverId, true);
+  }
+
+  /**
+   * Watches this server's service an earlier panel made: its task, or (onlyRunning false) the end of
+   * a task that ended while no panel watched. Duplicates and services without a task go.
+   */
+  private async adoptService(serverId: number, onlyRunning: boolean): Promise<EngineHandle | null> {
     const services = await this.docker.listServices({
       filters: labelFilter(this.options.settings.panelId, serverId),
     });
@@ -96,6 +121,7 @@ export class SwarmRuntime implements Runtime {
       await this.removeService(service.ID);
       return null;
     }
+    if (onlyRunning && task.Status.State !== 'running') return null;
     const startedAt = Date.parse(task.Status.Timestamp ?? '') || Date.now();
     return this.watch(serverId, service.ID, task, startedAt, true);
   }
@@ -137,13 +163,9 @@ export class SwarmRuntime implements Runtime {
     return this.watched.get(serverId)?.handle.usage(this.docker) ?? Promise.resolve(null);
   }
 
-  /** The swarm's nodes and this panel's servers on each (GET /nodes). */
-  async nodes(): Promise<NodeView[]> {
-    const [nodes, tasks] = await Promise.all([
-      this.docker.listNodes() as Promise<SwarmNode[]>,
-      this.docker.listTasks({ filters: { 'desired-state': ['running'] } }) as Promise<SwarmTask[]>,
-    ]);
-    return describeNodes(nodes, tasks, this.options.settings.panelId);
+  /** The swarm's nodes and this panel's servers on each. */
+  nodes(): Promise<NodeView[]> {
+    return swarmNodes(this.docker, this.options.settings.panelId);
   }
 
   // ---------- launching ----------
@@ -186,18 +208,20 @@ export class SwarmRuntime implements Runtime {
     return node?.Description?.Hostname ?? nodeId;
   }
 
-  /** Refuses a service of this name another panel made; removes this server's old ones. */
-  private async removeLeftover(serverId: number): Promise<void> {
+  /** Refuses a service of this name another panel (or a person) made. */
+  private async refuseForeign(serverId: number): Promise<void> {
     const byName = (await this.docker
       .getService(containerName(serverId))
       .inspect()
-      .catch(() => null)) as { ID: string; Spec?: { Labels?: Record<string, string> } } | null;
+      .catch((error) => {
+        if (engineStatus(error) === 404) return null;
+        throw error;
+      })) as { Spec?: { Labels?: Record<string, string> } } | null;
     if (byName && byName.Spec?.Labels?.[PANEL_LABEL] !== this.options.settings.panelId) {
       throw new LaunchError(
         `the swarm holds a service named ${containerName(serverId)} that this panel did not make: remove it`,
       );
     }
-    await this.forget(serverId);
   }
 
   // ---------- watching ----------
@@ -221,14 +245,19 @@ export class SwarmRuntime implements Runtime {
       .getNode(task.NodeID)
       .inspect()
       .catch(() => null)) as SwarmNode | null;
-    const limit = local?.HostConfig.Memory || memoryBytes(specLimits(task)) || null;
+    // The container's own limits when it runs here, else the task's (the same, as the service asked).
+    const asked = task.Spec?.Resources?.Limits;
+    const limits = {
+      memoryBytes: local?.HostConfig.Memory || asked?.MemoryBytes || null,
+      nanoCpus: local?.HostConfig.NanoCpus || asked?.NanoCPUs || null,
+    };
     const handle = new EngineHandle(
       serverId,
       local ? local.Id : null,
       task.Status.ContainerStatus?.PID ?? 0,
       launchedAt,
       adopted,
-      limit,
+      limits,
       node ? nodeAddress(node) : '127.0.0.1',
     );
     this.watched.set(serverId, { handle, serviceId, taskId: task.ID });
@@ -338,9 +367,4 @@ function latestTask(tasks: SwarmTask[], serviceId: string): SwarmTask | undefine
   return tasks
     .filter((task) => task.ServiceID === serviceId)
     .sort((a, b) => Date.parse(b.CreatedAt ?? '') - Date.parse(a.CreatedAt ?? ''))[0];
-}
-
-function specLimits(task: SwarmTask) {
-  const bytes = task.Spec?.Resources?.Limits?.MemoryBytes;
-  return { cpuCores: null, memoryMb: bytes ? bytes / (1024 * 1024) : null };
 }

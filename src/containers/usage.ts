@@ -1,10 +1,9 @@
-/** CPU and memory of a server's container, from the engine's stats (the server page shows them). */
-export interface ResourceUsage {
-  /** Cores in use over the last interval (1.0 = one core busy); null until two samples exist. */
-  cpu_cores: number | null;
-  memory_mb: number;
-  /** The container's memory limit, or null when it has none. */
-  memory_limit_mb: number | null;
+import type { ResourceUsage } from '../supervisor/control.js';
+
+/** The limits the engine holds a container to, as it reports them; null: none. */
+export interface EngineLimits {
+  memoryBytes: number | null;
+  nanoCpus: number | null;
 }
 
 /** The fields of GET /containers/{id}/stats this needs (cgroup v1 and v2). */
@@ -24,15 +23,16 @@ const MEBIBYTE = 1024 * 1024;
 export function resourceUsage(
   sample: StatsSample,
   previous: StatsSample | null,
-  memoryLimitBytes: number | null,
+  limits: EngineLimits,
 ): ResourceUsage {
   const memory = sample.memory_stats ?? {};
   const cache = memory.stats?.total_inactive_file ?? memory.stats?.inactive_file ?? 0;
   const used = Math.max(0, (memory.usage ?? 0) - cache);
   return {
     cpu_cores: cpuCores(sample, previous),
+    cpu_limit: limits.nanoCpus ? limits.nanoCpus / 1e9 : null,
     memory_mb: Math.round((used / MEBIBYTE) * 10) / 10,
-    memory_limit_mb: memoryLimitBytes ? Math.round(memoryLimitBytes / MEBIBYTE) : null,
+    memory_limit_mb: limits.memoryBytes ? Math.round(limits.memoryBytes / MEBIBYTE) : null,
   };
 }
 

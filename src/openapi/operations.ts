@@ -3,6 +3,7 @@ import { authOperations } from '../auth/api.js';
 import { blueprintOperations } from '../blueprints/api.js';
 import { dashboardOperations } from '../dashboard/api.js';
 import type { Operations } from '../http/operation.js';
+import { nodeOperations } from '../nodes/api.js';
 import { serverOperations } from '../servers/api.js';
 import { userOperations } from '../users/api.js';
 
@@ -30,6 +31,7 @@ const metaOperations: Operations = {
 export const operations: Operations = {
   ...authOperations,
   ...userOperations,
+  ...nodeOperations,
   ...blueprintOperations,
   ...serverOperations,
   ...dashboardOperations,

@@ -15,7 +15,7 @@ import {
   timestamp,
 } from '../http/operation.js';
 import type { LiveStatus } from '../supervisor/control.js';
-import { changeLevelSchema, kickSchema, rconSchema, serverSchema } from './input.js';
+import { changeLevelSchema, kickSchema, newServerSchema, rconSchema, serverSchema } from './input.js';
 import type { Server } from './servers.js';
 
 export const liveStatusJson = sameAs<LiveStatus>()(
@@ -35,6 +35,7 @@ export const serverJson = sameAs<Server>()(
       desired_state: z.enum(desiredStates),
       actual_state: z.enum(actualStates),
       last_error: z.string().meta({ description: "'' when none" }),
+      node: z.string().meta({ description: "The swarm nodes it may run on (label l4d2web.node); '' = any" }),
       created_at: timestamp,
       updated_at: timestamp,
       live: liveStatusJson.nullable(),
@@ -89,7 +90,7 @@ export const serverOperations: Operations = {
     summary: 'Create a server (stopped) from a blueprint',
     description:
       'The server binds `port` and the client port `port - 10`; no port may be bound by two servers.',
-    body: { json: serverSchema('json'), form: serverSchema('form') },
+    body: { json: newServerSchema('json'), form: newServerSchema('form') },
     responses: {
       201: { description: 'Created', schema: idJson },
       400: invalidInput,

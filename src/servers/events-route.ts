@@ -4,24 +4,46 @@ import type { RouteDeps } from '../deps.js';
 import type { IdRequest } from '../http/input.js';
 import { EventStreams } from '../http/sse.js';
 import type { ServerEvent } from '../supervisor/control.js';
-import { recentConsoleLines } from './page-data.js';
+import { recentConsoleLines, serverUsage } from './page-data.js';
 import { getServerRow } from './servers.js';
+import { usageText } from './views/status.js';
+
+/** How often a stream sends the CPU and memory of a server in a container. */
+export const USAGE_INTERVAL_MS = 5_000;
 
 /**
  * GET /servers/:id/events: Server-Sent Events with the server's state changes, live status and console
  * lines. The current state comes first, then the last console lines (as many as the page shows).
+ * Under the docker and swarm runtimes, its CPU and memory too, every USAGE_INTERVAL_MS.
  */
 export function registerServerEventsRoute(
   app: FastifyInstance,
-  { database, supervisor, sessions }: Pick<RouteDeps, 'database' | 'supervisor' | 'sessions'>,
+  deps: Pick<RouteDeps, 'database' | 'supervisor' | 'sessions' | 'config'>,
   serverIdOf: (request: IdRequest) => number,
 ): void {
+  const { database, supervisor, sessions } = deps;
   const streams = new EventStreams(app, 15_000, (request, end) => sessions.hold(request, end));
+
+  /** The usage event, or none where the runtime reports no usage (processes). */
+  const usageEvent = async (id: number): Promise<ServerEvent | null> => {
+    const usage = await serverUsage(deps, id);
+    return usage === undefined ? null : { type: 'usage', usage, ...usageText(usage) };
+  };
 
   app.get<{ Params: { id: string } }>('/servers/:id/events', async (request, reply) => {
     const { id } = await getServerRow(database.db, currentUser(request), serverIdOf(request));
     await streams.serve<ServerEvent>(request, reply, {
-      subscribe: (send) => supervisor.subscribe(id, send),
+      subscribe: (send) => {
+        const unsubscribe = supervisor.subscribe(id, send);
+        if (deps.config.runtime === 'process') return unsubscribe;
+        const timer = setInterval(() => {
+          void usageEvent(id).then((event) => event && send(event));
+        }, USAGE_INTERVAL_MS);
+        return () => {
+          clearInterval(timer);
+          unsubscribe();
+        };
+      },
       async snapshot(send) {
         // Read after subscribing, so a change between the two is not lost (it may come twice).
         const { actual_state, desired_state, last_error } = await getServerRow(
@@ -31,6 +53,8 @@ export function registerServerEventsRoute(
         );
         send({ type: 'state', actual_state, desired_state, last_error });
         send({ type: 'live', live: supervisor.liveStatus(id) });
+        const usage = await usageEvent(id);
+        if (usage) send(usage);
         for (const line of await recentConsoleLines(supervisor, id)) send({ type: 'console', line });
       },
     });

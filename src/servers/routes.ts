@@ -38,6 +38,7 @@ export function registerServerRoutes(
 ) {
   const { db } = database;
   const serverJson = (row: ServerRow) => toServer(row, supervisor.liveStatus(row.id));
+  const placement = config.runtime === 'swarm';
 
   const listPage = async (request: FastifyRequest, error?: AppError) => {
     const user = currentUser(request);
@@ -47,6 +48,7 @@ export function registerServerRoutes(
       blueprints: await listBlueprints(db, user),
       form: error ? submittedServerValues(request.body, emptyServerForm) : emptyServerForm,
       error,
+      placement,
     });
   };
 
@@ -74,7 +76,8 @@ export function registerServerRoutes(
           : saved,
       error,
       focus,
-      ...(await serverPageData({ supervisor }, server)),
+      placement,
+      ...(await serverPageData({ supervisor, config }, server)),
     });
   };
 
@@ -157,7 +160,7 @@ export function registerServerRoutes(
   app.post<{ Params: { id: string } }>(`${idRoute}/delete`, remove);
   app.delete<{ Params: { id: string } }>(idRoute, remove);
 
-  registerServerEventsRoute(app, { database, supervisor, sessions }, serverId);
+  registerServerEventsRoute(app, { database, supervisor, sessions, config }, serverId);
 
   app.post<{ Params: { id: string } }>(`${idRoute}/rcon`, async (request, reply) => {
     request.formOnError = (error) =>

@@ -19,6 +19,8 @@ export interface Server {
   desired_state: ServerRow['desired_state'];
   actual_state: ServerRow['actual_state'];
   last_error: string;
+  /** The swarm nodes it may run on (their `l4d2web.node` label); '' = any. */
+  node: string;
   created_at: string;
   updated_at: string;
   live: LiveStatus | null;
@@ -33,6 +35,7 @@ export function toServer(row: ServerRow, live: LiveStatus | null): Server {
     desired_state: row.desired_state,
     actual_state: row.actual_state,
     last_error: row.last_error,
+    node: row.node,
     created_at: row.created_at,
     updated_at: row.updated_at,
     live,
@@ -86,6 +89,7 @@ export async function createServer(
           actual_state: 'unknown',
           last_error: '',
           rcon_password: generateRconPassword(),
+          node: input.node,
           created_at: now.toISOString(),
           updated_at: now.toISOString(),
         })
@@ -123,6 +127,7 @@ export async function updateServer(
           ...(change.name !== undefined && { name: change.name }),
           ...(change.port !== undefined && { port: change.port }),
           ...(change.blueprint_id !== undefined && { blueprint_id: change.blueprint_id }),
+          ...(change.node !== undefined && { node: change.node }),
           updated_at: now.toISOString(),
         })
         .where('id', '=', id)

@@ -11,6 +11,7 @@ import type {
   LiveStatus,
   Player,
   PlayerSample,
+  ResourceUsage,
   ServerEvent,
   SupervisorControl,
 } from './control.js';
@@ -218,6 +219,12 @@ export class Supervisor implements SupervisorControl {
 
   async recentConsole(serverId: number, lines: number): Promise<string[]> {
     return lastConsoleLines(consoleLogPath(this.config.dataDir, serverId), lines);
+  }
+
+  async resourceUsage(serverId: number): Promise<ResourceUsage | null> {
+    const process = this.states.get(serverId)?.process;
+    if (!process?.handle.isAlive()) return null;
+    return (await this.runtime.usage?.(serverId)) ?? null;
   }
 
   // ---------- for tests and diagnostics ----------

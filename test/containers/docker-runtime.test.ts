@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { consoleLogPath } from '../../src/config/paths.js';
 import { DockerRuntime } from '../../src/containers/docker-runtime.js';
 import type { EngineHandle } from '../../src/containers/handle.js';
-import type { ContainerSettings, ResourceLimits } from '../../src/containers/spec.js';
+import type { ContainerSettings } from '../../src/containers/spec.js';
 import { Instances } from '../../src/instances/instances.js';
 import { buildLaunchPlan } from '../../src/launch/plan.js';
 import { simulatorImage, skipWithoutEngine, startDockerd, type TestEngine } from '../helpers/dockerd.js';
@@ -20,6 +20,8 @@ import {
   stopAllSimulators,
   waitForA2s,
 } from '../helpers/simulator.js';
+
+type Limits = { cpu_limit: number | null; memory_limit_mb: number | null };
 
 const RCON_PASSWORD = 'docker-runtime-test';
 
@@ -61,24 +63,24 @@ describe.skipIf(skipWithoutEngine())('the docker runtime', () => {
 
   async function launch(
     on: DockerRuntime,
-    limits: ResourceLimits = { cpuCores: null, memoryMb: null },
+    limits: Limits = { cpu_limit: null, memory_limit_mb: null },
   ): Promise<{ id: number; port: number; handle: EngineHandle }> {
     const id = nextId++;
     const port = await freeGamePort();
     await instances.build(id);
     const plan = buildLaunchPlan(
       { id, port },
-      { arguments: ['+map', 'c2m1_highway'], config: ['hostname "In a container"'] },
+      { arguments: ['+map', 'c2m1_highway'], config: ['hostname "In a container"'], ...limits },
       { dataDir, srcdsDir: installDir, rconPassword: RCON_PASSWORD },
     );
-    const handle = (await on.launch(id, { ...plan, limits })) as EngineHandle;
+    const handle = (await on.launch(id, plan)) as EngineHandle;
     await waitForA2s(port, 30_000);
     return { id, port, handle };
   }
 
   it('runs a server in its own container: host network, install read-only, instance read-write, labelled, limited', async () => {
     const docker = runtime();
-    const { id, port, handle } = await launch(docker, { cpuCores: 1.5, memoryMb: 256 });
+    const { id, port, handle } = await launch(docker, { cpu_limit: 1.5, memory_limit_mb: 256 });
     const info = await engine.docker.getContainer(String(handle.containerId)).inspect();
     expect(info.Name).toBe(`/l4d2web-server-${id}`);
     expect(info.Config.Labels).toMatchObject({
@@ -122,7 +124,7 @@ describe.skipIf(skipWithoutEngine())('the docker runtime', () => {
 
   it('reports an OOM kill with the limit', async () => {
     const docker = runtime();
-    const { port, handle } = await launch(docker, { cpuCores: null, memoryMb: 128 });
+    const { port, handle } = await launch(docker, { cpu_limit: null, memory_limit_mb: 128 });
     expect(await rcon(port, RCON_PASSWORD, 'sim_allocate 400')).toContain('allocating 400 MB');
     expect(await handle.exited).toMatchObject({
       reason: 'killed: out of memory (limit 128 MB)',

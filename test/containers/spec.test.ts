@@ -10,16 +10,19 @@ const settings: ContainerSettings = {
   user: '1000:1000',
   stopGraceSeconds: 10,
 };
-const plan = buildLaunchPlan(
-  { id: 7, port: 27015 },
-  { arguments: ['+map', 'c1m1_hotel'], config: [] },
-  { dataDir: '/srv/data', srcdsDir: '/srv/srcds', rconPassword: 'secret' },
-);
+function planWith(limits: { cpu_limit: number | null; memory_limit_mb: number | null }, node = '') {
+  return buildLaunchPlan(
+    { id: 7, port: 27015, node },
+    { arguments: ['+map', 'c1m1_hotel'], config: [], ...limits },
+    { dataDir: '/srv/data', srcdsDir: '/srv/srcds', rconPassword: 'secret' },
+  );
+}
+const plan = planWith({ cpu_limit: null, memory_limit_mb: null });
 const MB = 1024 * 1024;
 
 describe('the container of a server', () => {
   it("runs the instance's srcds_run from the instance, as the panel's user, on the host network, never restarted by the engine", () => {
-    const options = containerOptions(7, plan, { cpuCores: 1.5, memoryMb: 512 }, settings);
+    const options = containerOptions(7, planWith({ cpu_limit: 1.5, memory_limit_mb: 512 }), settings);
     expect(options).toMatchObject({
       name: 'l4d2web-server-7',
       Image: 'l4d2web/srcds:local',
@@ -54,7 +57,7 @@ describe('the container of a server', () => {
   });
 
   it('has no limits the blueprint does not set', () => {
-    const { HostConfig } = containerOptions(7, plan, { cpuCores: null, memoryMb: null }, settings);
+    const { HostConfig } = containerOptions(7, plan, settings);
     expect([HostConfig?.Memory, HostConfig?.MemorySwap, HostConfig?.NanoCpus]).toEqual([
       undefined,
       undefined,
@@ -63,7 +66,7 @@ describe('the container of a server', () => {
   });
 
   it('becomes a one-replica service the swarm never restarts, placed by the node label', () => {
-    const spec = serviceSpec(7, plan, { cpuCores: 0.5, memoryMb: 300 }, settings, 'eu-1');
+    const spec = serviceSpec(7, planWith({ cpu_limit: 0.5, memory_limit_mb: 300 }, 'eu-1'), settings);
     expect(spec).toMatchObject({
       Name: 'l4d2web-server-7',
       Labels: { 'l4d2web.server_id': '7', 'l4d2web.panel': 'p1' },
@@ -83,11 +86,9 @@ describe('the container of a server', () => {
         Networks: [{ Target: 'host' }],
       },
     });
-    expect(serviceSpec(7, plan, { cpuCores: null, memoryMb: null }, settings, '').TaskTemplate).toMatchObject(
-      {
-        Placement: { Constraints: [] },
-      },
-    );
+    expect(serviceSpec(7, plan, settings).TaskTemplate).toMatchObject({
+      Placement: { Constraints: [] },
+    });
   });
 });
 
@@ -118,8 +119,11 @@ describe('resource usage from the engine', () => {
   });
 
   it('counts memory without the inactive page cache, and CPU only once there are two samples', () => {
-    expect(resourceUsage(sample(1e9, 100e9, 110 * MB), null, 256 * MB)).toEqual({
+    expect(
+      resourceUsage(sample(1e9, 100e9, 110 * MB), null, { memoryBytes: 256 * MB, nanoCpus: 15e8 }),
+    ).toEqual({
       cpu_cores: null,
+      cpu_limit: 1.5,
       memory_mb: 100,
       memory_limit_mb: 256,
     });
@@ -127,7 +131,8 @@ describe('resource usage from the engine', () => {
 
   it("gives CPU as cores: the container's share of the host's CPU time, times its CPUs", () => {
     // 0.5 s of CPU while the host's two CPUs ran 2 s in all: a quarter of the host, half a core.
-    const usage = resourceUsage(sample(1.5e9, 102e9, 50 * MB), sample(1e9, 100e9, 50 * MB), null);
-    expect(usage).toEqual({ cpu_cores: 0.5, memory_mb: 40, memory_limit_mb: null });
+    const none = { memoryBytes: null, nanoCpus: null };
+    const usage = resourceUsage(sample(1.5e9, 102e9, 50 * MB), sample(1e9, 100e9, 50 * MB), none);
+    expect(usage).toEqual({ cpu_cores: 0.5, cpu_limit: null, memory_mb: 40, memory_limit_mb: null });
   });
 });

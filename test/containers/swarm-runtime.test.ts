@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { consoleLogPath } from '../../src/config/paths.js';
 import type { EngineHandle } from '../../src/containers/handle.js';
-import type { ContainerSettings, ResourceLimits } from '../../src/containers/spec.js';
+import type { ContainerSettings } from '../../src/containers/spec.js';
 import { SwarmRuntime } from '../../src/containers/swarm-runtime.js';
 import { Instances } from '../../src/instances/instances.js';
 import { buildLaunchPlan } from '../../src/launch/plan.js';
@@ -26,6 +26,8 @@ import {
   stopAllSimulators,
   waitForA2s,
 } from '../helpers/simulator.js';
+
+type Limits = { cpu_limit: number | null; memory_limit_mb: number | null };
 
 const RCON_PASSWORD = 'swarm-runtime-test';
 
@@ -72,37 +74,36 @@ describe.skipIf(skipWithoutEngine())('the swarm runtime', () => {
       docker: engine.docker,
       dataDir,
       settings,
-      nodeOf: async (id) => nodes.get(id) ?? '',
       pollMs: 200,
       startTimeoutMs: 5_000,
     });
   }
 
-  async function plan(id: number, port: number) {
+  async function plan(id: number, port: number, limits: Limits = { cpu_limit: null, memory_limit_mb: null }) {
     await instances.build(id);
     return buildLaunchPlan(
-      { id, port },
-      { arguments: [], config: ['hostname "In the swarm"'] },
+      { id, port, node: nodes.get(id) ?? '' },
+      { arguments: [], config: ['hostname "In the swarm"'], ...limits },
       { dataDir, srcdsDir: installDir, rconPassword: RCON_PASSWORD },
     );
   }
 
   async function launch(
     on: SwarmRuntime,
-    limits: ResourceLimits = { cpuCores: null, memoryMb: null },
+    limits: Limits = { cpu_limit: null, memory_limit_mb: null },
     node = '',
   ): Promise<{ id: number; port: number; handle: EngineHandle }> {
     const id = nextId++;
     nodes.set(id, node);
     const port = await freeGamePort();
-    const handle = (await on.launch(id, { ...(await plan(id, port)), limits })) as EngineHandle;
+    const handle = (await on.launch(id, await plan(id, port, limits))) as EngineHandle;
     await waitForA2s(port, 30_000);
     return { id, port, handle };
   }
 
   it('runs a server as a one-replica service on the node its label names, reachable at the node address', async () => {
     const swarm = runtime();
-    const { id, port, handle } = await launch(swarm, { cpuCores: 0.5, memoryMb: 256 }, 'alpha');
+    const { id, port, handle } = await launch(swarm, { cpu_limit: 0.5, memory_limit_mb: 256 }, 'alpha');
     expect(handle.host).toBe('127.0.0.1');
     const service = (await engine.docker.getService(`l4d2web-server-${id}`).inspect()) as {
       Spec: { Labels: Record<string, string>; TaskTemplate: { Placement: object; RestartPolicy: object } };
@@ -139,7 +140,7 @@ describe.skipIf(skipWithoutEngine())('the swarm runtime', () => {
     const killed = await launch(swarm);
     process.kill(killed.handle.pid, 'SIGKILL');
     expect(await killed.handle.exited).toEqual({ code: null, signal: 'SIGKILL', known: true });
-    const hog = await launch(swarm, { cpuCores: null, memoryMb: 128 });
+    const hog = await launch(swarm, { cpu_limit: null, memory_limit_mb: 128 });
     await rcon(hog.port, RCON_PASSWORD, 'sim_allocate 400');
     expect(await hog.handle.exited).toMatchObject({ reason: 'killed: out of memory (limit 128 MB)' });
     expect(await engine.docker.listServices()).toEqual([]);

@@ -15,6 +15,8 @@ const blueprint: Blueprint = {
   name: 'coop',
   arguments: [],
   config: [],
+  cpu_limit: null,
+  memory_limit_mb: null,
   created_at: '2026-01-01T00:00:00.000Z',
   updated_at: '2026-01-01T00:00:00.000Z',
 };
@@ -26,6 +28,7 @@ const server: Server = {
   desired_state: 'running',
   actual_state: 'crashed',
   last_error: 'crash loop: exit code 139',
+  node: '',
   created_at: '2026-01-01T00:00:00.000Z',
   updated_at: '2026-01-01T00:00:00.000Z',
   live: null,

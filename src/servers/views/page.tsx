@@ -1,7 +1,7 @@
 /** One server's page: status, players, map change, console, launch line, settings and delete. */
 import type { Blueprint } from '../../blueprints/blueprints.js';
 import type { AppError } from '../../http/errors.js';
-import type { Player, PlayerSample } from '../../supervisor/control.js';
+import type { Player, PlayerSample, ResourceUsage } from '../../supervisor/control.js';
 import { Layout, type PageContext } from '../../views/layout.js';
 import { StateBadge } from '../../views/state-badge.js';
 import type { Server } from '../servers.js';
@@ -10,7 +10,7 @@ import { ServerForm, type ServerFormValues } from './form.js';
 import { MapSection } from './map-section.js';
 import type { ServerPageFocus, ServerSection } from './page-focus.js';
 import { PlayersSection } from './players-section.js';
-import { LastError, PlayersSparkline, PortMapPlayers, ServerActions } from './status.js';
+import { LastError, PlayersSparkline, PortMapPlayers, ResourceFacts, ServerActions } from './status.js';
 
 /** The wanted state, live facts, last hour and blueprint, with the last error and the buttons. */
 function StatusSection(props: {
@@ -18,6 +18,7 @@ function StatusSection(props: {
   blueprint: Blueprint | undefined;
   history: PlayerSample[];
   now: number;
+  usage: ResourceUsage | null | undefined;
 }) {
   const { server, blueprint } = props;
   return (
@@ -28,6 +29,7 @@ function StatusSection(props: {
           <dd data-field="desired_state">{server.desired_state}</dd>
         </div>
         <PortMapPlayers server={server} />
+        {props.usage !== undefined && <ResourceFacts usage={props.usage} />}
         <div>
           <dt>Last hour</dt>
           <dd>
@@ -63,6 +65,10 @@ export function ServerPage(props: {
   history?: PlayerSample[];
   now?: number;
   focus?: ServerPageFocus;
+  /** CPU and memory from the engine (docker and swarm runtimes); undefined: the runtime has none. */
+  usage?: ResourceUsage | null;
+  /** RUNTIME=swarm: show the node field. */
+  placement?: boolean;
 }) {
   const { server } = props;
   const focus = props.focus ?? {};
@@ -85,6 +91,7 @@ export function ServerPage(props: {
           blueprint={blueprint}
           history={props.history ?? []}
           now={props.now ?? Date.now()}
+          usage={props.usage}
         />
         <div class="columns">
           <PlayersSection server={server} players={props.players ?? null} error={errorFor('players')} />
@@ -112,6 +119,7 @@ export function ServerPage(props: {
           blueprints={props.blueprints}
           error={errorFor('settings')}
           submit="Save"
+          placement={props.placement}
         />
       </section>
       <form method="post" action={`/servers/${server.id}/delete`} class="danger-zone">

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import { cpuLimitField, memoryLimitField, nodeField } from '../../src/containers/input.js';
+import { cpuLimitField, memoryLimitField, nodeField } from '../../src/launch/limits.js';
 
 const parse = (schema: z.ZodType, value: unknown) => {
   const result = schema.safeParse(value);

@@ -2,8 +2,9 @@ import { z } from 'zod';
 import type { BodySource } from '../http/input.js';
 
 /**
- * The fields of the runtimes (design/runtimes.md): a blueprint's `cpu_limit` (cores) and
- * `memory_limit_mb`, a server's `node`. In forms an empty field, in JSON null, means none.
+ * What a launch may carry for the container runtimes (design/runtimes.md): a blueprint's `cpu_limit`
+ * (cores) and `memory_limit_mb`, a server's `node`, as input fields. In forms an empty field, in
+ * JSON null, means none.
  */
 
 export const CPU_LIMIT = { min: 0.1, max: 256 } as const;
