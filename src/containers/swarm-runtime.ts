@@ -30,6 +30,9 @@ export interface SwarmRuntimeOptions {
   startTimeoutMs?: number;
 }
 
+/** How long a task may wait for a node that fits before the launch is refused. */
+const UNPLACEABLE_MS = 5_000;
+
 interface Watched {
   handle: EngineHandle;
   serviceId: string;
@@ -172,7 +175,8 @@ export class SwarmRuntime implements Runtime {
 
   /** Waits for the service's task to run; a task the swarm cannot place or start refuses the launch. */
   private async firstTask(serviceId: string, node: string): Promise<SwarmTask> {
-    const deadline = Date.now() + (this.options.startTimeoutMs ?? 60_000);
+    const started = Date.now();
+    const deadline = started + (this.options.startTimeoutMs ?? 60_000);
     let task: SwarmTask | undefined;
     for (;;) {
       task = latestTask(await this.tasksOf([serviceId]), serviceId);
@@ -180,6 +184,10 @@ export class SwarmRuntime implements Runtime {
       if (task && state === 'running') return task;
       if (task && state && TERMINAL_TASK_STATES.has(state)) break;
       if (Date.now() > deadline) break;
+      // Still no node for it after a few tries of the scheduler: say so now, not at the timeout.
+      if (state === 'pending' && /no suitable node/i.test(task?.Status.Err ?? '')) {
+        if (Date.now() - started > UNPLACEABLE_MS) break;
+      }
       await sleep(200);
     }
     await this.removeService(serviceId);
