@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/config.js';
 import { parseImageName } from '../../src/config/runtime.js';
+import { simulatorImageProblem } from '../../src/containers/image/check.js';
 import { debootstrapArgs, imageRecipe, importChanges, recipeKey } from '../../src/containers/image/recipe.js';
 import { logText } from '../../src/containers/log-frames.js';
 import { runCli } from '../helpers/cli.js';
@@ -94,6 +96,15 @@ describe.skipIf(skipWithoutEngine())('l4d2web image build in a Docker engine', (
     expect(again.stdout).toContain(`l4d2web/srcds:cli is up to date (recipe ${key})`);
   }, 600_000);
 
+  it('tells the demo whether SRCDS_IMAGE can run the simulator', async () => {
+    const config = (image: string) =>
+      loadConfig({ RUNTIME: 'docker', DOCKER_HOST: engine.dockerHost, SRCDS_IMAGE: image });
+    expect(await simulatorImageProblem(config('l4d2web/srcds:cli'))).toBeNull();
+    expect(await simulatorImageProblem(config('l4d2web/srcds:none'))).toBe(
+      'l4d2web/srcds:none is not in the Docker engine: build it with "l4d2web image build --simulator" (as root)',
+    );
+  });
+
   it("holds srcds's 32-bit libraries, and a Node.js that runs the simulator", async () => {
     const output = await runInImage(engine, 'l4d2web/srcds:cli', [
       'sh',
@@ -104,6 +115,15 @@ describe.skipIf(skipWithoutEngine())('l4d2web image build in a Docker engine', (
     expect(output).toContain('lib32stdc++6 installed');
     expect(output).toContain('libc6-i386 installed');
     expect(output).toMatch(/^v18\./m);
+  });
+});
+
+describe('the demo on a container runtime', () => {
+  it('says when the engine cannot be reached', async () => {
+    const config = loadConfig({ RUNTIME: 'docker', DOCKER_HOST: 'unix:///nonexistent/docker.sock' });
+    expect(await simulatorImageProblem(config)).toMatch(
+      /^cannot reach the Docker engine \(DOCKER_HOST\): .*ENOENT.* at unix:\/\/\/nonexistent\/docker\.sock$/,
+    );
   });
 });
 
