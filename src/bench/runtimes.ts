@@ -170,11 +170,13 @@ export async function benchRuntime(
       created.push(id);
       return id;
     };
+    // The engine's costs count only where it runs the servers.
+    const measured = runtime === 'process' ? null : engine;
     const daemons = () =>
-      engine ? processesMentioning(engine.dir).filter((p) => !p.name.startsWith('containerd-shim')) : [];
+      measured ? processesMentioning(measured.dir).filter((p) => !p.name.startsWith('containerd-shim')) : [];
     const shims = () =>
-      engine ? processesMentioning(engine.dir).filter((p) => p.name.startsWith('containerd-shim')) : [];
-    const before = engine
+      measured ? processesMentioning(measured.dir).filter((p) => p.name.startsWith('containerd-shim')) : [];
+    const before = measured
       ? ((await measureGroups({ daemons: daemons().map((p) => p.pid) }, 5)).daemons ?? null)
       : null;
 
@@ -204,9 +206,8 @@ export async function benchRuntime(
     await client.waitAll(idleIds, 'running', 300_000);
     progress(`${runtime}: ${idleIds.length} servers running; settling 5 s`);
     await sleep(5_000);
-    const games = processesMentioning(path.join(installDir, 'l4d2web-simulator')).filter(
-      (p) => p.name !== 'docker-init',
-    );
+    // The simulators run from the instances in dataDir: `node <instance>/l4d2web-simulator/...`.
+    const games = processesMentioning(dataDir).filter((p) => p.name === 'node');
     const inits = processesMentioning(dataDir).filter((p) => p.name === 'docker-init');
     const groups = await measureGroups(
       {
@@ -243,8 +244,8 @@ export async function benchRuntime(
         servers: idleIds.length,
         gamePssMb: (groups.games?.pssMb ?? 0) / idleIds.length,
         daemonsBefore: before,
-        daemonsIdle: engine ? (groups.daemons ?? null) : null,
-        perContainer: engine ? (per(groups.containers) ?? null) : null,
+        daemonsIdle: measured ? (groups.daemons ?? null) : null,
+        perContainer: measured ? (per(groups.containers) ?? null) : null,
         panelCpuPercent: groups.panel?.cpuPercent ?? 0,
       },
     };
