@@ -4,48 +4,31 @@ import { consoleLogPath } from '../config/paths.js';
 import { displayLaunchLine, type LaunchPlan } from '../launch/plan.js';
 import { appendConsoleNote } from '../supervisor/console-log.js';
 import type { ResourceUsage } from '../supervisor/control.js';
-import { LaunchError, type Runtime, type RuntimeHandle } from '../supervisor/runtime.js';
+import { LaunchError, type RuntimeHandle } from '../supervisor/runtime.js';
 import { ConsoleCopy, resumePoint } from './console-copy.js';
 import { engineMessage, engineProblem, engineStatus } from './engine.js';
+import { EngineRuntime } from './engine-runtime.js';
 import { containerExit } from './exit.js';
-import { EngineHandle, missingImageMessage, prepareLaunch } from './handle.js';
-import { type ContainerSettings, containerName, containerOptions, labelFilter, PANEL_LABEL } from './spec.js';
-
-export interface DockerRuntimeOptions {
-  docker: Docker;
-  dataDir: string;
-  settings: ContainerSettings;
-}
+import { EngineHandle, missingImageMessage } from './handle.js';
+import { type ContainerSettings, containerName, containerOptions, labelFilter } from './spec.js';
 
 /**
  * The `docker` runtime: one container per server (src/containers/spec.ts), its log stream copied
  * into console.log, its exit (code, OOM kill) read from the engine, then the container removed.
  * Containers outlive the panel; the next one adopts them by label.
  */
-export class DockerRuntime implements Runtime {
+export class DockerRuntime extends EngineRuntime {
   private readonly handles = new Map<number, EngineHandle>();
-  private closed = false;
+  protected readonly where = 'Docker engine';
+  protected readonly noun = 'container';
 
-  constructor(private readonly options: DockerRuntimeOptions) {}
-
-  private get docker(): Docker {
-    return this.options.docker;
+  protected async labelsOf(name: string): Promise<Record<string, string> | undefined> {
+    return (await this.docker.getContainer(name).inspect()).Config.Labels;
   }
 
-  async launch(serverId: number, plan: LaunchPlan): Promise<RuntimeHandle> {
-    await prepareLaunch(plan, this.options.dataDir, serverId);
-    try {
-      return await this.launchContainer(serverId, plan);
-    } catch (error) {
-      if (error instanceof LaunchError) throw error;
-      throw new LaunchError(engineProblem(error));
-    }
-  }
-
-  private async launchContainer(serverId: number, plan: LaunchPlan): Promise<RuntimeHandle> {
+  protected async start(serverId: number, plan: LaunchPlan): Promise<RuntimeHandle> {
     const { settings, dataDir } = this.options;
     const logPath = consoleLogPath(dataDir, serverId);
-    await this.refuseForeign(serverId);
     // Never a second container: one of this server's that still runs (its panel lost track of it,
     // e.g. the engine was unreachable when the panel started) is taken over instead.
     const running = (await this.containersOf(serverId)).find((summary) => summary.State === 'running');
@@ -190,22 +173,6 @@ export class DockerRuntime implements Runtime {
     handle.finish(
       state ? containerExit(state, handle.memoryLimitBytes) : { code: null, signal: null, known: false },
     );
-  }
-
-  /** Refuses a container of this name another panel (or a person) made. */
-  private async refuseForeign(serverId: number): Promise<void> {
-    const byName = await this.docker
-      .getContainer(containerName(serverId))
-      .inspect()
-      .catch((error) => {
-        if (engineStatus(error) === 404) return null;
-        throw error;
-      });
-    if (byName && byName.Config.Labels?.[PANEL_LABEL] !== this.options.settings.panelId) {
-      throw new LaunchError(
-        `the Docker engine holds a container named ${containerName(serverId)} that this panel did not make: remove it`,
-      );
-    }
   }
 
   private containersOf(serverId: number): Promise<Docker.ContainerInfo[]> {

@@ -4,13 +4,14 @@ import { consoleLogPath } from '../config/paths.js';
 import { displayLaunchLine, type LaunchPlan } from '../launch/plan.js';
 import { appendConsoleNote } from '../supervisor/console-log.js';
 import type { ResourceUsage } from '../supervisor/control.js';
-import { LaunchError, type Runtime, type RuntimeHandle } from '../supervisor/runtime.js';
+import { LaunchError, type RuntimeHandle } from '../supervisor/runtime.js';
 import { ConsoleCopy, resumePoint } from './console-copy.js';
 import { signalContainer } from './docker-runtime.js';
 import { engineProblem, engineStatus } from './engine.js';
+import { EngineRuntime, type EngineRuntimeOptions } from './engine-runtime.js';
 import { type ContainerExit, containerExit } from './exit.js';
-import { EngineHandle, missingImageMessage, prepareLaunch } from './handle.js';
-import { type ContainerSettings, containerName, labelFilter, PANEL_LABEL, serviceSpec } from './spec.js';
+import { EngineHandle, missingImageMessage } from './handle.js';
+import { containerName, labelFilter, serviceSpec } from './spec.js';
 import {
   type NodeView,
   nodeAddress,
@@ -20,10 +21,7 @@ import {
   TERMINAL_TASK_STATES,
 } from './swarm-nodes.js';
 
-export interface SwarmRuntimeOptions {
-  docker: Docker;
-  dataDir: string;
-  settings: ContainerSettings;
+export interface SwarmRuntimeOptions extends EngineRuntimeOptions {
   /** How often the tasks of watched services are looked at (the swarm has no exit event). */
   pollMs?: number;
   /** How long a new service may take to have a running task. */
@@ -44,32 +42,25 @@ interface Watched {
  * the nodes its `node` field names. The swarm never restarts it (the supervisor decides); its task's
  * end is read from the task list, the OOM kill from the container when it ran on this engine's node.
  */
-export class SwarmRuntime implements Runtime {
+export class SwarmRuntime extends EngineRuntime {
   readonly remote = true;
   private readonly watched = new Map<number, Watched>();
   private pollTimer: NodeJS.Timeout | undefined;
-  private closed = false;
+  protected readonly where = 'swarm';
+  protected readonly noun = 'service';
 
-  constructor(private readonly options: SwarmRuntimeOptions) {}
-
-  private get docker(): Docker {
-    return this.options.docker;
+  constructor(protected override readonly options: SwarmRuntimeOptions) {
+    super(options);
   }
 
-  async launch(serverId: number, plan: LaunchPlan): Promise<RuntimeHandle> {
-    await prepareLaunch(plan, this.options.dataDir, serverId);
-    try {
-      return await this.launchService(serverId, plan);
-    } catch (error) {
-      if (error instanceof LaunchError) throw error;
-      throw new LaunchError(engineProblem(error));
-    }
+  protected async labelsOf(name: string): Promise<Record<string, string> | undefined> {
+    return ((await this.docker.getService(name).inspect()) as { Spec?: { Labels?: Record<string, string> } })
+      .Spec?.Labels;
   }
 
-  private async launchService(serverId: number, plan: LaunchPlan): Promise<RuntimeHandle> {
+  protected async start(serverId: number, plan: LaunchPlan): Promise<RuntimeHandle> {
     const { settings, dataDir } = this.options;
     const logPath = consoleLogPath(dataDir, serverId);
-    await this.refuseForeign(serverId);
     // Never a second service: one of this server's whose task still runs is taken over instead.
     const running = await this.runningService(serverId);
     if (running) {
@@ -214,22 +205,6 @@ export class SwarmRuntime implements Runtime {
       .inspect()
       .catch(() => null)) as SwarmNode | null;
     return node?.Description?.Hostname ?? nodeId;
-  }
-
-  /** Refuses a service of this name another panel (or a person) made. */
-  private async refuseForeign(serverId: number): Promise<void> {
-    const byName = (await this.docker
-      .getService(containerName(serverId))
-      .inspect()
-      .catch((error) => {
-        if (engineStatus(error) === 404) return null;
-        throw error;
-      })) as { Spec?: { Labels?: Record<string, string> } } | null;
-    if (byName && byName.Spec?.Labels?.[PANEL_LABEL] !== this.options.settings.panelId) {
-      throw new LaunchError(
-        `the swarm holds a service named ${containerName(serverId)} that this panel did not make: remove it`,
-      );
-    }
   }
 
   // ---------- watching ----------

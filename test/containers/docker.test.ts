@@ -1,22 +1,19 @@
 /**
- * The docker runtime, on its own and end to end, through HTTP on a real panel process, a dockerd of the tests' own and
- * the simulator image: a server in its container, a crash, an OOM kill, the panel killed and started
- * again (the container adopted, never a second one), and a stop that removes the container.
+ * The docker runtime on a dockerd of the tests' own and the simulator image: on its own (what it asks
+ * of the engine, what it reports back), and end to end through HTTP on a real panel process (a server
+ * in its container, a crash, an OOM kill, the panel killed and started again: the container adopted,
+ * never a second one; a stop that removes the container).
  */
 import { readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { consoleLogPath } from '../../src/config/paths.js';
 import { DockerRuntime } from '../../src/containers/docker-runtime.js';
 import type { EngineHandle } from '../../src/containers/handle.js';
-import type { ContainerSettings } from '../../src/containers/spec.js';
-import { Instances } from '../../src/instances/instances.js';
-import { buildLaunchPlan } from '../../src/launch/plan.js';
 import { ContainerPanel, statesSince } from '../helpers/container-panel.js';
 import { testDialects } from '../helpers/dialects.js';
 import { simulatorImage, skipWithoutEngine, startDockerd, type TestEngine } from '../helpers/dockerd.js';
+import { RCON_PASSWORD, RuntimeFixture } from '../helpers/runtime-fixture.js';
 import {
   freeGamePort,
   makeSimulatedInstall,
@@ -25,10 +22,6 @@ import {
   waitForA2s,
 } from '../helpers/simulator.js';
 import { waitFor } from '../helpers/supervisor.js';
-
-type Limits = { cpu_limit: number | null; memory_limit_mb: number | null };
-
-const RCON_PASSWORD = 'docker-runtime-test';
 
 describe.skipIf(skipWithoutEngine())('on a Docker engine', () => {
   let engine: TestEngine;
@@ -46,51 +39,23 @@ describe.skipIf(skipWithoutEngine())('on a Docker engine', () => {
   }, 60_000);
 
   describe('the docker runtime on its own', () => {
-    let settings: ContainerSettings;
-    let dataDir: string;
-    let instances: Instances;
-    let nextId = 1000;
+    let fixture: RuntimeFixture;
+    const hostname = 'In a container';
+    const blueprint = { arguments: ['+map', 'c2m1_highway'], config: [`hostname "${hostname}"`] };
 
     beforeAll(async () => {
-      settings = {
-        image,
-        panelId: 'test-panel',
-        user: `${process.getuid?.()}:${process.getgid?.()}`,
-        stopGraceSeconds: 2,
-      };
-      dataDir = await mkdtemp(path.join(tmpdir(), 'l4d2web-docker-'));
-      instances = new Instances({ dataDir, srcdsDir: installDir });
-    }, 600_000);
-
-    afterAll(async () => {
-      if (dataDir) await rm(dataDir, { recursive: true, force: true });
+      fixture = await RuntimeFixture.create(image, installDir);
     });
-
+    afterAll(() => fixture?.remove());
     afterEach(async () => {
       for (const c of await engine.docker.listContainers({ all: true }))
         await engine.docker.getContainer(c.Id).remove({ force: true });
     });
 
-    function runtime(): DockerRuntime {
-      return new DockerRuntime({ docker: engine.docker, dataDir, settings });
-    }
-
-    async function launch(
-      on: DockerRuntime,
-      limits: Limits = { cpu_limit: null, memory_limit_mb: null },
-    ): Promise<{ id: number; port: number; handle: EngineHandle }> {
-      const id = nextId++;
-      const port = await freeGamePort();
-      await instances.build(id);
-      const plan = buildLaunchPlan(
-        { id, port },
-        { arguments: ['+map', 'c2m1_highway'], config: ['hostname "In a container"'], ...limits },
-        { dataDir, srcdsDir: installDir, rconPassword: RCON_PASSWORD },
-      );
-      const handle = (await on.launch(id, plan)) as EngineHandle;
-      await waitForA2s(port, 30_000);
-      return { id, port, handle };
-    }
+    const runtime = (settings = fixture.settings) =>
+      new DockerRuntime({ docker: engine.docker, dataDir: fixture.dataDir, settings });
+    const launch = (on: DockerRuntime, limits = {}) =>
+      fixture.launch(on, { blueprint: { ...blueprint, ...limits } });
 
     it('runs a server in its own container: host network, install read-only, instance read-write, labelled, limited', async () => {
       const docker = runtime();
@@ -110,12 +75,12 @@ describe.skipIf(skipWithoutEngine())('on a Docker engine', () => {
         ReadonlyRootfs: true,
       });
       const mounts = Object.fromEntries(info.Mounts.map((m) => [m.Destination, m.RW]));
-      expect(mounts).toEqual({ [installDir]: false, [instances.paths(id).game]: true });
+      expect(mounts).toEqual({ [installDir]: false, [fixture.instances.paths(id).game]: true });
       // The simulator inside answers as the server it was told to be, and wrote in its instance.
       const a2s = await waitForA2s(port);
       expect([a2s.name, a2s.map]).toEqual(['In a container', 'c2m1_highway']);
       expect(await rcon(port, RCON_PASSWORD, 'echo hello')).toBe('hello\n');
-      const log = () => readFile(consoleLogPath(dataDir, id), 'utf8');
+      const log = () => readFile(consoleLogPath(fixture.dataDir, id), 'utf8');
       await expect.poll(log).toContain('Started map "c2m1_highway"');
       expect(await log()).toMatch(
         new RegExp(`launching in container l4d2web-server-${id} \\(l4d2web/srcds:test\\)`),
@@ -158,7 +123,7 @@ describe.skipIf(skipWithoutEngine())('on a Docker engine', () => {
       await rcon(port, RCON_PASSWORD, 'say after adoption');
       second.signal(adopted, 'SIGTERM');
       expect(await adopted.exited).toMatchObject({ code: 0, known: true });
-      const log = await readFile(consoleLogPath(dataDir, id), 'utf8');
+      const log = await readFile(consoleLogPath(fixture.dataDir, id), 'utf8');
       expect(log.match(/Started map/g)).toHaveLength(1);
       expect(log).toContain('while nobody watched');
       expect(log).toContain('after adoption');
@@ -177,19 +142,9 @@ describe.skipIf(skipWithoutEngine())('on a Docker engine', () => {
     });
 
     it('refuses to launch without the image, saying how to make it', async () => {
-      const docker = new DockerRuntime({
-        docker: engine.docker,
-        dataDir,
-        settings: { ...settings, image: 'l4d2web/none:x' },
-      });
-      const id = nextId++;
-      await instances.build(id);
-      const plan = buildLaunchPlan(
-        { id, port: 27015 },
-        { arguments: [], config: [] },
-        { dataDir, srcdsDir: installDir, rconPassword: 'x' },
-      );
-      await expect(docker.launch(id, plan)).rejects.toThrow(
+      const docker = runtime({ ...fixture.settings, image: 'l4d2web/none:x' });
+      const server = await fixture.newServer();
+      await expect(docker.launch(server.id, fixture.plan(server))).rejects.toThrow(
         'the image l4d2web/none:x is missing in the Docker engine: build it with "l4d2web image build" (SRCDS_IMAGE)',
       );
     });

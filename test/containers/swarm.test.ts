@@ -4,16 +4,11 @@
  * crash, an OOM kill, the panel killed and started again (the service adopted, never a second one), a
  * stop that removes the service, and GET /nodes.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { consoleLogPath } from '../../src/config/paths.js';
 import type { EngineHandle } from '../../src/containers/handle.js';
-import type { ContainerSettings } from '../../src/containers/spec.js';
 import { SwarmRuntime } from '../../src/containers/swarm-runtime.js';
-import { Instances } from '../../src/instances/instances.js';
-import { buildLaunchPlan } from '../../src/launch/plan.js';
 import { ContainerPanel, statesSince } from '../helpers/container-panel.js';
 import { testDialects } from '../helpers/dialects.js';
 import {
@@ -23,6 +18,7 @@ import {
   startDockerd,
   type TestEngine,
 } from '../helpers/dockerd.js';
+import { RCON_PASSWORD, RuntimeFixture } from '../helpers/runtime-fixture.js';
 import {
   freeGamePort,
   makeSimulatedInstall,
@@ -37,10 +33,6 @@ interface Task {
   NodeID: string;
   Status: { State: string; ContainerStatus?: { ContainerID?: string; PID?: number } };
 }
-
-type Limits = { cpu_limit: number | null; memory_limit_mb: number | null };
-
-const RCON_PASSWORD = 'swarm-runtime-test';
 
 describe.skipIf(skipWithoutEngine())('on a single-node swarm', () => {
   let engine: TestEngine;
@@ -64,67 +56,27 @@ describe.skipIf(skipWithoutEngine())('on a single-node swarm', () => {
   }, 60_000);
 
   describe('the swarm runtime on its own', () => {
-    let settings: ContainerSettings;
-    let dataDir: string;
-    let instances: Instances;
-    const nodes = new Map<number, string>();
-    let nextId = 1000;
+    let fixture: RuntimeFixture;
 
     beforeAll(async () => {
-      settings = {
-        image,
-        panelId: 'test-panel',
-        user: `${process.getuid?.()}:${process.getgid?.()}`,
-        stopGraceSeconds: 2,
-      };
-      dataDir = await mkdtemp(path.join(tmpdir(), 'l4d2web-swarm-'));
-      instances = new Instances({ dataDir, srcdsDir: installDir });
-    }, 600_000);
-
+      fixture = await RuntimeFixture.create(image, installDir);
+    });
+    afterAll(() => fixture?.remove());
     afterEach(async () => {
       for (const service of await engine.docker.listServices())
         await engine.docker.getService(service.ID).remove();
     });
 
-    afterAll(async () => {
-      if (dataDir) await rm(dataDir, { recursive: true, force: true });
-    });
-
-    function runtime(): SwarmRuntime {
-      return new SwarmRuntime({
+    const runtime = () =>
+      new SwarmRuntime({
         docker: engine.docker,
-        dataDir,
-        settings,
+        dataDir: fixture.dataDir,
+        settings: fixture.settings,
         pollMs: 200,
         startTimeoutMs: 5_000,
       });
-    }
-
-    async function plan(
-      id: number,
-      port: number,
-      limits: Limits = { cpu_limit: null, memory_limit_mb: null },
-    ) {
-      await instances.build(id);
-      return buildLaunchPlan(
-        { id, port, node: nodes.get(id) ?? '' },
-        { arguments: [], config: ['hostname "In the swarm"'], ...limits },
-        { dataDir, srcdsDir: installDir, rconPassword: RCON_PASSWORD },
-      );
-    }
-
-    async function launch(
-      on: SwarmRuntime,
-      limits: Limits = { cpu_limit: null, memory_limit_mb: null },
-      node = '',
-    ): Promise<{ id: number; port: number; handle: EngineHandle }> {
-      const id = nextId++;
-      nodes.set(id, node);
-      const port = await freeGamePort();
-      const handle = (await on.launch(id, await plan(id, port, limits))) as EngineHandle;
-      await waitForA2s(port, 30_000);
-      return { id, port, handle };
-    }
+    const launch = (on: SwarmRuntime, limits = {}, node = '') =>
+      fixture.launch(on, { blueprint: { config: ['hostname "In the swarm"'], ...limits }, node });
 
     it('runs a server as a one-replica service on the node its label names, reachable at the node address', async () => {
       const swarm = runtime();
@@ -145,7 +97,7 @@ describe.skipIf(skipWithoutEngine())('on a single-node swarm', () => {
         NanoCpus: 5e8,
       });
       expect((await waitForA2s(port)).name).toBe('In the swarm');
-      await expect.poll(() => readFile(consoleLogPath(dataDir, id), 'utf8')).toContain('Started map');
+      await expect.poll(() => readFile(consoleLogPath(fixture.dataDir, id), 'utf8')).toContain('Started map');
       expect(await swarm.nodes()).toEqual([
         expect.objectContaining({
           id: nodeId,
@@ -184,9 +136,8 @@ describe.skipIf(skipWithoutEngine())('on a single-node swarm', () => {
     });
 
     it('refuses a server no node can take, naming the label', async () => {
-      const id = nextId++;
-      nodes.set(id, 'beta');
-      await expect(runtime().launch(id, await plan(id, await freeGamePort()))).rejects.toThrow(
+      const server = await fixture.newServer();
+      await expect(runtime().launch(server.id, fixture.plan(server, { node: 'beta' }))).rejects.toThrow(
         /^no swarm node can run it: none labelled l4d2web\.node=beta is ready/,
       );
       expect(await engine.docker.listServices()).toEqual([]);
