@@ -1,20 +1,13 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pidFilePath } from '../config/paths.js';
 import type { RuntimeKind } from '../config/runtime.js';
 import type { ScratchEngine } from '../containers/scratch-engine.js';
 import { containerName } from '../containers/spec.js';
-import { layOutSimulatedInstall } from '../simulator/install.js';
-import { LOOPBACK } from '../supervisor/link.js';
-import { freePort, mainJs, signUpWithBlueprint, waitForHealth } from './http.js';
-import { nextState, PanelClient } from './panel-client.js';
-import { freeGamePorts } from './ports.js';
-import { cpuSeconds, killLeftovers } from './procs.js';
+import { BenchPanel } from './bench-panel.js';
+import { cpuSeconds } from './procs.js';
 import { percentile } from './supervisor-report.js';
 
 export interface RuntimeBenchOptions {
@@ -134,42 +127,12 @@ export async function benchRuntime(
   image: string,
   options: RuntimeBenchOptions,
 ): Promise<RuntimeRun> {
-  const dataDir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), `l4d2web-bench-${runtime}-`)));
-  const installDir = path.join(dataDir, 'sim-srcds');
-  await layOutSimulatedInstall(installDir);
-  const ports = await freeGamePorts(1 + options.starts + options.idleServers);
-  const take = () => ports.shift() as number;
-  const httpPort = await freePort();
-  const base = `http://${LOOPBACK}:${httpPort}`;
-  const env = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !name.startsWith('SIM_') && name !== 'DATABASE_URL'),
-  );
-  const panel = spawn(process.execPath, [mainJs, 'serve'], {
-    env: {
-      ...env,
-      PORT: String(httpPort),
-      HOST: LOOPBACK,
-      DATA_DIR: dataDir,
-      SRCDS_DIR: installDir,
-      LOG_LEVEL: 'silent',
-      RUNTIME: runtime,
-      ...(engine && { DOCKER_HOST: engine.dockerHost, SRCDS_IMAGE: image }),
-    },
-    stdio: ['ignore', 'inherit', 'inherit'],
+  const bench = await BenchPanel.start(runtime, 1 + options.idleServers, {
+    RUNTIME: runtime,
+    ...(engine && { DOCKER_HOST: engine.dockerHost, SRCDS_IMAGE: image }),
   });
-  const panelExited = new Promise((resolve) => panel.once('exit', resolve));
-  const created: number[] = [];
-  let api: PanelClient | undefined;
+  const { dataDir } = bench;
   try {
-    await waitForHealth(base, panel);
-    const { auth, blueprintId } = await signUpWithBlueprint(base);
-    const client = new PanelClient(base, auth);
-    api = client;
-    const create = async (name: string) => {
-      const id = await client.createServer(name, take(), blueprintId);
-      created.push(id);
-      return id;
-    };
     // The engine's costs count only where it runs the servers.
     const measured = runtime === 'process' ? null : engine;
     const daemons = () =>
@@ -181,29 +144,13 @@ export async function benchRuntime(
       : null;
 
     // Start → running (POST start → the SSE state `running`), then stop; one server, again and again.
-    const startMs: number[] = [];
-    const startId = await create('start');
-    const stream = await client.events(startId);
-    try {
-      for (let i = 0; i < options.starts; i++) {
-        const running = nextState(stream, 'running', 60_000);
-        const t0 = performance.now();
-        await client.call('POST', `/servers/${startId}/start`);
-        startMs.push((await running).at - t0);
-        const stopped = nextState(stream, 'stopped', 60_000);
-        await client.call('POST', `/servers/${startId}/stop`);
-        await stopped;
-      }
-    } finally {
-      stream.close();
-    }
+    const startMs = await bench.startStopCycles(await bench.create('start'), options.starts);
     progress(`${runtime}: ${options.starts} starts done`);
 
     // Idle servers; each of them is then crashed once (SIGKILL of its main process) and comes back.
     const idleIds: number[] = [];
-    for (let i = 0; i < options.idleServers; i++) idleIds.push(await create(`idle-${i}`));
-    for (const id of idleIds) await client.call('POST', `/servers/${id}/start`);
-    await client.waitAll(idleIds, 'running', 300_000);
+    for (let i = 0; i < options.idleServers; i++) idleIds.push(await bench.create(`idle-${i}`));
+    await bench.startAll(idleIds, 300_000);
     progress(`${runtime}: ${idleIds.length} servers running; settling 5 s`);
     await sleep(5_000);
     // The simulators run from the instances in dataDir: `node <instance>/l4d2web-simulator/...`.
@@ -211,7 +158,7 @@ export async function benchRuntime(
     const inits = processesMentioning(dataDir).filter((p) => p.name === 'docker-init');
     const groups = await measureGroups(
       {
-        panel: [panel.pid as number],
+        panel: [bench.pid],
         games: games.map((p) => p.pid),
         daemons: daemons().map((p) => p.pid),
         containers: [...shims(), ...inits].map((p) => p.pid),
@@ -223,17 +170,8 @@ export async function benchRuntime(
 
     const crashRunningMs: number[] = [];
     for (const id of idleIds.slice(0, options.starts)) {
-      const events = await client.events(id);
-      try {
-        const gone = events.next((event) => event.actual_state !== 'running', 15_000);
-        const back = nextState(events, 'running', 60_000);
-        const t0 = performance.now();
-        process.kill(await mainPid(runtime, engine, dataDir, id), 'SIGKILL');
-        await gone;
-        crashRunningMs.push((await back).at - t0);
-      } finally {
-        events.close();
-      }
+      const { runningMs } = await bench.crashToRunning(id, () => mainPid(runtime, engine, dataDir, id));
+      crashRunningMs.push(runningMs);
     }
     progress(`${runtime}: ${crashRunningMs.length} crashes done`);
     return {
@@ -250,18 +188,8 @@ export async function benchRuntime(
       },
     };
   } finally {
-    if (api && panel.exitCode === null) {
-      for (const id of created) await api.call('POST', `/servers/${id}/stop`).catch(() => undefined);
-      await api.waitAll(created, 'stopped', 120_000).catch(() => undefined);
-    }
-    panel.kill('SIGTERM');
-    if ((await Promise.race([panelExited.then(() => true), sleep(10_000).then(() => false)])) === false) {
-      panel.kill('SIGKILL');
-      await panelExited;
-    }
-    const left = killLeftovers(dataDir);
+    const left = await bench.close();
     if (left > 0) progress(`${left} game server processes were left; killed them`);
-    fs.rmSync(dataDir, { recursive: true, force: true });
   }
 }
 

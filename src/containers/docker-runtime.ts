@@ -5,7 +5,6 @@ import { displayLaunchLine, type LaunchPlan } from '../launch/plan.js';
 import { appendConsoleNote } from '../supervisor/console-log.js';
 import type { ResourceUsage } from '../supervisor/control.js';
 import { LaunchError, type RuntimeHandle } from '../supervisor/runtime.js';
-import { ConsoleCopy, resumePoint } from './console-copy.js';
 import { engineMessage, engineProblem, engineStatus } from './engine.js';
 import { EngineRuntime } from './engine-runtime.js';
 import { containerExit } from './exit.js';
@@ -130,20 +129,7 @@ export class DockerRuntime extends EngineRuntime {
       nanoCpus: info.HostConfig.NanoCpus || null,
     });
     this.handles.set(serverId, handle);
-    const logPath = consoleLogPath(this.options.dataDir, serverId);
-    const resume = adopted ? await resumePoint(logPath) : { after: '', since: '0' };
-    try {
-      const stream = (await container.logs({
-        follow: true,
-        stdout: true,
-        stderr: true,
-        timestamps: true,
-        since: resume.since as unknown as number,
-      })) as unknown as NodeJS.ReadableStream;
-      handle.copy = new ConsoleCopy(stream, logPath, resume.after);
-    } catch {
-      // Already gone: its exit is read below.
-    }
+    await this.copyLogs(handle, (options) => container.logs({ ...options, follow: true }));
     void this.awaitExit(handle, container);
     return handle;
   }

@@ -1,9 +1,11 @@
 import type Docker from 'dockerode';
+import { consoleLogPath } from '../config/paths.js';
 import type { LaunchPlan } from '../launch/plan.js';
 import type { ResourceUsage } from '../supervisor/control.js';
 import { LaunchError, type Runtime, type RuntimeHandle } from '../supervisor/runtime.js';
+import { ConsoleCopy, resumePoint } from './console-copy.js';
 import { engineProblem, engineStatus } from './engine.js';
-import { prepareLaunch } from './handle.js';
+import { type EngineHandle, prepareLaunch } from './handle.js';
 import { type ContainerSettings, containerName, PANEL_LABEL } from './spec.js';
 
 export interface EngineRuntimeOptions {
@@ -54,6 +56,25 @@ export abstract class EngineRuntime implements Runtime {
       throw new LaunchError(
         `the ${this.where} holds a ${this.noun} named ${name} that this panel did not make: remove it`,
       );
+    }
+  }
+
+  /**
+   * Copies the log stream `open` opens into the server's console.log; an adopted server's from where the
+   * log file ended (a panel restart in between), a launched one's from its start.
+   */
+  protected async copyLogs(
+    handle: EngineHandle,
+    open: (options: Docker.ContainerLogsOptions) => Promise<unknown>,
+  ): Promise<void> {
+    const logPath = consoleLogPath(this.options.dataDir, handle.serverId);
+    const resume = handle.adopted ? await resumePoint(logPath) : { after: '', since: '0' };
+    try {
+      const options = { follow: true, stdout: true, stderr: true, timestamps: true, since: resume.since };
+      const stream = (await open(options as unknown as Docker.ContainerLogsOptions)) as NodeJS.ReadableStream;
+      handle.copy = new ConsoleCopy(stream, logPath, resume.after);
+    } catch {
+      // Already gone: its end is noticed and told without the last lines.
     }
   }
 

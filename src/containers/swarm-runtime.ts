@@ -5,7 +5,6 @@ import { displayLaunchLine, type LaunchPlan } from '../launch/plan.js';
 import { appendConsoleNote } from '../supervisor/console-log.js';
 import type { ResourceUsage } from '../supervisor/control.js';
 import { LaunchError, type RuntimeHandle } from '../supervisor/runtime.js';
-import { ConsoleCopy, resumePoint } from './console-copy.js';
 import { signalContainer } from './docker-runtime.js';
 import { engineProblem, engineStatus } from './engine.js';
 import { EngineRuntime, type EngineRuntimeOptions } from './engine-runtime.js';
@@ -244,27 +243,10 @@ export class SwarmRuntime extends EngineRuntime {
       node ? nodeAddress(node) : '127.0.0.1',
     );
     this.watched.set(serverId, { handle, serviceId, taskId: task.ID });
-    await this.copyLogs(handle, serviceId, adopted);
+    await this.copyLogs(handle, (options) => this.docker.getService(serviceId).logs(options));
     this.pollTimer ??= setInterval(() => void this.poll(), this.options.pollMs ?? 500).unref();
     void this.poll();
     return handle;
-  }
-
-  private async copyLogs(handle: EngineHandle, serviceId: string, adopted: boolean): Promise<void> {
-    const logPath = consoleLogPath(this.options.dataDir, handle.serverId);
-    const resume = adopted ? await resumePoint(logPath) : { after: '', since: '0' };
-    try {
-      const stream = (await this.docker.getService(serviceId).logs({
-        follow: true,
-        stdout: true,
-        stderr: true,
-        timestamps: true,
-        since: resume.since as unknown as number,
-      })) as unknown as NodeJS.ReadableStream;
-      handle.copy = new ConsoleCopy(stream, logPath, resume.after);
-    } catch {
-      // The service is already gone: its end is noticed by the poll.
-    }
   }
 
   private polling = false;

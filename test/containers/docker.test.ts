@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { consoleLogPath } from '../../src/config/paths.js';
 import { DockerRuntime } from '../../src/containers/docker-runtime.js';
 import type { EngineHandle } from '../../src/containers/handle.js';
-import { ContainerPanel, statesSince } from '../helpers/container-panel.js';
+import { ContainerPanel, crashAndBack } from '../helpers/container-panel.js';
 import { testDialects } from '../helpers/dialects.js';
 import { simulatorImage, skipWithoutEngine, startDockerd, type TestEngine } from '../helpers/dockerd.js';
 import { RCON_PASSWORD, RuntimeFixture } from '../helpers/runtime-fixture.js';
@@ -213,35 +213,18 @@ describe.skipIf(skipWithoutEngine())('on a Docker engine', () => {
         );
 
         // SIGKILL of the container's main process → crashed → running, in a new container.
-        let seen = events.events.length;
-        process.kill(info.State.Pid, 'SIGKILL');
-        const crashed = await waitFor(
-          () => statesSince(events, seen).find((event) => event.actual_state === 'crashed'),
-          {
-            timeoutMs: 30_000,
-          },
-        );
+        const crashed = await crashAndBack(events, async () => process.kill(info.State.Pid, 'SIGKILL'));
         expect(crashed.last_error).toBe('crashed: killed by signal SIGKILL');
-        await waitFor(() => statesSince(events, seen).find((event) => event.actual_state === 'running'), {
-          timeoutMs: 90_000,
-        });
         const [second] = await containersOf(id);
         expect(second?.Id).not.toBe(first?.Id);
         expect(await containersOf(id)).toHaveLength(1);
 
         // A memory hog beyond the limit → killed by the kernel → the reason, then running again.
-        seen = events.events.length;
-        expect((await p.call('POST', `/servers/${id}/rcon`, { command: 'sim_allocate 400' })).status).toBe(
-          200,
-        );
-        const oom = await waitFor(
-          () => statesSince(events, seen).find((event) => event.actual_state === 'crashed'),
-          {
-            timeoutMs: 30_000,
-          },
-        );
+        const oom = await crashAndBack(events, async () => {
+          const hog = await p.call('POST', `/servers/${id}/rcon`, { command: 'sim_allocate 400' });
+          expect(hog.status).toBe(200);
+        });
         expect(oom.last_error).toBe('crashed: killed: out of memory (limit 128 MB)');
-        await p.waitForState(id, 'running');
 
         // The panel dies (SIGKILL); the game server does not. The next panel adopts the same container.
         const [running] = await containersOf(id);

@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { consoleLogPath } from '../../src/config/paths.js';
 import type { EngineHandle } from '../../src/containers/handle.js';
 import { SwarmRuntime } from '../../src/containers/swarm-runtime.js';
-import { ContainerPanel, statesSince } from '../helpers/container-panel.js';
+import { ContainerPanel, crashAndBack } from '../helpers/container-panel.js';
 import { testDialects } from '../helpers/dialects.js';
 import {
   initSwarm,
@@ -215,34 +215,19 @@ describe.skipIf(skipWithoutEngine())('on a single-node swarm', () => {
         expect(await p.page('/nodes')).toContain(`<a href="/servers/${id}">placed</a>`);
 
         // SIGKILL of the task's main process → crashed → running, in a new task.
-        let seen = events.events.length;
-        process.kill(Number(first.Status.ContainerStatus?.PID), 'SIGKILL');
-        const crashed = await waitFor(
-          () => statesSince(events, seen).find((event) => event.actual_state === 'crashed'),
-          {
-            timeoutMs: 30_000,
-          },
+        const crashed = await crashAndBack(events, async () =>
+          process.kill(Number(first.Status.ContainerStatus?.PID), 'SIGKILL'),
         );
         expect(crashed.last_error).toBe('crashed: killed by signal SIGKILL');
-        await waitFor(() => statesSince(events, seen).find((event) => event.actual_state === 'running'), {
-          timeoutMs: 90_000,
-        });
         const second = await waitFor(() => runningTask(id));
         expect(second.ID).not.toBe(first.ID);
 
         // The memory hog: killed by the kernel at the limit.
-        seen = events.events.length;
-        expect((await p.call('POST', `/servers/${id}/rcon`, { command: 'sim_allocate 400' })).status).toBe(
-          200,
-        );
-        const oom = await waitFor(
-          () => statesSince(events, seen).find((event) => event.actual_state === 'crashed'),
-          {
-            timeoutMs: 30_000,
-          },
-        );
+        const oom = await crashAndBack(events, async () => {
+          const hog = await p.call('POST', `/servers/${id}/rcon`, { command: 'sim_allocate 400' });
+          expect(hog.status).toBe(200);
+        });
         expect(oom.last_error).toBe('crashed: killed: out of memory (limit 128 MB)');
-        await p.waitForState(id, 'running');
 
         // Panel SIGKILL and a new panel: the same service and task, adopted.
         const before = await waitFor(() => runningTask(id));

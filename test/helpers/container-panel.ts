@@ -141,6 +141,23 @@ export class ContainerPanel {
 }
 
 /** The state events a stream has seen, from the first with `from` on. */
-export function statesSince(stream: OpenStream<ServerEvent>, from = 0): StateEvent[] {
+function statesSince(stream: OpenStream<ServerEvent>, from = 0): StateEvent[] {
   return stream.events.slice(from).filter((event): event is StateEvent => event.type === 'state');
+}
+
+/**
+ * Does `crash` to a running server and follows its events: the `crashed` state it goes through (its
+ * last_error says why), and back to `running` (the supervisor restarts it). Returns the crashed state.
+ */
+export async function crashAndBack(
+  events: OpenStream<ServerEvent>,
+  crash: () => Promise<unknown>,
+): Promise<StateEvent> {
+  const seen = events.events.length;
+  await crash();
+  const stateAfter = (state: string) => () =>
+    statesSince(events, seen).find((event) => event.actual_state === state);
+  const crashed = await waitFor(stateAfter('crashed'), { timeoutMs: 30_000 });
+  await waitFor(stateAfter('running'), { timeoutMs: 90_000 });
+  return crashed;
 }

@@ -35,7 +35,12 @@ export class RuntimeFixture {
       user: `${process.getuid?.()}:${process.getgid?.()}`,
       stopGraceSeconds: 2,
     };
-    return new RuntimeFixture(settings, dataDir, installDir, new Instances({ dataDir, srcdsDir: installDir }));
+    return new RuntimeFixture(
+      settings,
+      dataDir,
+      installDir,
+      new Instances({ dataDir, srcdsDir: installDir }),
+    );
   }
 
   /** A new server's id and a free port, its instance built. */
@@ -54,7 +59,10 @@ export class RuntimeFixture {
   }
 
   /** Launches a new server on the runtime and waits until it answers A2S. */
-  async launch(runtime: Runtime, options: LaunchOptions = {}): Promise<{ id: number; port: number; handle: EngineHandle }> {
+  async launch(
+    runtime: Runtime,
+    options: LaunchOptions = {},
+  ): Promise<{ id: number; port: number; handle: EngineHandle }> {
     const server = await this.newServer();
     const handle = (await runtime.launch(server.id, this.plan(server, options))) as EngineHandle;
     await waitForA2s(server.port, 30_000);
