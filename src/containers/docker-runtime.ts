@@ -45,7 +45,7 @@ export class DockerRuntime extends EngineRuntime {
     );
     let container: Docker.Container;
     try {
-      container = await this.docker.createContainer(containerOptions(serverId, plan, settings));
+      container = await this.docker.createContainer(containerOptions(serverId, plan, this.launchSettings()));
     } catch (error) {
       if (engineStatus(error) === 404) throw new LaunchError(missingImageMessage(settings.image));
       throw error;

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type Docker from 'dockerode';
 import { consoleLogPath } from '../config/paths.js';
 import type { LaunchPlan } from '../launch/plan.js';
@@ -6,7 +7,7 @@ import { LaunchError, type Runtime, type RuntimeHandle } from '../supervisor/run
 import { ConsoleCopy, resumePoint } from './console-copy.js';
 import { engineProblem, engineStatus } from './engine.js';
 import { type EngineHandle, prepareLaunch } from './handle.js';
-import { type ContainerSettings, containerName, PANEL_LABEL } from './spec.js';
+import { type ContainerSettings, containerName, PANEL_LABEL, withExistingSharedDirs } from './spec.js';
 
 export interface EngineRuntimeOptions {
   docker: Docker;
@@ -34,6 +35,11 @@ export abstract class EngineRuntime implements Runtime {
       if (error instanceof LaunchError) throw error;
       throw new LaunchError(engineProblem(error));
     }
+  }
+
+  /** The settings for a launch now: the shared directories that exist. */
+  protected launchSettings(): ContainerSettings {
+    return withExistingSharedDirs(this.options.settings, existsSync);
   }
 
   /** Starts the server's container or service (or takes over one of its own that still runs). */

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Config } from '../config/config.js';
 import type { Runtime } from '../supervisor/runtime.js';
 import { DockerRuntime } from './docker-runtime.js';
@@ -18,6 +19,8 @@ export function containerRuntime(config: Config, panelId: string, stopGraceMs: n
     // The panel's own user: what the server writes in its instance stays the panel's.
     user: `${process.getuid?.() ?? 0}:${process.getgid?.() ?? 0}`,
     stopGraceSeconds: Math.max(1, Math.ceil(stopGraceMs / 1000)),
+    // The addons' store: instances link their VPKs and plugins there.
+    sharedDirs: [path.join(config.dataDir, 'addons')],
   };
   const options = { docker, dataDir: config.dataDir, settings };
   return config.runtime === 'docker' ? new DockerRuntime(options) : new SwarmRuntime(options);

@@ -15,6 +15,11 @@ export interface ContainerSettings {
   user: string;
   /** The engine's stop: SIGTERM, then SIGKILL after this long. */
   stopGraceSeconds: number;
+  /**
+   * Directories of the panel that instances link into besides the install (the addons' store,
+   * `$DATA_DIR/addons`), mounted read-only at their own paths; those that exist at the launch.
+   */
+  sharedDirs?: string[];
 }
 
 export const SERVER_ID_LABEL = 'l4d2web.server_id';
@@ -40,14 +45,26 @@ export function labelFilter(panelId: string, serverId?: number): { label: string
 }
 
 /**
- * The install read-only and the instance read-write, at the paths they have on the host: the
- * instance's links point into the install by absolute path, and srcds_run runs from the instance.
+ * The install (and the shared directories) read-only and the instance read-write, at the paths they
+ * have on the host: the instance's links point into them by absolute path, and srcds_run runs from
+ * the instance.
  */
-export function serverMounts(plan: LaunchPlan): Docker.MountSettings[] {
-  return [
-    { Type: 'bind', Source: plan.installDir, Target: plan.installDir, ReadOnly: true },
-    { Type: 'bind', Source: plan.cwd, Target: plan.cwd, ReadOnly: false },
-  ];
+export function serverMounts(plan: LaunchPlan, sharedDirs: string[] = []): Docker.MountSettings[] {
+  const bind = (dir: string, readOnly: boolean): Docker.MountSettings => ({
+    Type: 'bind',
+    Source: dir,
+    Target: dir,
+    ReadOnly: readOnly,
+  });
+  return [...[plan.installDir, ...sharedDirs].map((dir) => bind(dir, true)), bind(plan.cwd, false)];
+}
+
+/** The settings with only the shared directories that exist (a bind mount of a missing one fails). */
+export function withExistingSharedDirs(
+  settings: ContainerSettings,
+  exists: (dir: string) => boolean,
+): ContainerSettings {
+  return { ...settings, sharedDirs: (settings.sharedDirs ?? []).filter(exists) };
 }
 
 const MEBIBYTE = 1024 * 1024;
@@ -93,7 +110,7 @@ export function containerOptions(
       NetworkMode: 'host',
       RestartPolicy: { Name: 'no' },
       Init: true,
-      Mounts: serverMounts(plan),
+      Mounts: serverMounts(plan, settings.sharedDirs),
       ReadonlyRootfs: true,
       Tmpfs: { '/tmp': TMPFS_OPTIONS },
       CapDrop: ['ALL'],
@@ -133,7 +150,7 @@ export function serviceSpec(
         Init: true,
         ReadOnly: true,
         Mounts: [
-          ...serverMounts(plan),
+          ...serverMounts(plan, settings.sharedDirs),
           {
             Type: 'tmpfs',
             Target: '/tmp',

@@ -76,7 +76,9 @@ export class SwarmRuntime extends EngineRuntime {
       logPath,
       `launching as swarm service ${containerName(serverId)} (${settings.image}) ${where}: ${displayLaunchLine(plan)}`,
     );
-    const created = (await this.docker.createService(serviceSpec(serverId, plan, settings))) as unknown as {
+    const created = (await this.docker.createService(
+      serviceSpec(serverId, plan, this.launchSettings()),
+    )) as unknown as {
       id: string;
     };
     const launchedAt = Date.now();

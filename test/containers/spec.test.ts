@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { containerExit, outOfMemoryReason } from '../../src/containers/exit.js';
-import { type ContainerSettings, containerOptions, serviceSpec } from '../../src/containers/spec.js';
+import {
+  type ContainerSettings,
+  containerOptions,
+  serviceSpec,
+  withExistingSharedDirs,
+} from '../../src/containers/spec.js';
 import { resourceUsage } from '../../src/containers/usage.js';
 import { buildLaunchPlan } from '../../src/launch/plan.js';
 
@@ -54,6 +59,31 @@ describe('the container of a server', () => {
     });
     // The RCON password is in the cfg file, never in the container's definition.
     expect(JSON.stringify(options)).not.toContain('secret');
+  });
+
+  it('mounts the shared directories that exist read-only, where instances link into them', () => {
+    const shared = withExistingSharedDirs(
+      { ...settings, sharedDirs: ['/srv/data/addons', '/srv/none'] },
+      (dir) => dir.endsWith('addons'),
+    );
+    expect(shared.sharedDirs).toEqual(['/srv/data/addons']);
+    expect(containerOptions(7, plan, shared).HostConfig?.Mounts).toEqual([
+      { Type: 'bind', Source: '/srv/srcds', Target: '/srv/srcds', ReadOnly: true },
+      { Type: 'bind', Source: '/srv/data/addons', Target: '/srv/data/addons', ReadOnly: true },
+      {
+        Type: 'bind',
+        Source: '/srv/data/servers/7/game',
+        Target: '/srv/data/servers/7/game',
+        ReadOnly: false,
+      },
+    ]);
+    expect(serviceSpec(7, plan, shared).TaskTemplate).toMatchObject({
+      ContainerSpec: {
+        Mounts: expect.arrayContaining([
+          expect.objectContaining({ Source: '/srv/data/addons', ReadOnly: true }),
+        ]),
+      },
+    });
   });
 
   it('has no limits the blueprint does not set', () => {
