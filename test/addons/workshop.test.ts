@@ -13,8 +13,8 @@ import {
 } from '../../src/addons/steam-api.js';
 import { AddonStore } from '../../src/addons/store.js';
 import { buildMapVpk } from '../../src/addons/vpk-writer.js';
+import { type FakeSteam, startFakeSteam } from '../../src/bench/fake-steam.js';
 import { tempDir } from '../helpers/app.js';
-import { type FakeSteam, startFakeSteam } from '../helpers/fake-steam.js';
 
 const campaign = buildMapVpk(['c20m1_custom', 'c20m2_custom']);
 const second = buildMapVpk(['c21m1_other']);

@@ -1,8 +1,10 @@
 /**
- * A local stand-in for the Steam Web API and Steam's file servers (never the real ones): the two
- * ISteamRemoteStorage calls the panel makes, answered as Steam answers them, and GET /files/<id>
- * serving each item's bytes, whole or cut short. Listens on 127.0.0.1, an ephemeral port.
+ * A local stand-in for the Steam Web API and Steam's file servers (never the real ones), for the
+ * tests and the bench: the two ISteamRemoteStorage calls the panel makes, answered as Steam answers
+ * them, and GET /files/<id> serving each item's bytes (from memory or streamed from a file), whole or
+ * cut short. Listens on 127.0.0.1, an ephemeral port.
  */
+import { createReadStream, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -15,6 +17,8 @@ export interface FakeItem {
   result?: number;
   /** What the file server sends. */
   body?: Buffer;
+  /** Or a file it streams (a large one for the bench). */
+  file?: string;
   /** file_size announced; the body's length unless given. */
   fileSize?: number;
   /** No public download: an empty file_url, as Steam answers for a private item. */
@@ -50,6 +54,10 @@ async function readForm(request: IncomingMessage): Promise<Record<string, string
   let text = '';
   for await (const chunk of request) text += chunk;
   return Object.fromEntries(new URLSearchParams(text));
+}
+
+function sizeOf(item: FakeItem): number {
+  return item.file ? statSync(item.file).size : (item.body?.length ?? 0);
 }
 
 function ids(form: Record<string, string>, countField: string): string[] {
@@ -89,7 +97,7 @@ export async function startFakeSteam(
       consumer_app_id: item.appId ?? 550,
       filename: `myl4d2addons/${id}.vpk`,
       // Steam sends the size as a string.
-      file_size: String(item.fileSize ?? item.body?.length ?? 0),
+      file_size: String(item.fileSize ?? sizeOf(item)),
       file_url: item.private ? '' : `${base}/files/${id}`,
       title: item.title ?? `Item ${id}`,
       time_updated: item.timeUpdated ?? 1700000000,
@@ -131,6 +139,11 @@ export async function startFakeSteam(
     }
     const file = /^\/files\/(\d+)$/.exec(url.pathname);
     const item = file ? items.get(file[1] ?? '') : undefined;
+    if (request.method === 'GET' && item?.file) {
+      response.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': sizeOf(item) });
+      createReadStream(item.file).pipe(response);
+      return;
+    }
     if (request.method === 'GET' && item?.body) {
       const body = item.body;
       response.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length });
