@@ -3,9 +3,9 @@
  * every name here has exactly one: the extension's.
  */
 
-export type AddonKind = 'workshop' | 'vpk' | 'sourcemod' | 'metamod' | 'plugin';
+import type { AddonKindName } from '../db/schema.js';
 
-const EXTENSIONS: Record<AddonKind, string> = {
+const EXTENSIONS: Record<AddonKindName, string> = {
   workshop: 'vpk',
   vpk: 'vpk',
   plugin: 'smx',
@@ -22,7 +22,7 @@ const KNOWN_ENDINGS = /\.(vpk|smx|tar\.gz|tgz|gz|tar)$/i;
  * other than letters, digits, `-` and `_` turned into one `_`, at most 64 characters, then the
  * kind's extension. `My Campaign v1.2.vpk` → `My_Campaign_v1_2.vpk`; nothing left → `addon.vpk`.
  */
-export function sanitizedFilename(original: string, kind: AddonKind): string {
+export function sanitizedFilename(original: string, kind: AddonKindName): string {
   const base = (original.split(/[/\\]/).pop() ?? '')
     .replace(KNOWN_ENDINGS, '')
     .replace(/[^A-Za-z0-9_-]+/g, '_')
