@@ -2,12 +2,14 @@ import { type Migration, type MigrationResultSet, Migrator } from 'kysely';
 import type { DatabaseHandle } from './connect.js';
 import { initial } from './migrations/001-initial.js';
 import { uniquePorts } from './migrations/002-unique-ports.js';
+import { addons } from './migrations/004-addons.js';
 import type { MigrationFactory } from './migrations/helpers.js';
 
 /** Versioned migrations, in order. Names sort; never rename or edit one that has shipped. */
 const migrationFactories: Record<string, MigrationFactory> = {
   '001-initial': initial,
   '002-unique-ports': uniquePorts,
+  '004-addons': addons,
 };
 
 export const migrationNames = Object.keys(migrationFactories);

@@ -84,12 +84,12 @@ describe(`db copy: SQLite to PostgreSQL (${postgresKind()})`, () => {
     const before = await snapshot(source.database);
 
     const copied = await copyDatabase(source.config.databaseUrl, target);
-    expect(Object.fromEntries(copied.map(({ table, rows }) => [table, rows]))).toEqual({
-      users: 2,
-      sessions: before.sessions.length,
-      blueprints: 2,
-      servers: 2,
-      server_ports: 4,
+    const counts = Object.fromEntries(copied.map(({ table, rows }) => [table, rows]));
+    const filled = { users: 2, sessions: before.sessions.length, blueprints: 2, servers: 2, server_ports: 4 };
+    // Tables of later capabilities (addons, ...) are copied too, empty here.
+    expect(counts).toEqual({
+      ...Object.fromEntries(Object.keys(counts).map((table) => [table, 0])),
+      ...filled,
     });
     // Parents before children.
     const order = copied.map((c) => c.table);
@@ -162,7 +162,8 @@ describe(`db copy: SQLite to PostgreSQL (${postgresKind()})`, () => {
     expect(done.stderr).toBe('');
     expect(done.status).toBe(0);
     expect(done.stdout).toContain('copied users: 2, ');
-    expect(done.stdout).toContain('server_ports: 4 (row counts match)');
+    expect(done.stdout).toContain('server_ports: 4');
+    expect(done.stdout).toContain('(row counts match)');
     const refused = await runCli(['db', 'copy', '--to', target], env);
     expect(refused.status).toBe(1);
     expect(refused.stderr).toMatch(

@@ -97,7 +97,8 @@ describe.each(testDialects())('migrations (%s)', (dialect) => {
     ]);
     const before = await everyRow(handle.db);
     expect(await migrateToLatest(handle)).toEqual(migrationNames.slice(1));
-    expect(await everyRow(handle.db)).toEqual(before);
+    // Later migrations may add columns; every value there before stays.
+    expect(await everyRow(handle.db)).toMatchObject(before);
     const ports = await handle.db.selectFrom('server_ports').selectAll().orderBy('port').execute();
     expect(ports).toEqual([
       { port: 27005, server_id: 1, purpose: 'client' },
@@ -144,7 +145,7 @@ describe.each(testDialects())('migrations (%s)', (dialect) => {
 
       // Once the admin gives beta its own port, the migration goes through.
       await handle.db.updateTable('servers').set({ port: 28015 }).where('name', '=', 'beta').execute();
-      expect(await migrateToLatest(handle)).toEqual(['002-unique-ports']);
+      expect(await migrateToLatest(handle)).toEqual(migrationNames.slice(1));
       expect(await appliedMigrations(handle)).toEqual(migrationNames);
       const ports = await handle.db.selectFrom('server_ports').select('port').orderBy('port').execute();
       expect(ports.map((row) => row.port)).toEqual([first - 10, first, 28005, 28015]);
