@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
+import { benchDownloads } from './downloads.js';
 import { benchHttp } from './http.js';
 import { benchInstances } from './instances.js';
 import { benchSupervisor } from './supervisor.js';
@@ -62,9 +63,34 @@ async function instances(values: { instances: string }) {
   console.log(`Entries in one instance (links and its own directories): ${figures.instanceEntries}.`);
 }
 
+async function downloads(values: { 'download-mb': string; 'download-runs': string }) {
+  const figures = await benchDownloads({
+    sizeMb: Number(values['download-mb']),
+    runs: Number(values['download-runs']),
+  });
+  const mb = figures.bytes / 1024 ** 2;
+  console.log(
+    `# Workshop downloads: a ${mb.toFixed(0)} MB VPK from a local file server, the panel (POST /addons to ` +
+      `ready) against curl to the same disk, interleaved, ${figures.panelSeconds.length} runs each`,
+  );
+  const median = (samples: number[]) => percentile(samples, 50);
+  const rate = (seconds: number) => mb / seconds;
+  console.log('| measure | panel | curl | panel/curl |');
+  console.log('|---|---|---|---|');
+  const panel = rate(median(figures.panelSeconds));
+  const curl = rate(median(figures.curlSeconds));
+  console.log(
+    `| throughput, median MB/s | ${panel.toFixed(0)} | ${curl.toFixed(0)} | ${(panel / curl).toFixed(2)} |`,
+  );
+  console.log(
+    `| panel RSS MB: before, peak during the downloads, after | ${figures.rssBeforeMb.toFixed(0)}, ` +
+      `${figures.rssPeakMb.toFixed(0)}, ${figures.rssAfterMb.toFixed(0)} | | |`,
+  );
+}
+
 /**
- * `npm run bench [-- --only http|supervisor|instances --seconds 10 --connections 10 --starts 20 --servers-idle 100
- * --cpu-seconds 30 --instances 20]`: prints figures, asserts nothing.
+ * `npm run bench [-- --only http|supervisor|instances|downloads --seconds 10 --connections 10 --starts 20 --servers-idle 100
+ * --cpu-seconds 30 --instances 20 --download-mb 1024 --download-runs 3]`: prints figures, asserts nothing.
  */
 async function main() {
   const { values } = parseArgs({
@@ -77,11 +103,13 @@ async function main() {
       'servers-idle': { type: 'string', default: '100' },
       'cpu-seconds': { type: 'string', default: '30' },
       instances: { type: 'string', default: '20' },
+      'download-mb': { type: 'string', default: '1024' },
+      'download-runs': { type: 'string', default: '3' },
     },
   });
-  const sections = ['http', 'supervisor', 'instances'];
+  const sections = ['http', 'supervisor', 'instances', 'downloads'];
   if (values.only !== undefined && !sections.includes(values.only)) {
-    throw new Error('--only takes http, supervisor or instances');
+    throw new Error('--only takes http, supervisor, instances or downloads');
   }
   for (const name of [
     'seconds',
@@ -91,6 +119,8 @@ async function main() {
     'servers-idle',
     'cpu-seconds',
     'instances',
+    'download-mb',
+    'download-runs',
   ] as const) {
     if (!(Number(values[name]) > 0)) throw new Error(`--${name} takes a positive number`);
   }
@@ -100,6 +130,8 @@ async function main() {
   if (run('supervisor')) await supervisor(values);
   if (values.only === undefined) console.log('');
   if (run('instances')) await instances(values);
+  if (values.only === undefined) console.log('');
+  if (run('downloads')) await downloads(values);
 }
 
 main().catch((error: unknown) => {
