@@ -4,36 +4,21 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { loadUser, requireLogin } from './auth/guard.js';
 import { registerAuthRoutes } from './auth/routes.js';
 import { SessionStreams } from './auth/session-streams.js';
 import { registerBlueprintRoutes } from './blueprints/routes.js';
-import type { Config } from './config/config.js';
 import { registerDashboardRoutes } from './dashboard/routes.js';
-import type { DatabaseHandle } from './db/connect.js';
+import type { AppDeps, RouteDeps } from './deps.js';
 import { refuseCrossSite } from './http/csrf.js';
-import { AppError, invalidFields } from './http/errors.js';
+import { AppError } from './http/errors.js';
 import { refuseUnknownHost } from './http/hosts.js';
 import { loggerOptions } from './http/logger.js';
-import { sendError } from './http/respond.js';
+import { answerError } from './http/respond.js';
 import { registerOpenApi, registerOpenApiRoute } from './openapi/plugin.js';
 import { registerServerRoutes } from './servers/routes.js';
-import type { SupervisorControl } from './supervisor/control.js';
 import { registerUserRoutes } from './users/routes.js';
-
-/** Everything the routes need, built once by the caller (main, tests, benchmarks). */
-export interface AppDeps {
-  config: Config;
-  database: DatabaseHandle;
-  supervisor: SupervisorControl;
-}
-
-/** What the feature routes get: the app's dependencies and what buildApp makes for them. */
-export interface RouteDeps extends AppDeps {
-  /** Ends sessions and the event streams opened under them. */
-  sessions: SessionStreams;
-}
 
 const publicDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'public');
 
@@ -79,20 +64,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onRequest', loadUser(deps.database.db));
   app.addHook('preHandler', requireLogin);
 
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (error instanceof AppError) return sendError(request, reply, error);
-    const status = error.statusCode ?? 500;
-    if (status >= 500) {
-      request.log.error(error);
-      return sendError(request, reply, new AppError(500, 'internal error'));
-    }
-    // Fastify's body parser refusing malformed JSON: a 400 about the body, in our shape.
-    if (error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError) {
-      return sendError(request, reply, invalidFields({ body: 'is not valid JSON' }));
-    }
-    return sendError(request, reply, new AppError(status, error.message));
+  // Routes and hooks throw; one handler answers (src/http/respond.ts).
+  app.decorateRequest('formOnError', null);
+  app.setErrorHandler(answerError);
+  app.setNotFoundHandler(async () => {
+    throw new AppError(404, 'not found');
   });
-  app.setNotFoundHandler((request, reply) => sendError(request, reply, new AppError(404, 'not found')));
 
   app.get('/healthz', { config: { public: true, sessionless: true, anyHost: true } }, async () => ({
     status: 'ok',

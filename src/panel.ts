@@ -4,8 +4,9 @@ import { sweepExpiredSessions } from './auth/sessions.js';
 import type { Config } from './config/config.js';
 import { type DatabaseHandle, openDatabase } from './db/connect.js';
 import { DatabaseFileLock } from './db/file-lock.js';
-import { type LeaseOptions, SupervisionLease, whileLeaseHeld } from './db/lock.js';
+import { type LeaseOptions, SupervisionLease } from './db/lock.js';
 import { migrateToLatest } from './db/migrate.js';
+import { LeaseGate } from './supervisor/lease-gate.js';
 import { Supervisor, type SupervisorOptions } from './supervisor/supervisor.js';
 
 export interface Panel {
@@ -44,7 +45,7 @@ export async function startPanel(
   let supervisor = new Supervisor(config, database, supervisorOptions);
   let lease: SupervisionLease | undefined;
   let closing = false;
-  const control = whileLeaseHeld(
+  const control = new LeaseGate(
     () => supervisor,
     () => lease?.isHeld ?? false,
   );

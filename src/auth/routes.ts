@@ -1,27 +1,28 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { z } from 'zod';
-import type { RouteDeps } from '../app.js';
+import type { RouteDeps } from '../deps.js';
 import { cookieOptions } from '../http/cookies.js';
 import { AppError } from '../http/errors.js';
 import { parseBody } from '../http/input.js';
 import { wantsJson } from '../http/negotiate.js';
-import { pageContext, sendDone, sendError, sendPage } from '../http/respond.js';
+import { pageContext, sendDone, sendPage } from '../http/respond.js';
 import { typedText } from '../views/submitted.js';
+import { loginSchema } from './input.js';
 import { LoginLimiter } from './login-limiter.js';
 import { createSession, sessionCookie, sessionIdFor, sessionLifetimeMs } from './sessions.js';
 import { authenticate, countUsers, registerUser } from './users.js';
 import { LoginPage, RegisterPage } from './views.js';
-
-export const loginSchema = z.strictObject({
-  username: z.string({ error: 'must be text' }).min(1, 'is required').max(256, 'is too long'),
-  password: z.string({ error: 'must be text' }).min(1, 'is required').max(1024, 'is too long'),
-});
 
 export function registerAuthRoutes(app: FastifyInstance, { database, config, sessions }: RouteDeps) {
   const { db } = database;
   const limiter = new LoginLimiter();
   const publicRoute = { config: { public: true } };
   const canRegister = async () => config.allowRegistration || (await countUsers(db)) === 0;
+  /** The login or registration form again: the name as typed (never the password) and why it failed. */
+  const typedForm = (request: FastifyRequest, error: AppError) => ({
+    username: typedText(request.body, 'username'),
+    error: error.message,
+    fields: error.fields,
+  });
   const signIn = async (request: FastifyRequest, reply: FastifyReply, userId: number) => {
     const token = await createSession(db, userId);
     reply.setCookie(sessionCookie, token, cookieOptions(request, sessionLifetimeMs / 1000));
@@ -39,36 +40,32 @@ export function registerAuthRoutes(app: FastifyInstance, { database, config, ses
   });
 
   app.post('/login', publicRoute, async (request, reply) => {
-    const loginPage = async (error: AppError) =>
+    request.formOnError = async (error) =>
       LoginPage({
         ctx: pageContext(request),
-        form: { username: typedText(request.body, 'username'), error: error.message, fields: error.fields },
+        form: typedForm(request, error),
         canRegister: await canRegister(),
       });
-    try {
-      const { username, password } = parseBody(loginSchema, request.body);
-      const wait = limiter.retryAfter(request.ip, username);
-      if (wait > 0) {
-        reply.header('retry-after', String(wait));
-        throw new AppError(429, `too many failed logins, try again in ${wait} seconds`);
-      }
-      const user = await authenticate(db, username, password);
-      if (!user) {
-        limiter.recordFailure(request.ip, username);
-        throw new AppError(401, 'invalid username or password');
-      }
-      limiter.recordSuccess(request.ip, username);
-      await signIn(request, reply, user.id);
-      return wantsJson(request) ? reply.send(user) : reply.redirect('/', 302);
-    } catch (error) {
-      return sendError(request, reply, error, loginPage);
+    const { username, password } = parseBody(loginSchema, request.body);
+    const wait = limiter.retryAfter(request.ip, username);
+    if (wait > 0) {
+      reply.header('retry-after', String(wait));
+      throw new AppError(429, `too many failed logins, try again in ${wait} seconds`);
     }
+    const user = await authenticate(db, username, password);
+    if (!user) {
+      limiter.recordFailure(request.ip, username);
+      throw new AppError(401, 'invalid username or password');
+    }
+    limiter.recordSuccess(request.ip, username);
+    await signIn(request, reply, user.id);
+    return wantsJson(request) ? reply.send(user) : reply.redirect('/', 302);
   });
 
   app.get('/register', publicRoute, async (request, reply) => {
     const firstAccount = (await countUsers(db)) === 0;
     if (!firstAccount && !config.allowRegistration && request.user?.role !== 'admin') {
-      return sendError(request, reply, new AppError(403, 'registration is closed'));
+      throw new AppError(403, 'registration is closed');
     }
     return sendPage(
       request,
@@ -80,29 +77,17 @@ export function registerAuthRoutes(app: FastifyInstance, { database, config, ses
   app.post('/register', publicRoute, async (request, reply) => {
     const byAdmin = request.user?.role === 'admin';
     const firstAccount = (await countUsers(db)) === 0;
-    try {
-      const user = await registerUser(db, request.body, request.user, config.allowRegistration);
-      // An admin adding an account stays signed in as themselves.
-      if (!byAdmin) await signIn(request, reply, user.id);
-      return sendDone(request, reply, {
-        status: 201,
-        body: { id: user.id },
-        location: byAdmin ? '/users' : '/',
-        notice: byAdmin ? `Account ${user.username} created.` : `Welcome, ${user.username}.`,
-      });
-    } catch (error) {
-      return sendError(request, reply, error, (appError) =>
-        RegisterPage({
-          ctx: pageContext(request),
-          form: {
-            username: typedText(request.body, 'username'),
-            error: appError.message,
-            fields: appError.fields,
-          },
-          firstAccount,
-        }),
-      );
-    }
+    request.formOnError = (error) =>
+      RegisterPage({ ctx: pageContext(request), form: typedForm(request, error), firstAccount });
+    const user = await registerUser(db, request.body, request.user, config.allowRegistration);
+    // An admin adding an account stays signed in as themselves.
+    if (!byAdmin) await signIn(request, reply, user.id);
+    return sendDone(request, reply, {
+      status: 201,
+      body: { id: user.id },
+      location: byAdmin ? '/users' : '/',
+      notice: byAdmin ? `Account ${user.username} created.` : `Welcome, ${user.username}.`,
+    });
   });
 
   app.post('/logout', publicRoute, async (request, reply) => {

@@ -1,23 +1,11 @@
 import type { Kysely } from 'kysely';
-import { z } from 'zod';
 import { uniqueViolation } from '../db/constraint-violation.js';
 import type { Database, Role } from '../db/schema.js';
 import { AppError, conflict } from '../http/errors.js';
 import { parseBody } from '../http/input.js';
+import { type Credentials, credentialsSchema } from './input.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import type { SessionUser } from './sessions.js';
-
-export const credentialsSchema = z.strictObject({
-  username: z
-    .string({ error: 'must be text' })
-    .regex(/^[A-Za-z0-9_.-]{3,32}$/, 'must be 3-32 letters, digits, "_", "." or "-"'),
-  password: z
-    .string({ error: 'must be text' })
-    .min(8, 'must be at least 8 characters')
-    .max(1024, 'must be at most 1024 characters'),
-});
-
-export type Credentials = z.output<typeof credentialsSchema>;
 
 export function parseCredentials(body: unknown): Credentials {
   return parseBody(credentialsSchema, body);

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { readProcStat } from '../supervisor/proc.js';
+import { readProcStat } from '../os/proc.js';
 
 let ticksPerSecond: number | undefined;
 

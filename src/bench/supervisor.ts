@@ -5,13 +5,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { pidFilePath } from '../config/paths.js';
 import { Instances } from '../instances/instances.js';
 import { buildLaunchPlan } from '../launch/plan.js';
+import { readProcStat } from '../os/proc.js';
 import { layOutSimulatedInstall } from '../simulator/install.js';
-import { queryLiveStatus } from '../supervisor/a2s.js';
-import { pidFilePath } from '../supervisor/paths.js';
-import { readProcStat } from '../supervisor/proc.js';
-import { LOOPBACK } from '../supervisor/state.js';
+import { queryA2s } from '../supervisor/a2s.js';
+import { LOOPBACK } from '../supervisor/link.js';
 import { BENCH_BLUEPRINT, freePort, mainJs, signUpWithBlueprint, waitForHealth } from './http.js';
 import { nextState, PanelClient } from './panel-client.js';
 import { freeGamePorts } from './ports.js';
@@ -76,7 +76,8 @@ async function timeBaseline(
     for (;;) {
       if (child.exitCode !== null || child.signalCode !== null) throw new Error('baseline simulator exited');
       try {
-        await queryLiveStatus(LOOPBACK, port, 20);
+        // As the supervisor polls: the info and the players.
+        await queryA2s(LOOPBACK, port, { timeoutMs: 20, players: true });
         return performance.now() - t0;
       } catch (error) {
         if (performance.now() - t0 > 30_000) throw new Error(`baseline: no A2S answer: ${error}`);

@@ -21,10 +21,15 @@ const schemas = {
   json: blueprintSchema('json'),
 };
 
+/** A new blueprint's fields: the name is required, arguments and config may be left out. */
+export const newBlueprintSchema = (source: BodySource) =>
+  blueprintSchema(source).partial({ arguments: true, config: true });
+
+const newSchemas = { form: newBlueprintSchema('form'), json: newBlueprintSchema('json') };
+
 /** A new blueprint: name required, arguments and config default to empty. */
 export function parseNewBlueprint(body: unknown, source: BodySource): BlueprintInput {
-  const input = parseBody(schemas[source].partial({ arguments: true, config: true }), body);
-  return { arguments: [], config: [], ...input };
+  return { arguments: [], config: [], ...parseBody(newSchemas[source], body) };
 }
 
 /** A change to a blueprint: any subset of the fields. */

@@ -1,10 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AppDeps } from '../app.js';
 import { currentUser } from '../auth/guard.js';
+import type { AppDeps } from '../deps.js';
 import type { AppError } from '../http/errors.js';
-import { routeId } from '../http/input.js';
+import { type IdRequest, routeId } from '../http/input.js';
 import { bodySource, wantsJson } from '../http/negotiate.js';
-import { pageContext, sendDone, sendError, sendPage } from '../http/respond.js';
+import { pageContext, sendDone, sendPage } from '../http/respond.js';
 import {
   createBlueprint,
   deleteBlueprint,
@@ -22,8 +22,6 @@ import {
   emptyBlueprintForm,
   submittedBlueprintValues,
 } from './views.js';
-
-type IdRequest = FastifyRequest<{ Params: { id: string } }>;
 
 const blueprintId = (request: IdRequest) => routeId(request.params.id, 'blueprint');
 
@@ -59,53 +57,40 @@ export function registerBlueprintRoutes(app: FastifyInstance, { database }: AppD
   });
 
   app.post('/blueprints', async (request, reply) => {
-    try {
-      const input = parseNewBlueprint(request.body, bodySource(request));
-      const id = await createBlueprint(db, currentUser(request), input);
-      return sendDone(request, reply, {
-        status: 201,
-        body: { id },
-        location: `/blueprints/${id}`,
-        notice: 'Blueprint created.',
-      });
-    } catch (error) {
-      return sendError(request, reply, error, (appError) => listPage(request, appError));
-    }
+    request.formOnError = (error) => listPage(request, error);
+    const input = parseNewBlueprint(request.body, bodySource(request));
+    const id = await createBlueprint(db, currentUser(request), input);
+    return sendDone(request, reply, {
+      status: 201,
+      body: { id },
+      location: `/blueprints/${id}`,
+      notice: 'Blueprint created.',
+    });
   });
 
   app.get<{ Params: { id: string } }>('/blueprints/:id', async (request, reply) => {
-    try {
-      if (wantsJson(request)) return await getBlueprint(db, currentUser(request), blueprintId(request));
-      return sendPage(request, reply, await detailPage(request));
-    } catch (error) {
-      return sendError(request, reply, error);
-    }
+    if (wantsJson(request)) return await getBlueprint(db, currentUser(request), blueprintId(request));
+    return sendPage(request, reply, await detailPage(request));
   });
 
   const update = async (request: IdRequest, reply: FastifyReply) => {
-    try {
-      const change = parseBlueprintChange(request.body, bodySource(request));
-      const blueprint = await updateBlueprint(db, currentUser(request), blueprintId(request), change);
-      return sendDone(request, reply, {
-        status: 200,
-        body: blueprint,
-        location: `/blueprints/${blueprint.id}`,
-        notice: 'Blueprint saved.',
-      });
-    } catch (error) {
-      return sendError(request, reply, error, (appError) => detailPage(request, appError));
-    }
+    request.formOnError = (error) => detailPage(request, error);
+    const change = parseBlueprintChange(request.body, bodySource(request));
+    const blueprint = await updateBlueprint(db, currentUser(request), blueprintId(request), change);
+    return sendDone(request, reply, {
+      status: 200,
+      body: blueprint,
+      location: `/blueprints/${blueprint.id}`,
+      notice: 'Blueprint saved.',
+    });
   };
   app.post<{ Params: { id: string } }>('/blueprints/:id', update);
   app.patch<{ Params: { id: string } }>('/blueprints/:id', update);
 
   const remove = async (request: IdRequest, reply: FastifyReply) => {
-    try {
-      await deleteBlueprint(db, currentUser(request), blueprintId(request));
-      return sendDone(request, reply, { status: 204, location: '/blueprints', notice: 'Blueprint deleted.' });
-    } catch (error) {
-      return sendError(request, reply, error, (appError) => detailPage(request, appError));
-    }
+    request.formOnError = (error) => detailPage(request, error);
+    await deleteBlueprint(db, currentUser(request), blueprintId(request));
+    return sendDone(request, reply, { status: 204, location: '/blueprints', notice: 'Blueprint deleted.' });
   };
   app.post<{ Params: { id: string } }>('/blueprints/:id/delete', remove);
   app.delete<{ Params: { id: string } }>('/blueprints/:id', remove);

@@ -1,6 +1,6 @@
 import type { AppError } from '../http/errors.js';
-import { StateBadge } from '../servers/views/status.js';
 import { Field, FormCard, Layout, type PageContext, TextAreaField } from '../views/layout.js';
+import { StateBadge } from '../views/state-badge.js';
 import { submittedValues } from '../views/submitted.js';
 import type { Blueprint } from './blueprints.js';
 

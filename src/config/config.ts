@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { parseHost } from '../http/hosts.js';
+import { parseHost } from './host-name.js';
 
 /** The panel's settings, read once from the environment (DESIGN.md, Configuration). */
 export interface Config {

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import type { RouteDeps } from '../app.js';
 import { currentUser } from '../auth/guard.js';
 import { listBlueprints } from '../blueprints/blueprints.js';
+import type { RouteDeps } from '../deps.js';
 import { wantsJson } from '../http/negotiate.js';
 import { pageContext, sendPage } from '../http/respond.js';
 import { EventStreams } from '../http/sse.js';

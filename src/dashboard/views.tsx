@@ -1,14 +1,9 @@
 import type { Blueprint } from '../blueprints/blueprints.js';
 import type { Server } from '../servers/servers.js';
-import {
-  LastError,
-  PlayersSparkline,
-  PortMapPlayers,
-  ServerActions,
-  StateBadge,
-} from '../servers/views/status.js';
+import { LastError, PlayersSparkline, PortMapPlayers, ServerActions } from '../servers/views/status.js';
+import type { PlayerSample } from '../supervisor/control.js';
 import { Layout, type PageContext } from '../views/layout.js';
-import type { PlayerSample } from './sparkline.js';
+import { StateBadge } from '../views/state-badge.js';
 
 export interface DashboardServer {
   server: Server;

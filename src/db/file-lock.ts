@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { isRunning, readProcStat } from '../supervisor/proc.js';
+import { isRunning, readProcStat } from '../os/proc.js';
 import { isPostgresUrl } from './connect.js';
 
 /** A second panel on a SQLite database in use: the one line it exits with (hardening.md). */

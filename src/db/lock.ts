@@ -1,5 +1,4 @@
 import pg from 'pg';
-import type { SupervisorControl } from '../supervisor/control.js';
 import { describeDatabase, isPostgresUrl } from './connect.js';
 import type { DatabaseFileLock } from './file-lock.js';
 
@@ -191,25 +190,4 @@ export class SupervisionLease {
     this.client = null;
     await client?.end().catch(() => {});
   }
-}
-
-/** What a panel without the lease must not do: act on game servers. */
-const actions = new Set<PropertyKey>(['desiredStateChanged', 'restart', 'removeServer']);
-
-/**
- * The supervisor as the routes see it: everything goes to the current supervisor, except that the
- * actions are dropped while this panel does not hold the lease (the holder picks the change up from
- * the database on its next periodic resync). Reads (live status, console, events) pass through.
- */
-export function whileLeaseHeld(current: () => SupervisorControl, held: () => boolean): SupervisorControl {
-  return new Proxy({} as SupervisorControl, {
-    get(_target, name) {
-      const target = current();
-      const value: unknown = Reflect.get(target, name);
-      if (typeof value !== 'function') return value;
-      if (actions.has(name) && !held()) return async () => {};
-      return value.bind(target);
-    },
-    has: (_target, name) => name in current(),
-  });
 }

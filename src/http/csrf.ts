@@ -1,8 +1,7 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import type { Config } from '../config/config.js';
 import { viaHttps } from './cookies.js';
 import { AppError } from './errors.js';
-import { sendError } from './respond.js';
 
 const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -29,8 +28,8 @@ export function crossSiteReason(request: FastifyRequest, publicUrl: string | nul
 
 /** onRequest hook: scripts that send neither header pass; browsers from elsewhere get 403. */
 export function refuseCrossSite({ publicUrl }: Pick<Config, 'publicUrl'>) {
-  return async (request: FastifyRequest, reply: FastifyReply) => {
+  return async (request: FastifyRequest) => {
     const reason = crossSiteReason(request, publicUrl);
-    if (reason) return sendError(request, reply, new AppError(403, reason));
+    if (reason) throw new AppError(403, reason);
   };
 }

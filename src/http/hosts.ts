@@ -1,35 +1,14 @@
 import { BlockList, isIP, isIPv4, isIPv6 } from 'node:net';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import type { Config } from '../config/config.js';
+import { type HostName, parseHost } from '../config/host-name.js';
 import { AppError } from './errors.js';
-import { sendError } from './respond.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** Answers whatever the Host header says (health checks by address or container name). */
     anyHost?: boolean;
   }
-}
-
-/** A Host header or an ALLOWED_HOSTS entry: a lower-case name (IPv6 in brackets) and maybe a port. */
-export interface HostName {
-  name: string;
-  port: number | null;
-}
-
-const hostPattern = /^(\[[0-9a-f:.]+\]|[a-z0-9_]([a-z0-9_.-]*[a-z0-9_])?)(?::(\d{1,5}))?$/;
-
-/** Parses `name`, `name:port`, `1.2.3.4`, `[::1]:8080` (and a bare IPv6 address); null if malformed. */
-export function parseHost(text: string): HostName | null {
-  const lower = text.trim().toLowerCase();
-  if (isIPv6(lower)) return { name: `[${lower}]`, port: null };
-  const match = hostPattern.exec(lower);
-  if (!match?.[1]) return null;
-  const name = match[1];
-  if (name.startsWith('[') && !isIPv6(name.slice(1, -1))) return null;
-  const port = match[3] === undefined ? null : Number(match[3]);
-  if (port !== null && port > 65535) return null;
-  return { name, port };
 }
 
 const loopback = new BlockList();
@@ -72,16 +51,12 @@ export function hostAllowList(config: Pick<Config, 'host' | 'publicUrl' | 'allow
 /** onRequest hook: 421 for a Host the panel does not answer to; routes marked anyHost pass. */
 export function refuseUnknownHost(config: Pick<Config, 'host' | 'publicUrl' | 'allowedHosts'>) {
   const allowed = hostAllowList(config);
-  return async (request: FastifyRequest, reply: FastifyReply) => {
+  return async (request: FastifyRequest) => {
     if (request.routeOptions.config.anyHost) return;
     // request.host follows X-Forwarded-Host only with TRUST_PROXY: the name the browser used.
     const host = parseHost(request.host);
     if (host && allowed(host)) return;
     const name = host?.name ?? request.host;
-    return sendError(
-      request,
-      reply,
-      new AppError(421, `unknown host ${name}: set PUBLIC_URL or ALLOWED_HOSTS`),
-    );
+    throw new AppError(421, `unknown host ${name}: set PUBLIC_URL or ALLOWED_HOSTS`);
   };
 }

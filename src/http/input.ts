@@ -1,3 +1,4 @@
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { firstInvisible } from './characters.js';
 import { invalidFields, notFound } from './errors.js';
@@ -113,6 +114,9 @@ export function parseBody<Schema extends z.ZodType>(schema: Schema, body: unknow
   }
   throw invalidFields(fields);
 }
+
+/** A request to a route with an :id (`/servers/:id`, ...). */
+export type IdRequest = FastifyRequest<{ Params: { id: string } }>;
 
 /** A route's :id: digits only, else the `what` is simply not there (404 "<what> not found"). */
 export function routeId(raw: string, what: string): number {

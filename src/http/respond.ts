@@ -1,9 +1,9 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { VNode } from 'preact';
 import { ErrorPage, type PageContext } from '../views/layout.js';
 import { renderDocument } from '../views/render.js';
 import { cookieOptions } from './cookies.js';
-import { AppError } from './errors.js';
+import { AppError, invalidFields } from './errors.js';
 import { wantsJson } from './negotiate.js';
 
 const flashCookie = 'l4d2web_flash';
@@ -18,37 +18,64 @@ export function sendPage(request: FastifyRequest, reply: FastifyReply, page: VNo
   return reply.code(status).type('text/html; charset=utf-8').send(renderDocument(page));
 }
 
+/** The page a failed request re-renders in HTML: its form, with the message and the user's input. */
+export type FormPage = (error: AppError) => VNode | Promise<VNode>;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /**
+     * Set by a route before it parses or acts: the page that an AppError of this request shows in
+     * HTML, its form re-rendered. Unset, or for a 404, a plain error page.
+     */
+    formOnError: FormPage | null;
+  }
+}
+
+/** What a failure tells the user: an AppError as it is, Fastify's own refusals in our shape, else 500. */
+function publicError(error: unknown, request: FastifyRequest): AppError {
+  if (error instanceof AppError) return error;
+  const { statusCode, code, message } = error as Partial<FastifyError>;
+  const status = statusCode ?? 500;
+  if (status >= 500) {
+    request.log.error(error);
+    return new AppError(500, 'internal error');
+  }
+  // Fastify's body parser refusing malformed JSON: a 400 about the body, in our shape.
+  if (code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError) {
+    return invalidFields({ body: 'is not valid JSON' });
+  }
+  return new AppError(status, message ?? 'bad request');
+}
+
 /**
- * Answers a failed request: JSON {"error", "fields"?}; in HTML, the page that caused it
- * re-rendered with the message and the user's input, with the same status. A 404 gets a
- * plain error page, since the thing the form was about is not there.
+ * The app's error handler, the one place a failed request is answered (routes and hooks throw): JSON
+ * {"error", "fields"?}; in HTML, the route's `formOnError` page with the same status, else a plain
+ * error page. A 500 says only "internal error"; what went wrong goes to the log.
  */
-export async function sendError(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  error: unknown,
-  page?: (error: AppError) => VNode | Promise<VNode>,
-) {
-  if (!(error instanceof AppError)) throw error;
+export async function answerError(error: unknown, request: FastifyRequest, reply: FastifyReply) {
+  const failure = publicError(error, request);
   if (wantsJson(request)) {
     return reply
-      .code(error.status)
-      .send(error.fields ? { error: error.message, fields: error.fields } : { error: error.message });
+      .code(failure.status)
+      .send(failure.fields ? { error: failure.message, fields: failure.fields } : { error: failure.message });
   }
-  if (page && error.status !== 404) {
+  // The form comes back for the failures the contract names (an AppError), not for a 404 (what it
+  // was about is not there) nor for a fault of ours.
+  const page = error instanceof AppError && failure.status !== 404 ? request.formOnError : null;
+  request.formOnError = null;
+  if (page) {
     try {
-      return sendPage(request, reply, await page(error), error.status);
+      return sendPage(request, reply, await page(failure), failure.status);
     } catch (pageError) {
       // The form's page is not there (bad input for a missing or another user's id): 404.
-      if (pageError instanceof AppError) return sendError(request, reply, pageError);
-      throw pageError;
+      return answerError(pageError, request, reply);
     }
   }
   return sendPage(
     request,
     reply,
-    ErrorPage({ ctx: pageContext(request), status: error.status, message: error.message }),
-    error.status,
+    ErrorPage({ ctx: pageContext(request), status: failure.status, message: failure.message }),
+    failure.status,
   );
 }
 

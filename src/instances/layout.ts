@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { serverDataDir } from '../supervisor/paths.js';
+import { serverDataDir } from '../config/paths.js';
 
 /**
  * The shape of a server's instance directory (design/hardening.md), as pure data and one pure

@@ -3,7 +3,8 @@ import fastifySwagger from '@fastify/swagger';
 import type { FastifyInstance, FastifySchema } from 'fastify';
 import { z } from 'zod';
 import { sessionCookie } from '../auth/sessions.js';
-import { htmlOnlyRoutes, type Operation, operations } from './operations.js';
+import type { Operation } from '../http/operation.js';
+import { htmlOnlyRoutes, operations } from './operations.js';
 
 /** The panel's version, from package.json (one level above src/ and dist/). */
 function packageVersion(): string {

@@ -1,13 +1,11 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { RouteDeps } from '../app.js';
+import type { FastifyInstance } from 'fastify';
 import { currentUser } from '../auth/guard.js';
-import { recentConsoleLines } from '../dashboard/server-page-data.js';
-import { sendError } from '../http/respond.js';
+import type { RouteDeps } from '../deps.js';
+import type { IdRequest } from '../http/input.js';
 import { EventStreams } from '../http/sse.js';
 import type { ServerEvent } from '../supervisor/control.js';
+import { recentConsoleLines } from './page-data.js';
 import { getServerRow } from './servers.js';
-
-type IdRequest = FastifyRequest<{ Params: { id: string } }>;
 
 /**
  * GET /servers/:id/events: Server-Sent Events with the server's state changes, live status and console
@@ -21,13 +19,7 @@ export function registerServerEventsRoute(
   const streams = new EventStreams(app, 15_000, (request, end) => sessions.hold(request, end));
 
   app.get<{ Params: { id: string } }>('/servers/:id/events', async (request, reply) => {
-    let row: Awaited<ReturnType<typeof getServerRow>>;
-    try {
-      row = await getServerRow(database.db, currentUser(request), serverIdOf(request));
-    } catch (error) {
-      return sendError(request, reply, error);
-    }
-    const id = row.id;
+    const { id } = await getServerRow(database.db, currentUser(request), serverIdOf(request));
     await streams.serve<ServerEvent>(request, reply, {
       subscribe: (send) => supervisor.subscribe(id, send),
       async snapshot(send) {

@@ -1,5 +1,15 @@
 import { z } from 'zod';
-import { type BodySource, idField, nameField, parseBody, portField } from '../http/input.js';
+import { invalidFields } from '../http/errors.js';
+import {
+  type BodySource,
+  idField,
+  nameField,
+  parseBody,
+  portField,
+  refusedBy,
+  wholeNumberField,
+} from '../http/input.js';
+import { consoleCommandProblem } from '../launch/grammar.js';
 
 export function serverSchema(source: BodySource) {
   return z.strictObject({ name: nameField(128), port: portField(source), blueprint_id: idField(source) });
@@ -16,4 +26,65 @@ export function parseNewServer(body: unknown, source: BodySource): ServerInput {
 /** A change to a server: any subset of name, port and blueprint_id. */
 export function parseServerChange(body: unknown, source: BodySource): Partial<ServerInput> {
   return parseBody(schemas[source].partial(), body);
+}
+
+/** Start, stop and restart take no fields (a JSON request may send none at all). */
+export function parseNoFields(body: unknown): void {
+  parseBody(z.strictObject({}), body ?? {});
+}
+
+/** POST /servers/:id/rcon: one console command. */
+export const rconSchema = z.strictObject({
+  command: z
+    .string({ error: 'must be text' })
+    .trim()
+    .min(1, 'must not be empty')
+    .max(512, 'must be at most 512 characters')
+    // One command, none the panel keeps for itself (src/launch/grammar.ts).
+    .superRefine(refusedBy(consoleCommandProblem)),
+});
+
+const mapWord = z
+  .string({ error: 'must be text' })
+  .trim()
+  .max(64, 'must be at most 64 characters')
+  // One word, so `changelevel <map>` stays one command; no `..`, so it stays inside the game's maps.
+  .refine((map) => map === '' || /^[A-Za-z0-9_][A-Za-z0-9_./-]*$/.test(map), {
+    message: 'must be a map name: letters, digits, "_", "-", "." or "/"',
+  })
+  .refine((map) => !map.includes('..'), 'must not contain ".."');
+
+/** POST /servers/:id/changelevel: `map` (the list, or JSON), or `custom_map` (free text), which wins. */
+export const changeLevelSchema = z.strictObject({ map: mapWord.optional(), custom_map: mapWord.optional() });
+
+/** POST /servers/:id/kick: the player's `name` as the page lists it, or their `userid` (from `status`). */
+export const kickSchema = (source: BodySource) =>
+  z.strictObject({
+    userid: wholeNumberField(source, 'a userid').optional(),
+    name: z
+      .string({ error: 'must be text' })
+      .min(1, 'must not be empty')
+      .max(128, 'must be at most 128 characters')
+      .optional(),
+  });
+const kickSchemas = { form: kickSchema('form'), json: kickSchema('json') };
+
+/** The console command of POST /servers/:id/rcon. */
+export function parseConsoleCommand(body: unknown): string {
+  return parseBody(rconSchema, body).command;
+}
+
+/** The map a changelevel asks for: `custom_map` when not empty, else `map`. */
+export function parseChangeLevel(body: unknown): string {
+  const input = parseBody(changeLevelSchema, body);
+  const map = input.custom_map || input.map;
+  if (!map) throw invalidFields({ map: 'is required' });
+  return map;
+}
+
+/** Whom to kick: a userid, or a name to look up; one of them is given. */
+export function parseKick(body: unknown, source: BodySource): { userid?: number; name?: string } {
+  const input = parseBody(kickSchemas[source], body);
+  if (input.userid === undefined && input.name === undefined) throw invalidFields({ name: 'is required' });
+  return input;
 }

@@ -1,20 +1,19 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { z } from 'zod';
-import type { RouteDeps } from '../app.js';
 import { currentUser } from '../auth/guard.js';
 import { blueprintOfServer, listBlueprints } from '../blueprints/blueprints.js';
-import { registerGameRoutes } from '../dashboard/game-routes.js';
-import { serverPageData } from '../dashboard/server-page-data.js';
 import type { ServerRow } from '../db/schema.js';
+import type { RouteDeps } from '../deps.js';
 import type { AppError } from '../http/errors.js';
-import { parseBody, refusedBy, routeId } from '../http/input.js';
+import { type IdRequest, routeId } from '../http/input.js';
 import { bodySource, wantsJson } from '../http/negotiate.js';
-import { pageContext, sendDone, sendError, sendPage } from '../http/respond.js';
-import { consoleCommandProblem } from '../launch/grammar.js';
+import { pageContext, sendDone, sendPage } from '../http/respond.js';
 import { buildLaunchPlan, displayLaunchLine } from '../launch/plan.js';
 import { typedText } from '../views/submitted.js';
+import { runConsoleCommand } from './console.js';
 import { registerServerEventsRoute } from './events-route.js';
-import { parseNewServer, parseServerChange } from './input.js';
+import { registerGameRoutes } from './game-routes.js';
+import { parseConsoleCommand, parseNewServer, parseNoFields, parseServerChange } from './input.js';
+import { serverPageData } from './page-data.js';
 import {
   createServer,
   deleteServerRow,
@@ -29,23 +28,9 @@ import { ServersPage } from './views/list.js';
 import { ServerPage } from './views/page.js';
 import type { ServerPageFocus } from './views/page-focus.js';
 
-type IdRequest = FastifyRequest<{ Params: { id: string } }>;
 const idRoute = '/servers/:id';
 
 const serverId = (request: IdRequest) => routeId(request.params.id, 'server');
-
-/** start, stop and restart take no fields. */
-const noFields = z.strictObject({});
-
-export const rconSchema = z.strictObject({
-  command: z
-    .string({ error: 'must be text' })
-    .trim()
-    .min(1, 'must not be empty')
-    .max(512, 'must be at most 512 characters')
-    // One command, none the panel keeps for itself (src/launch/grammar.ts).
-    .superRefine(refusedBy(consoleCommandProblem)),
-});
 
 export function registerServerRoutes(
   app: FastifyInstance,
@@ -100,47 +85,37 @@ export function registerServerRoutes(
   });
 
   app.post('/servers', async (request, reply) => {
-    try {
-      const id = await createServer(
-        db,
-        currentUser(request),
-        parseNewServer(request.body, bodySource(request)),
-      );
-      return sendDone(request, reply, {
-        status: 201,
-        body: { id },
-        location: `/servers/${id}`,
-        notice: 'Server created.',
-      });
-    } catch (error) {
-      return sendError(request, reply, error, (appError) => listPage(request, appError));
-    }
+    request.formOnError = (error) => listPage(request, error);
+    const id = await createServer(
+      db,
+      currentUser(request),
+      parseNewServer(request.body, bodySource(request)),
+    );
+    return sendDone(request, reply, {
+      status: 201,
+      body: { id },
+      location: `/servers/${id}`,
+      notice: 'Server created.',
+    });
   });
 
   app.get<{ Params: { id: string } }>(idRoute, async (request, reply) => {
-    try {
-      if (wantsJson(request))
-        return serverJson(await getServerRow(db, currentUser(request), serverId(request)));
-      return sendPage(request, reply, await detailPage(request));
-    } catch (error) {
-      return sendError(request, reply, error);
-    }
+    if (wantsJson(request))
+      return serverJson(await getServerRow(db, currentUser(request), serverId(request)));
+    return sendPage(request, reply, await detailPage(request));
   });
 
   const update = async (request: IdRequest, reply: FastifyReply) => {
-    try {
-      const change = parseServerChange(request.body, bodySource(request));
-      const row = await updateServer(db, currentUser(request), serverId(request), change);
-      supervisor.desiredStateChanged(row.id, 'update');
-      return sendDone(request, reply, {
-        status: 200,
-        body: serverJson(row),
-        location: `/servers/${row.id}`,
-        notice: 'Server saved.',
-      });
-    } catch (error) {
-      return sendError(request, reply, error, (appError) => detailPage(request, appError));
-    }
+    request.formOnError = (error) => detailPage(request, error);
+    const change = parseServerChange(request.body, bodySource(request));
+    const row = await updateServer(db, currentUser(request), serverId(request), change);
+    supervisor.desiredStateChanged(row.id, 'update');
+    return sendDone(request, reply, {
+      status: 200,
+      body: serverJson(row),
+      location: `/servers/${row.id}`,
+      notice: 'Server saved.',
+    });
   };
   app.post<{ Params: { id: string } }>(idRoute, update);
   app.patch<{ Params: { id: string } }>(idRoute, update);
@@ -148,44 +123,36 @@ export function registerServerRoutes(
   /** start / stop / restart: record what the owner wants, and wake the supervisor. */
   const control = (action: 'start' | 'stop' | 'restart', notice: string) =>
     app.post<{ Params: { id: string } }>(`${idRoute}/${action}`, async (request, reply) => {
-      try {
-        parseBody(noFields, request.body ?? {});
-        const id = serverId(request);
-        const row = await setDesiredState(
-          db,
-          currentUser(request),
-          id,
-          action === 'stop' ? 'stopped' : 'running',
-        );
-        if (action === 'restart') await supervisor.restart(id);
-        else supervisor.desiredStateChanged(id, action);
-        return sendDone(request, reply, {
-          status: 202,
-          body: serverJson(row),
-          location: `/servers/${id}`,
-          notice,
-        });
-      } catch (error) {
-        return sendError(request, reply, error);
-      }
+      parseNoFields(request.body);
+      const id = serverId(request);
+      const row = await setDesiredState(
+        db,
+        currentUser(request),
+        id,
+        action === 'stop' ? 'stopped' : 'running',
+      );
+      if (action === 'restart') await supervisor.restart(id);
+      else supervisor.desiredStateChanged(id, action);
+      return sendDone(request, reply, {
+        status: 202,
+        body: serverJson(row),
+        location: `/servers/${id}`,
+        notice,
+      });
     });
   control('start', 'Starting the server.');
   control('stop', 'Stopping the server.');
   control('restart', 'Restarting the server.');
 
   const remove = async (request: IdRequest, reply: FastifyReply) => {
-    try {
-      const row = await getServerRow(db, currentUser(request), serverId(request));
-      await supervisor.removeServer(row.id);
-      await deleteServerRow(db, row.id);
-      return sendDone(request, reply, {
-        status: 204,
-        location: '/servers',
-        notice: `Server ${row.name} deleted.`,
-      });
-    } catch (error) {
-      return sendError(request, reply, error);
-    }
+    const row = await getServerRow(db, currentUser(request), serverId(request));
+    await supervisor.removeServer(row.id);
+    await deleteServerRow(db, row.id);
+    return sendDone(request, reply, {
+      status: 204,
+      location: '/servers',
+      notice: `Server ${row.name} deleted.`,
+    });
   };
   app.post<{ Params: { id: string } }>(`${idRoute}/delete`, remove);
   app.delete<{ Params: { id: string } }>(idRoute, remove);
@@ -193,21 +160,17 @@ export function registerServerRoutes(
   registerServerEventsRoute(app, { database, supervisor, sessions }, serverId);
 
   app.post<{ Params: { id: string } }>(`${idRoute}/rcon`, async (request, reply) => {
-    try {
-      const row = await getServerRow(db, currentUser(request), serverId(request));
-      const { command } = parseBody(rconSchema, request.body);
-      const output = await supervisor.rcon(row.id, command);
-      if (wantsJson(request)) return { output };
-      return sendPage(
-        request,
-        reply,
-        await detailPage(request, undefined, { section: 'console', command, output }),
-      );
-    } catch (error) {
-      return sendError(request, reply, error, (appError) =>
-        detailPage(request, appError, { section: 'console', command: typedText(request.body, 'command') }),
-      );
-    }
+    request.formOnError = (error) =>
+      detailPage(request, error, { section: 'console', command: typedText(request.body, 'command') });
+    const row = await getServerRow(db, currentUser(request), serverId(request));
+    const command = parseConsoleCommand(request.body);
+    const output = await runConsoleCommand(supervisor, row.id, command);
+    if (wantsJson(request)) return { output };
+    return sendPage(
+      request,
+      reply,
+      await detailPage(request, undefined, { section: 'console', command, output }),
+    );
   });
 
   registerGameRoutes(app, { database, supervisor }, { serverId, detailPage });

@@ -1,16 +1,30 @@
+import { consoleLogPath } from '../config/paths.js';
 import { ConsoleFollower } from './console-log.js';
-import { consoleLogPath } from './paths.js';
-import type { Slot, SupervisorContext } from './state.js';
+import type { EventBus } from './events.js';
 
-/** Streams a server's new console lines to its listeners (while it has any). */
-export function followConsole(ctx: SupervisorContext, slot: Slot): void {
-  slot.follower?.close();
-  slot.follower = new ConsoleFollower(consoleLogPath(ctx.config.dataDir, slot.id), (line) =>
-    ctx.events.emit(slot.id, { type: 'console', line }),
-  );
-}
+/** Streams each watched server's new console lines to its listeners (only while it has any). */
+export class ConsoleFollowers {
+  private readonly followers = new Map<number, ConsoleFollower>();
 
-export function unfollowConsole(slot: Slot): void {
-  slot.follower?.close();
-  slot.follower = undefined;
+  constructor(
+    private readonly dataDir: string,
+    private readonly events: EventBus,
+  ) {}
+
+  follow(serverId: number): void {
+    this.unfollow(serverId);
+    const follower = new ConsoleFollower(consoleLogPath(this.dataDir, serverId), (line) =>
+      this.events.emit(serverId, { type: 'console', line }),
+    );
+    this.followers.set(serverId, follower);
+  }
+
+  unfollow(serverId: number): void {
+    this.followers.get(serverId)?.close();
+    this.followers.delete(serverId);
+  }
+
+  close(): void {
+    for (const id of [...this.followers.keys()]) this.unfollow(id);
+  }
 }

@@ -7,6 +7,15 @@ export interface LiveStatus {
   max_players: number;
 }
 
+/** A player on a running server, as A2S_PLAYER lists them. */
+export interface Player {
+  /** Empty while the player is still connecting. */
+  name: string;
+  score: number;
+  /** Seconds connected. */
+  seconds: number;
+}
+
 /** One observation of a server's player count. */
 export interface PlayerSample {
   /** When it was observed, in ms since the epoch. */
@@ -32,9 +41,14 @@ export interface SupervisorControl {
   removeServer(serverId: number): Promise<void>;
   /** The latest A2S facts, or null when not running or not yet answered. */
   liveStatus(serverId: number): LiveStatus | null;
+  /**
+   * Who is on the server, from the supervisor's own A2S polling (never a query of its own), or null
+   * when it is not running or has not said (optional: a supervisor may not know).
+   */
+  livePlayers?(serverId: number): Promise<Player[] | null>;
   /** (time, players) of the last hour, oldest first, for a sparkline (a copy). */
   playerHistory(serverId: number): PlayerSample[];
-  /** Runs a console command through RCON; throws AppError 409 "server is not running" or 502 "rcon: <reason>". */
+  /** Runs a console command through RCON; throws ServerNotRunning or RconFailed (./errors.ts). */
   rcon(serverId: number, command: string): Promise<string>;
   /** Listens to one server's events; returns the unsubscribe function. */
   subscribe(serverId: number, listener: (event: ServerEvent) => void): () => void;

@@ -1,4 +1,6 @@
+import type { Clock } from './clock.js';
 import type { DecideOptions } from './decide.js';
+import type { ServerLink } from './link.js';
 import type { Runtime } from './runtime.js';
 
 /** Timings of the supervisor; tests pass small values. */
@@ -23,6 +25,10 @@ export interface SupervisorOptions extends DecideOptions {
   playerHistoryStepMs: number;
   /** Another way to run servers (containers...); the process runtime by default. */
   runtime?: Runtime;
+  /** How A2S and RCON reach the servers; the Source protocols on the loopback interface by default. */
+  link?: ServerLink;
+  /** The system's time by default; tests pass a fake one. */
+  clock?: Clock;
 }
 
 export const defaultSupervisorOptions: SupervisorOptions = {

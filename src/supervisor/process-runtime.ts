@@ -2,9 +2,9 @@ import { spawn } from 'node:child_process';
 import { closeSync, constants, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { access, chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { consoleLogPath, pidFilePath, serverDataDir } from '../config/paths.js';
 import { displayLaunchLine, type LaunchPlan } from '../launch/plan.js';
-import { consoleLogPath, pidFilePath, serverDataDir } from './paths.js';
-import { currentBootId, isRunning, readProcStat } from './proc.js';
+import { currentBootId, isRunning, readProcStat } from '../os/proc.js';
 import { type ExitInfo, LaunchError, type Runtime, type RuntimeHandle } from './runtime.js';
 
 /** `$DATA_DIR/servers/<id>/pid`: enough to recognise the very same process after a panel restart. */

@@ -1,149 +1,139 @@
-import type { Config } from '../config/config.js';
 import type { DatabaseHandle } from '../db/connect.js';
 import type { ActualState, DesiredState } from '../db/schema.js';
-import type { Instances } from '../instances/instances.js';
-import { unfollowConsole } from './console-follow.js';
-import type { ConsoleFollower } from './console-log.js';
-import type { LiveStatus, PlayerSample } from './control.js';
-import { type Action, type DecideInput, decide, recentCrashes } from './decide.js';
-import type { EventBus } from './events.js';
-import type { SupervisorOptions } from './options.js';
-import type { RconClient } from './rcon.js';
-import type { KeyedReconciler } from './reconciler.js';
-import type { Runtime, RuntimeHandle } from './runtime.js';
+import type { RconTarget } from '../rcon/client.js';
+import type { LiveStatus, Player, PlayerSample } from './control.js';
+import type { DecideInput, ObservedExit } from './decide.js';
+import { LOOPBACK } from './link.js';
+import type { RuntimeHandle } from './runtime.js';
 
-/** What the parts of the supervisor share. */
-export interface SupervisorContext {
-  readonly config: Config;
-  readonly database: DatabaseHandle;
-  readonly options: SupervisorOptions;
-  readonly runtime: Runtime;
-  /** Each server's instance directory, built before every launch. */
-  readonly instances: Instances;
-  readonly events: EventBus;
-  readonly rconClient: RconClient;
-  readonly reconciler: KeyedReconciler;
-  /** True once stop() was called: timers and callbacks then do nothing more. */
-  isClosed(): boolean;
+/** The process the supervisor watches for a server; replaced, never changed in place. */
+export interface TrackedProcess {
+  readonly handle: RuntimeHandle;
+  /** Launch or adoption time: where its start and hang timeouts begin. */
+  readonly since: number;
+  /** Its latest A2S answer, or null before the first. */
+  readonly lastAnswerAt: number | null;
+  /** Size of the console log at launch: the process's own output starts there. */
+  readonly logOffset: number;
 }
 
-/** What the supervisor knows of one server beyond its row. */
-export interface Slot {
-  id: number;
+/**
+ * What the supervisor knows of one server. Its reconcile step (reconcile.ts) is the only writer; the
+ * rest of the supervisor reads it through `ReadonlyStates`.
+ */
+export interface ServerState {
+  readonly id: number;
+  /** False until the step has read the row once. */
+  loaded: boolean;
+  /** From the row: as last read, or as the step recorded them. */
   port: number;
   rconPassword: string;
-  /** actual_state, last_error and desired_state as last read or written. */
+  desired: DesiredState;
   actual: ActualState;
   lastError: string;
-  desired: DesiredState;
-  handle: RuntimeHandle | null;
-  /** Launch or adoption time of the handle. */
-  since: number;
-  lastAnswerAt: number | null;
-  live: LiveStatus | null;
-  exit: DecideInput['exit'];
+  process: TrackedProcess | null;
+  /** An exit nobody asked for, not yet accounted for. */
+  exit: ObservedExit | null;
+  /** Times of recent crashes (exits and hangs), for the backoff and the crash loop. */
   crashes: number[];
+  /** Start or restart was pressed: a failed or crashed server gets a fresh try at once. */
   retry: boolean;
   restart: boolean;
   removing: boolean;
-  /** Our own stop is under way: the exit it causes is expected. */
-  stopping: boolean;
-  /** Size of the console log when the process was launched: its own output starts there. */
-  logOffset: number;
-  pollTimer: NodeJS.Timeout | undefined;
-  wakeTimer: NodeJS.Timeout | undefined;
-  wakeAt: number;
-  follower: ConsoleFollower | undefined;
-  players: PlayerSample[];
+  /** The latest A2S facts and players, and when they came (live is null when there are none). */
+  live: LiveStatus | null;
+  players: Player[] | null;
+  answeredAt: number;
+  /** (time, players) of the last hour. */
+  history: PlayerSample[];
 }
 
-function newSlot(id: number): Slot {
+export function newServerState(id: number): ServerState {
   return {
     id,
+    loaded: false,
     port: 0,
     rconPassword: '',
+    desired: 'stopped',
     actual: 'unknown',
     lastError: '',
-    desired: 'stopped',
-    handle: null,
-    since: 0,
-    lastAnswerAt: null,
-    live: null,
+    process: null,
     exit: null,
     crashes: [],
     retry: false,
     restart: false,
     removing: false,
-    stopping: false,
-    logOffset: 0,
-    pollTimer: undefined,
-    wakeTimer: undefined,
-    wakeAt: 0,
-    follower: undefined,
-    players: [],
+    live: null,
+    players: null,
+    answeredAt: 0,
+    history: [],
   };
 }
 
-/** The slots of the servers the supervisor knows, and the servers being removed. */
-export class Slots {
-  private readonly byId = new Map<number, Slot>();
-  /** Servers being deleted, and since when: never reconciled again, even if their row lingers a moment. */
-  readonly removed = new Map<number, number>();
+/** The servers' states as everything but the reconcile step sees them. */
+export interface ReadonlyStates {
+  get(id: number): Readonly<ServerState> | undefined;
+  ids(): IterableIterator<number>;
+  /** Being removed, or removed a moment ago: never reconciled again, even if its row lingers. */
+  isRemoved(id: number): boolean;
+}
 
-  get(id: number): Slot | undefined {
+export class States implements ReadonlyStates {
+  private readonly byId = new Map<number, ServerState>();
+  /** Removed servers, and since when. */
+  private readonly removed = new Map<number, number>();
+
+  get(id: number): ServerState | undefined {
     return this.byId.get(id);
   }
 
-  /** The server's slot, made on first use. */
-  of(id: number): Slot {
-    let slot = this.byId.get(id);
-    if (!slot) {
-      slot = newSlot(id);
-      this.byId.set(id, slot);
+  /** The server's state, made on first use. */
+  of(id: number): ServerState {
+    let state = this.byId.get(id);
+    if (!state) {
+      state = newServerState(id);
+      this.byId.set(id, state);
     }
-    return slot;
-  }
-
-  delete(id: number): void {
-    this.byId.delete(id);
+    return state;
   }
 
   ids(): IterableIterator<number> {
     return this.byId.keys();
   }
 
-  all(): IterableIterator<Slot> {
-    return this.byId.values();
+  isRemoved(id: number): boolean {
+    return this.removed.has(id);
+  }
+
+  /** Forgets the server for good. */
+  remove(id: number, at: number): void {
+    this.byId.delete(id);
+    this.removed.set(id, at);
+  }
+
+  /** Ends the record of removals whose row is gone, or that are a minute old. */
+  pruneRemoved(present: ReadonlySet<number>, now: number): void {
+    for (const [id, at] of this.removed) if (!present.has(id) || now - at > 60_000) this.removed.delete(id);
   }
 }
 
-/** Ends the slot's timers and console following (the supervisor stops or the server is removed). */
-export function quietSlot(slot: Slot): void {
-  clearTimeout(slot.pollTimer);
-  clearTimeout(slot.wakeTimer);
-  unfollowConsole(slot);
-}
-
-/** The next step for the server, as decide() sees the slot now. */
-export function decisionFor(slot: Slot, options: SupervisorOptions, now = Date.now()): Action {
-  slot.crashes = recentCrashes(slot.crashes, now, options);
-  return decide(
-    {
-      desired: slot.desired,
-      actual: slot.actual,
-      lastError: slot.lastError,
-      process: slot.handle
-        ? { since: slot.since, adopted: slot.handle.adopted, lastAnswerAt: slot.lastAnswerAt }
-        : null,
-      exit: slot.exit,
-      crashes: slot.crashes,
-      retry: slot.retry,
-      restart: slot.restart,
-      removing: slot.removing,
-      now,
-    },
-    options,
-  );
+/** What decide() is asked about the server (decide.ts). */
+export function decideInput(state: Readonly<ServerState>, now: number): DecideInput {
+  const { process } = state;
+  return {
+    desired: state.desired,
+    actual: state.actual,
+    lastError: state.lastError,
+    process: process
+      ? { since: process.since, adopted: process.handle.adopted, lastAnswerAt: process.lastAnswerAt }
+      : null,
+    exit: state.exit,
+    crashes: state.crashes,
+    retry: state.retry,
+    restart: state.restart,
+    removing: state.removing,
+    now,
+  };
 }
 
 /** What a reconcile reads of the server's row and blueprint. */
@@ -176,9 +166,6 @@ export async function loadFacts({ db }: DatabaseHandle, id: number): Promise<Ser
     .executeTakeFirst();
 }
 
-/** Game servers are reached on the loopback interface (A2S and RCON). */
-export const LOOPBACK = '127.0.0.1';
-
-export function rconTarget(slot: Slot) {
-  return { host: LOOPBACK, port: slot.port, password: slot.rconPassword };
+export function rconTarget(state: Readonly<ServerState>): RconTarget {
+  return { host: LOOPBACK, port: state.port, password: state.rconPassword };
 }

@@ -1,53 +1,55 @@
-import { rm } from 'node:fs/promises';
 import type { Config } from '../config/config.js';
+import { consoleLogPath } from '../config/paths.js';
 import type { DatabaseHandle } from '../db/connect.js';
-import { AppError } from '../http/errors.js';
 import { Instances } from '../instances/instances.js';
 import { removeSharedCfgs } from '../instances/migrate.js';
-import { followConsole, unfollowConsole } from './console-follow.js';
+import { type Clock, systemClock } from './clock.js';
+import { ConsoleFollowers } from './console-follow.js';
 import { lastConsoleLines } from './console-log.js';
 import type {
   DesiredStateReason,
   LiveStatus,
+  Player,
   PlayerSample,
   ServerEvent,
   SupervisorControl,
 } from './control.js';
+import { backoffMs } from './decide.js';
+import { RconFailed, ServerNotRunning } from './errors.js';
 import { EventBus } from './events.js';
+import { type ServerLink, sourceLink } from './link.js';
 import { defaultSupervisorOptions, type SupervisorOptions } from './options.js';
-import { consoleLogPath, serverDataDir } from './paths.js';
-import { ProcessControl } from './process-control.js';
+import { A2sPoller } from './poller.js';
 import { ProcessRuntime } from './process-runtime.js';
-import { RconClient } from './rcon.js';
+import { ReconcileStep, type ServerMessage } from './reconcile.js';
 import { KeyedReconciler } from './reconciler.js';
 import { PeriodicResync } from './resync.js';
-import {
-  decisionFor,
-  loadFacts,
-  quietSlot,
-  rconTarget,
-  type Slot,
-  Slots,
-  type SupervisorContext,
-} from './state.js';
-import { ServerStatus } from './status.js';
+import type { Runtime } from './runtime.js';
+import { type ReadonlyStates, rconTarget, States } from './state.js';
 
 export { defaultSupervisorOptions, type SupervisorOptions } from './options.js';
 
 /**
- * Drives each server's actual state toward its desired state (DESIGN.md, Supervisor). One reconcile
- * per server at a time (KeyedReconciler); each observes, asks decide() for the next step, does it and
- * records the result. Game servers outlive the panel: stop() never touches them, start() adopts them.
+ * Drives each server's actual state toward its desired state (DESIGN.md, Supervisor). Everything that
+ * happens to a server (a request from the panel, an exit, an A2S answer, a timer) is a message to its
+ * reconcile (KeyedReconciler: one step per server at a time), whose step (ReconcileStep) is the only
+ * writer of the server's state; the methods here post messages and read. Game servers outlive the
+ * panel: stop() never touches them, start() adopts them.
  */
 export class Supervisor implements SupervisorControl {
   readonly options: SupervisorOptions;
   /** The servers' instance directories: `build(id)`, `rebuildAll()` (src/instances/instances.ts). */
   readonly instances: Instances;
-  private readonly ctx: SupervisorContext;
-  private readonly status: ServerStatus;
-  private readonly processes: ProcessControl;
+  private readonly clock: Clock;
+  private readonly runtime: Runtime;
+  private readonly link: ServerLink;
+  /** Read here; written only by the reconcile step. */
+  private readonly states: ReadonlyStates;
+  private readonly events: EventBus;
+  private readonly consoles: ConsoleFollowers;
+  private readonly poller: A2sPoller;
+  private readonly reconciler: KeyedReconciler<ServerMessage>;
   private readonly resync: PeriodicResync;
-  private readonly slots = new Slots();
   private closed = false;
 
   constructor(
@@ -56,31 +58,65 @@ export class Supervisor implements SupervisorControl {
     options: Partial<SupervisorOptions> = {},
   ) {
     this.options = { ...defaultSupervisorOptions, ...options };
-    this.instances = new Instances({ dataDir: config.dataDir, srcdsDir: config.srcdsDir });
-    this.ctx = {
-      config,
-      database,
-      options: this.options,
-      runtime:
-        this.options.runtime ??
-        new ProcessRuntime({ dataDir: config.dataDir, adoptedPollMs: this.options.adoptedPollMs }),
-      instances: this.instances,
-      events: new EventBus({ first: (id) => this.watched(id), last: (id) => this.unwatched(id) }),
-      reconciler: new KeyedReconciler(
-        (id) => this.reconcileOnce(id),
-        (id, error) => {
-          if (!this.closed) console.error(`supervisor: reconcile of server ${id} failed:`, error);
-        },
-      ),
-      rconClient: new RconClient({
+    const states = new States();
+    this.states = states;
+    const { dataDir, srcdsDir } = config;
+    this.instances = new Instances({ dataDir, srcdsDir });
+    this.clock = this.options.clock ?? systemClock;
+    this.runtime =
+      this.options.runtime ?? new ProcessRuntime({ dataDir, adoptedPollMs: this.options.adoptedPollMs });
+    this.link =
+      this.options.link ??
+      sourceLink({
         connectTimeoutMs: this.options.rconConnectTimeoutMs,
         commandTimeoutMs: this.options.rconCommandTimeoutMs,
-      }),
-      isClosed: () => this.closed,
-    };
-    this.status = new ServerStatus(this.ctx);
-    this.processes = new ProcessControl(this.ctx, this.status);
-    this.resync = new PeriodicResync(this.ctx, this.slots);
+      });
+    this.events = new EventBus({ first: (id) => this.watched(id), last: (id) => this.consoles.unfollow(id) });
+    this.consoles = new ConsoleFollowers(dataDir, this.events);
+    this.poller = new A2sPoller({
+      clock: this.clock,
+      link: this.link,
+      options: this.options,
+      states: this.states,
+      isWatched: (id) => this.events.hasListeners(id),
+      answered: (id, handle, answer, at) =>
+        this.reconciler.post(id, { kind: 'answered', handle, answer, at }),
+    });
+    const step = new ReconcileStep({
+      database,
+      states,
+      events: this.events,
+      poller: this.poller,
+      consoles: this.consoles,
+      processes: {
+        dataDir,
+        srcdsDir,
+        options: this.options,
+        runtime: this.runtime,
+        instances: this.instances,
+        link: this.link,
+        clock: this.clock,
+      },
+      post: (id, message) => void this.reconciler.post(id, message),
+    });
+    this.reconciler = new KeyedReconciler((id, messages) => step.run(id, messages), {
+      clock: this.clock,
+      // Nothing runs before start() has adopted what still runs: a launch then would be a second process.
+      paused: true,
+      retryAfter: (failures) => backoffMs(failures, this.options),
+      onError: (id, error) => {
+        if (!this.closed) console.error(`supervisor: reconcile of server ${id} failed:`, error);
+      },
+    });
+    this.resync = new PeriodicResync({
+      database,
+      dataDir,
+      options: this.options,
+      clock: this.clock,
+      states,
+      isBusy: (id) => this.reconciler.isBusy(id),
+      look: (id) => void this.look(id),
+    });
   }
 
   // ---------- lifecycle ----------
@@ -93,10 +129,10 @@ export class Supervisor implements SupervisorControl {
     await this.removeSharedCfgs();
     const rows = await this.database.db.selectFrom('servers').select(['id']).execute();
     for (const { id } of rows) {
-      const handle = await this.ctx.runtime.adopt(id);
-      if (handle) this.processes.attach(this.slots.of(id), handle);
+      const handle = await this.runtime.adopt(id);
+      void this.reconciler.post(id, handle ? { kind: 'adopted', handle } : { kind: 'look' });
     }
-    for (const { id } of rows) void this.ctx.reconciler.trigger(id);
+    this.reconciler.resume();
     this.resync.start();
   }
 
@@ -104,9 +140,10 @@ export class Supervisor implements SupervisorControl {
   async stop(): Promise<void> {
     this.closed = true;
     this.resync.stop();
-    for (const slot of this.slots.all()) quietSlot(slot);
-    this.ctx.runtime.close();
-    await this.ctx.reconciler.close(2_000);
+    this.poller.close();
+    this.consoles.close();
+    this.runtime.close();
+    await this.reconciler.close(2_000);
   }
 
   /** The upgrade to instance directories (src/instances/migrate.ts); a failure is reported, not fatal. */
@@ -120,154 +157,101 @@ export class Supervisor implements SupervisorControl {
     }
   }
 
-  // ---------- SupervisorControl ----------
+  // ---------- SupervisorControl: actions post to the server's reconcile ----------
 
   desiredStateChanged(serverId: number, reason?: DesiredStateReason): void {
-    const slot = this.slots.of(serverId);
-    if (reason === 'start') askAgain(slot);
-    void this.ctx.reconciler.trigger(serverId);
+    void this.reconciler.post(serverId, reason === 'start' ? { kind: 'start' } : { kind: 'look' });
   }
 
-  async restart(serverId: number): Promise<void> {
-    const slot = this.slots.of(serverId);
-    askAgain(slot);
-    slot.restart = true;
-    await this.ctx.reconciler.trigger(serverId);
+  restart(serverId: number): Promise<void> {
+    return this.reconciler.post(serverId, { kind: 'restart' });
   }
 
-  async removeServer(serverId: number): Promise<void> {
-    const slot = this.slots.of(serverId);
-    slot.removing = true;
-    await this.ctx.reconciler.trigger(serverId);
-    this.slots.removed.set(serverId, Date.now());
-    quietSlot(slot);
-    this.slots.delete(serverId);
-    await this.ctx.runtime.forget(serverId);
-    // Its console log, pid file and instance (links are removed, never followed).
-    await rm(serverDataDir(this.config.dataDir, serverId), { recursive: true, force: true });
-  }
-
-  liveStatus(serverId: number): LiveStatus | null {
-    const slot = this.slots.get(serverId);
-    return slot?.handle && slot.actual === 'running' ? slot.live : null;
+  removeServer(serverId: number): Promise<void> {
+    return this.reconciler.post(serverId, { kind: 'remove' });
   }
 
   async rcon(serverId: number, command: string): Promise<string> {
-    const slot = this.slots.get(serverId);
-    if (!slot?.handle || slot.actual !== 'running') throw new AppError(409, 'server is not running');
+    const state = this.states.get(serverId);
+    if (!state?.process || state.actual !== 'running') throw new ServerNotRunning();
+    let output: string;
     try {
-      return await this.ctx.rconClient.command(serverId, rconTarget(slot), command);
+      output = await this.link.command(serverId, rconTarget(state), command);
     } catch (error) {
-      throw new AppError(502, `rcon: ${(error as Error).message}`);
+      throw new RconFailed((error as Error).message);
     }
+    // A kick or a map change shows on the next page view: the players and map are asked at once.
+    this.poller.refresh(serverId);
+    return output;
+  }
+
+  // ---------- SupervisorControl: reads ----------
+
+  liveStatus(serverId: number): LiveStatus | null {
+    const state = this.states.get(serverId);
+    return state?.process && state.actual === 'running' ? state.live : null;
+  }
+
+  /** From the latest poll (awaited, briefly, when a console command asked for one); times are as of now. */
+  async livePlayers(serverId: number): Promise<Player[] | null> {
+    let cancel: (() => void) | undefined;
+    await Promise.race([
+      this.poller.refreshed(serverId),
+      new Promise<void>((resolve) => {
+        cancel = this.clock.after(this.options.a2sTimeoutMs, resolve);
+      }),
+    ]);
+    cancel?.();
+    const state = this.states.get(serverId);
+    if (!state?.process || state.actual !== 'running' || !state.players) return null;
+    const age = Math.max(0, this.clock.now() - state.answeredAt) / 1000;
+    return state.players.map((player) => ({ ...player, seconds: player.seconds + age }));
+  }
+
+  playerHistory(serverId: number): PlayerSample[] {
+    return [...(this.states.get(serverId)?.history ?? [])];
   }
 
   subscribe(serverId: number, listener: (event: ServerEvent) => void): () => void {
-    return this.ctx.events.subscribe(serverId, listener);
+    return this.events.subscribe(serverId, listener);
   }
 
   async recentConsole(serverId: number, lines: number): Promise<string[]> {
     return lastConsoleLines(consoleLogPath(this.config.dataDir, serverId), lines);
   }
 
-  playerHistory(serverId: number): PlayerSample[] {
-    return [...(this.slots.get(serverId)?.players ?? [])];
-  }
+  // ---------- for tests and diagnostics ----------
 
-  /** The pid of the server's process, or null (for tests and diagnostics). */
+  /** The pid of the server's process, or null. */
   pidOf(serverId: number): number | null {
-    const handle = this.slots.get(serverId)?.handle;
+    const handle = this.states.get(serverId)?.process?.handle;
     return handle?.isAlive() ? handle.pid : null;
   }
 
-  /** Resolves once a reconcile of the server that began now has finished. */
+  /** Resolves once a reconcile of the server that began now (it reads the row) has finished. */
   reconcile(serverId: number): Promise<void> {
-    return this.ctx.reconciler.trigger(serverId);
+    return this.look(serverId);
   }
 
-  // ---------- reconcile ----------
-
-  /** One step: observe, decide, act, record. True when it did something (look again). */
-  private async reconcileOnce(id: number): Promise<boolean> {
-    if (this.closed || (this.slots.removed.has(id) && !this.slots.get(id)?.removing)) return false;
-    const facts = await loadFacts(this.database, id);
-    const slot = this.slots.of(id);
-    if (!facts) {
-      // The row is gone (deleted behind our back): its process must not outlive it.
-      slot.removing = true;
-      if (!slot.handle) {
-        this.slots.delete(id);
-        return false;
-      }
-    } else {
-      slot.port = facts.port;
-      slot.rconPassword = facts.rcon_password;
-      slot.desired = facts.desired_state;
-      slot.actual = facts.actual_state;
-      slot.lastError = facts.last_error;
-    }
-    const action = decisionFor(slot, this.options);
-    switch (action.kind) {
-      case 'none':
-        this.wakeAt(slot, action.wakeAt);
-        return false;
-      case 'record':
-        if (action.countsAsCrash) slot.crashes.push(Date.now());
-        slot.exit = null;
-        await this.status.record(slot, action.outcome.actual, action.outcome.lastError);
-        return true;
-      case 'launch':
-        if (!facts) return false;
-        await this.processes.launch(slot, facts, action.clearError);
-        return true;
-      case 'stop':
-        await this.status.record(slot, 'stopping', slot.lastError);
-        await this.processes.stop(slot, action.gentle, action.outcome.lastError);
-        if (action.countsAsCrash) slot.crashes.push(Date.now());
-        slot.exit = null;
-        if (slot.handle) {
-          const message = `could not stop the server process (pid ${slot.handle.pid})`;
-          await this.status.record(slot, 'failed', message);
-          return false;
-        }
-        if (facts) await this.status.record(slot, action.outcome.actual, action.outcome.lastError);
-        return true;
+  /** Resolves once no reconcile runs or waits, and no A2S poll or resync pass is under way. */
+  async idle(): Promise<void> {
+    const busy = () => [...this.poller.inFlight(), ...this.resync.inFlight()];
+    for (;;) {
+      await this.reconciler.idle();
+      await Promise.all(busy());
+      // Let what those settled (an exit, an answer) post its message.
+      await new Promise((resolve) => setImmediate(resolve));
+      if (!this.reconciler.hasWork() && busy().length === 0) return;
     }
   }
 
-  /** A one-shot timer per server, only while a backoff or a timeout is pending. */
-  private wakeAt(slot: Slot, at: number | undefined): void {
-    if (at === undefined || this.closed) return;
-    if (slot.wakeTimer && slot.wakeAt <= at && slot.wakeAt > Date.now()) return;
-    clearTimeout(slot.wakeTimer);
-    slot.wakeAt = at;
-    slot.wakeTimer = setTimeout(
-      () => {
-        slot.wakeTimer = undefined;
-        void this.ctx.reconciler.trigger(slot.id);
-      },
-      Math.max(0, at - Date.now()),
-    );
-    slot.wakeTimer.unref();
+  private look(serverId: number): Promise<void> {
+    return this.reconciler.post(serverId, { kind: 'look' });
   }
-
-  // ---------- watchers ----------
 
   /** Someone looks: fresh live facts soon (then at the watched pace), and the console as it grows. */
-  private watched(id: number): void {
-    const slot = this.slots.of(id);
-    if (slot.handle) this.status.schedulePoll(slot, Math.random() * 300);
-    followConsole(this.ctx, slot);
+  private watched(serverId: number): void {
+    this.poller.soon(serverId, Math.random() * 300);
+    this.consoles.follow(serverId);
   }
-
-  private unwatched(id: number): void {
-    const slot = this.slots.get(id);
-    if (slot) unfollowConsole(slot);
-  }
-}
-
-/** Start or restart pressed: a failed or crash-looping server gets a fresh chance. */
-function askAgain(slot: Slot): void {
-  slot.retry = true;
-  slot.crashes = [];
 }

@@ -1,15 +1,15 @@
 import type { FastifyInstance } from 'fastify';
-import type { AppDeps } from '../app.js';
 import { currentUser } from '../auth/guard.js';
 import { listUsers } from '../auth/users.js';
+import type { AppDeps } from '../deps.js';
 import { notFound } from '../http/errors.js';
 import { wantsJson } from '../http/negotiate.js';
-import { pageContext, sendError, sendPage } from '../http/respond.js';
+import { pageContext, sendPage } from '../http/respond.js';
 import { UsersPage } from './views.js';
 
 export function registerUserRoutes(app: FastifyInstance, { database }: AppDeps) {
   app.get('/users', async (request, reply) => {
-    if (currentUser(request).role !== 'admin') return sendError(request, reply, notFound('page'));
+    if (currentUser(request).role !== 'admin') throw notFound('page');
     const users = await listUsers(database.db);
     if (wantsJson(request)) return { users };
     return sendPage(request, reply, UsersPage({ ctx: pageContext(request), users }));

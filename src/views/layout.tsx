@@ -1,9 +1,10 @@
 import type { ComponentChildren } from 'preact';
-import type { SessionUser } from '../auth/sessions.js';
+import type { Role } from '../db/schema.js';
 
 /** What every page knows about the request it answers. */
 export interface PageContext {
-  user: SessionUser | null;
+  /** Who is signed in (the session's user), for the header. */
+  user: { username: string; role: Role } | null;
   /** A one-line notice after a redirect ("Server created."). */
   flash: string | null;
 }

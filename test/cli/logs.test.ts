@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/app.js';
-import { runCli, type ServingCli, startServing } from '../helpers/cli.js';
+import { type PanelProcess, runCli, spawnPanel } from '../helpers/cli.js';
 
 const esc = '\x1b';
 /** `14:02:31 INFO  ...`, the level perhaps coloured. */
@@ -9,7 +9,7 @@ const prettyLine = new RegExp(`^\\d\\d:\\d\\d:\\d\\d (?:${esc}\\[\\d+m)?INFO (?:
 
 describe('logs: JSON for machines, short lines on a terminal', () => {
   let dataDir: string;
-  let panel: ServingCli | undefined;
+  let panel: PanelProcess | undefined;
   beforeEach(() => {
     dataDir = tempDir();
   });
@@ -21,8 +21,8 @@ describe('logs: JSON for machines, short lines on a terminal', () => {
 
   /** Serves, answers one request, and returns the output lines. */
   async function linesOf(terminal: boolean): Promise<string[]> {
-    panel = startServing({ DATA_DIR: dataDir, LOG_LEVEL: 'info' }, { terminal });
-    const url = await panel.url;
+    panel = spawnPanel({ DATA_DIR: dataDir, LOG_LEVEL: 'info' }, { terminal });
+    const url = await panel.url();
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
     await panel.waitForOutput(/request completed|GET \/healthz 200/);
     expect(await panel.stop()).toBe(0);
@@ -54,8 +54,8 @@ describe('logs: JSON for machines, short lines on a terminal', () => {
     expect(lines[0]).toContain('\x1b[32m');
   });
 
-  it('exits 1 with one line for a bad LOG_FORMAT', () => {
-    const result = runCli([], { DATA_DIR: dataDir, LOG_FORMAT: 'xml' });
+  it('exits 1 with one line for a bad LOG_FORMAT', async () => {
+    const result = await runCli([], { DATA_DIR: dataDir, LOG_FORMAT: 'xml' });
     expect(result.status).toBe(1);
     expect(result.stdout).toBe('');
     expect(result.stderr.trim().split('\n')).toEqual(['l4d2web: LOG_FORMAT="xml" must be pretty or json']);

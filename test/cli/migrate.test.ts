@@ -10,18 +10,18 @@ describe('l4d2web migrate', () => {
   });
   afterEach(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
-  it('prints the migrations it applied, then that the database is up to date', () => {
-    const first = runCli(['migrate'], { DATA_DIR: dataDir });
+  it('prints the migrations it applied, then that the database is up to date', async () => {
+    const first = await runCli(['migrate'], { DATA_DIR: dataDir });
     expect(first.stderr).toBe('');
     expect(first.status).toBe(0);
     expect(first.stdout.trim()).toBe('applied: 001-initial, 002-unique-ports');
-    const second = runCli(['migrate'], { DATA_DIR: dataDir });
+    const second = await runCli(['migrate'], { DATA_DIR: dataDir });
     expect(second.status).toBe(0);
     expect(second.stdout.trim()).toBe('database is up to date');
   });
 
-  it('exits 1 with one line for a bad DATABASE_URL', () => {
-    const result = runCli(['migrate'], { DATA_DIR: dataDir, DATABASE_URL: 'mysql://x' });
+  it('exits 1 with one line for a bad DATABASE_URL', async () => {
+    const result = await runCli(['migrate'], { DATA_DIR: dataDir, DATABASE_URL: 'mysql://x' });
     expect(result.status).toBe(1);
     expect(result.stderr.trim().split('\n')).toEqual([expect.stringContaining('DATABASE_URL')]);
   });

@@ -33,11 +33,11 @@ describe('l4d2web user add', () => {
   }
 
   it('creates a user, or an admin with --admin, from the password on stdin', async () => {
-    const carol = runCli(['user', 'add', 'carol'], { DATA_DIR: dataDir }, 'carol password 1\n');
+    const carol = await runCli(['user', 'add', 'carol'], { DATA_DIR: dataDir }, 'carol password 1\n');
     expect(carol.stderr).toBe('');
     expect(carol.status).toBe(0);
     expect(carol.stdout).toMatch(/created user carol/);
-    const dave = runCli(['user', 'add', 'dave', '--admin'], { DATA_DIR: dataDir }, 'dave password 1');
+    const dave = await runCli(['user', 'add', 'dave', '--admin'], { DATA_DIR: dataDir }, 'dave password 1');
     expect(dave.status).toBe(0);
     expect(dave.stdout).toMatch(/created admin dave/);
     expect((await users()).map(({ username, role }) => ({ username, role }))).toEqual([
@@ -61,7 +61,7 @@ describe('l4d2web user add', () => {
     ['a short password', ['user', 'add', 'carol'], 'short', /password/],
     ['no password', ['user', 'add', 'carol'], '', /password/],
   ])('exits 1 with a message for %s, adding nobody', async (_what, args, input, message) => {
-    const result = runCli(args, { DATA_DIR: dataDir }, input);
+    const result = await runCli(args, { DATA_DIR: dataDir }, input);
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(message);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
@@ -69,8 +69,10 @@ describe('l4d2web user add', () => {
   });
 
   it('exits 1 with "username already taken" for a second carol', async () => {
-    expect(runCli(['user', 'add', 'carol'], { DATA_DIR: dataDir }, 'carol password 1').status).toBe(0);
-    const again = runCli(['user', 'add', 'carol'], { DATA_DIR: dataDir }, 'carol password 2');
+    expect((await runCli(['user', 'add', 'carol'], { DATA_DIR: dataDir }, 'carol password 1')).status).toBe(
+      0,
+    );
+    const again = await runCli(['user', 'add', 'carol'], { DATA_DIR: dataDir }, 'carol password 2');
     expect(again.status).toBe(1);
     expect(again.stderr).toContain('username already taken');
   });

@@ -82,16 +82,16 @@ describe('configuration from the environment', () => {
     expect(message).not.toContain('\n');
   });
 
-  it('stops the panel with exit 1 and one line on stderr for PORT=abc', () => {
-    const result = runCli([], { PORT: 'abc', DATA_DIR: '/nonexistent/l4d2web' });
+  it('stops the panel with exit 1 and one line on stderr for PORT=abc', async () => {
+    const result = await runCli([], { PORT: 'abc', DATA_DIR: '/nonexistent/l4d2web' });
     expect(result.status).toBe(1);
     expect(result.stdout).toBe('');
     expect(result.stderr.trim().split('\n')).toEqual([expect.stringContaining('PORT')]);
     expect(result.stderr).toMatch(/^l4d2web: PORT="abc" /);
   });
 
-  it('stops the panel with exit 1 and one line on stderr for a PUBLIC_URL that is not an http(s) URL', () => {
-    const result = runCli([], { PUBLIC_URL: 'panel.example.com', DATA_DIR: '/nonexistent/l4d2web' });
+  it('stops the panel with exit 1 and one line on stderr for a PUBLIC_URL that is not an http(s) URL', async () => {
+    const result = await runCli([], { PUBLIC_URL: 'panel.example.com', DATA_DIR: '/nonexistent/l4d2web' });
     expect(result.status).toBe(1);
     expect(result.stderr).toBe(
       'l4d2web: PUBLIC_URL="panel.example.com" must be an http:// or https:// URL of the panel, e.g. https://panel.example.com\n',

@@ -1,7 +1,4 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { copyDatabase, DbCopyError } from '../../src/cli/db-copy.js';
 import { openDatabase } from '../../src/db/connect.js';
@@ -17,23 +14,8 @@ import {
   type TestApp,
   tempDir,
 } from '../helpers/app.js';
+import { runCli } from '../helpers/cli.js';
 import { dropDatabase, freshDatabaseUrl, postgresKind } from '../helpers/dialects.js';
-
-const main = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'main.js');
-
-/** The built command, run without blocking this process (the in-process PGlite must keep serving). */
-function runCli(args: string[], env: Record<string, string>) {
-  return new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [main, ...args], {
-      env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
 
 const apps: TestApp[] = [];
 const databases: string[] = [];

@@ -48,7 +48,7 @@ describe('one panel per SQLite database: processes', () => {
       { DATA_DIR: newDir(), DATABASE_URL: database },
     ];
     for (const env of envs) {
-      const second = runCli(['serve'], { ...env, PORT: String(await freePort()), LOG_LEVEL: 'info' });
+      const second = await runCli(['serve'], { ...env, PORT: String(await freePort()), LOG_LEVEL: 'info' });
       expect(second.status).toBe(1);
       expect(second.stderr).toBe(`${refusal(pid, database)}\n`);
       expect(second.stdout).toBe('');

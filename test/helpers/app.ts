@@ -4,11 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
-import { type AppDeps, buildApp } from '../../src/app.js';
+import { buildApp } from '../../src/app.js';
 import { SseReader } from '../../src/bench/sse.js';
 import { type Config, loadConfig } from '../../src/config/config.js';
 import { type DatabaseHandle, type Dialect, openDatabase } from '../../src/db/connect.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
+import type { AppDeps } from '../../src/deps.js';
 import type { SupervisorControl } from '../../src/supervisor/control.js';
 import { dropDatabase, freshDatabaseUrl } from './dialects.js';
 
@@ -256,4 +257,38 @@ export function openStream<Event = unknown>(url: string, cookie: string): OpenSt
     },
     close: () => request.destroy(),
   };
+}
+
+/**
+ * Reads an event stream until `count` events came (then hangs up) or the server ended it. Each
+ * event's name must be its `type`, as the browser script listens by name.
+ */
+export function readEvents(
+  url: string,
+  cookie: string,
+  count: number,
+): Promise<{ status: number; events: unknown[] }> {
+  return new Promise((resolve, reject) => {
+    const events: unknown[] = [];
+    const reader = new SseReader();
+    const request = httpRequest(url, { headers: { cookie, accept: 'text/event-stream' } }, (response) => {
+      const done = () => resolve({ status: response.statusCode ?? 0, events });
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => {
+        for (const frame of reader.push(chunk)) {
+          if (!frame.data || events.length >= count) continue;
+          const event = JSON.parse(frame.data) as { type: string };
+          expect(frame.event).toBe(event.type);
+          events.push(event);
+        }
+        if (events.length >= count) {
+          request.destroy();
+          done();
+        }
+      });
+      response.on('end', done);
+    });
+    request.on('error', reject);
+    request.end();
+  });
 }

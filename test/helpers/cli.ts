@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -6,37 +6,46 @@ import { type WatchedOutput, watchOutput } from './output.js';
 
 const main = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'main.js');
 
-/** Runs the built `l4d2web` command (npm test builds dist first) with only the given environment. */
-export function runCli(args: string[], env: Record<string, string>, input = '') {
-  const result = spawnSync(process.execPath, [main, ...args], {
+/**
+ * Runs the built `l4d2web` command (npm test builds dist first) with only the given environment and
+ * `input` on stdin, without blocking this process (an in-process PGlite must keep serving).
+ */
+export function runCli(
+  args: string[],
+  env: Record<string, string>,
+  input = '',
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [main, ...args], {
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent', ...env },
-    input,
-    encoding: 'utf8',
-    timeout: 20_000,
   });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  child.stdin.end(input);
+  return new Promise((resolve) =>
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    }),
+  );
 }
 
-export interface PanelProcess {
+export interface PanelProcess extends WatchedOutput {
   child: ChildProcess;
-  /** What it wrote to stderr so far. */
+  /** What it wrote to stderr so far (where it says why it will not start). */
   stderr(): string;
   /** Its exit code once it exits (null when a signal ended it). */
   exited: Promise<number | null>;
-}
-
-/** `l4d2web serve` as a real process on top of this environment, logging at warn. The caller kills it. */
-export function spawnPanel(env: Record<string, string>): PanelProcess {
-  const child = spawn(process.execPath, [main, 'serve'], {
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk;
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, stderr: () => stderr, exited };
+  /** The address it serves on, once it logs it (LOG_LEVEL info). */
+  url(): Promise<string>;
+  /** SIGTERM, then its exit code. */
+  stop(): Promise<number | null>;
 }
 
 function childrenOf(pid: number | undefined): number[] {
@@ -47,36 +56,33 @@ function childrenOf(pid: number | undefined): number[] {
   }
 }
 
-export interface ServingCli extends WatchedOutput {
-  /** The address it serves on, once it says so. */
-  url: Promise<string>;
-  /** SIGTERM, then its exit code. */
-  stop(): Promise<number | null>;
-}
-
 /**
- * Runs `l4d2web serve` on a free port until stop(); with `terminal`, under a pseudo-terminal
- * (util-linux `script`), as a user's shell would run it.
+ * `l4d2web serve` (the built dist/) as a real process with only this environment and PATH, on a free
+ * port unless PORT is given, logging at warn unless LOG_LEVEL is given. With `terminal`, under a
+ * pseudo-terminal (util-linux `script`), as a user's shell would run it. The caller stops or kills it.
  */
-export function startServing(env: Record<string, string>, { terminal = false } = {}): ServingCli {
+export function spawnPanel(env: Record<string, string>, { terminal = false } = {}): PanelProcess {
   const command = [process.execPath, main, 'serve'];
-  const child = terminal
-    ? spawn('script', ['-qfec', `exec ${command.map((part) => `'${part}'`).join(' ')}`, '/dev/null'], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: { PATH: process.env.PATH ?? '', PORT: '0', ...env },
-      })
-    : spawn(command[0] ?? 'node', command.slice(1), {
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: { PATH: process.env.PATH ?? '', PORT: '0', ...env },
-      });
+  const options: SpawnOptions = {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { PATH: process.env.PATH ?? '', PORT: '0', LOG_LEVEL: 'warn', ...env },
+  };
+  const child: ChildProcess = terminal
+    ? spawn('script', ['-qfec', `exec ${command.map((part) => `'${part}'`).join(' ')}`, '/dev/null'], options)
+    : spawn(process.execPath, command.slice(1), options);
   const watched = watchOutput(child);
+  let stderr = '';
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const url = watched
-    .waitForOutput(/l4d2web on http:\/\/127\.0\.0\.1:\d+/, 20_000)
-    .then(() => /l4d2web on (http:\/\/127\.0\.0\.1:\d+)/.exec(watched.output())?.[1] ?? '');
+  const served = /l4d2web on (http:\/\/127\.0\.0\.1:\d+)/;
   return {
     ...watched,
-    url,
+    child,
+    stderr: () => stderr,
+    exited,
+    url: () => watched.waitForOutput(served, 20_000).then(() => served.exec(watched.output())?.[1] ?? ''),
     stop() {
       if (child.exitCode === null && child.signalCode === null) {
         // Under `script`, the panel is script's child: signalled itself, it shuts down as it would

@@ -1,6 +1,6 @@
 /**
  * Helpers to run the srcds simulator as a real process in tests: free ports, a laid-out install,
- * spawning through srcds_run with srcds's command line, A2S via gamedig and RCON via the panel's client.
+ * spawning through srcds_run with srcds's command line, A2S and RCON through the panel's own clients.
  * Needs `npm run build` first (srcds_run runs dist/simulator/main.js).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -20,10 +20,12 @@ import {
 } from '../../src/rcon/protocol.js';
 import { FAULT_FILE } from '../../src/simulator/faults.js';
 import { layOutSimulatedInstall } from '../../src/simulator/install.js';
+import { type A2sAnswer, queryA2s as queryPanelA2s } from '../../src/supervisor/a2s.js';
+import { LOOPBACK } from '../../src/supervisor/link.js';
 import { busyPort } from '../../src/supervisor/ports.js';
 import { type WatchedOutput, watchOutput } from './output.js';
 
-export const LOOPBACK = '127.0.0.1';
+export { LOOPBACK };
 
 // ---------- ports ----------
 
@@ -186,47 +188,22 @@ export async function stopAllSimulators(): Promise<void> {
   await Promise.all(tempDirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
 }
 
-// ---------- A2S (gamedig) ----------
+// ---------- A2S (the panel's client, src/supervisor/a2s.ts) ----------
 
-export interface A2sResult {
-  name: string;
-  map: string;
-  password: boolean;
-  numplayers: number;
-  maxplayers: number;
-  players: Array<{ name?: string; raw?: { score?: number; time?: number } }>;
-  version: string;
-  raw: { appId?: number; folder?: string; game?: string; protocol?: number; rules?: Record<string, string> };
-}
-
-interface GamedigModule {
-  GameDig: { query(options: Record<string, unknown>): Promise<A2sResult> };
-}
-
-// gamedig ships no types; a variable specifier keeps tsc from demanding a declaration file.
-const gamedigSpecifier = 'gamedig';
-
-/** A2S_INFO + A2S_PLAYER (+ A2S_RULES) through gamedig, which does the challenge step. */
-export async function queryA2s(
+/** A2S_INFO + A2S_PLAYER (+ A2S_RULES) through the panel's client, which does the challenge step. */
+export function queryA2s(
   port: number,
   options: { rules?: boolean; timeoutMs?: number } = {},
-): Promise<A2sResult> {
-  const { GameDig } = (await import(gamedigSpecifier)) as GamedigModule;
-  const timeout = options.timeoutMs ?? 1000;
-  return GameDig.query({
-    type: 'l4d2',
-    host: LOOPBACK,
-    port,
-    givenPortOnly: true,
-    requestRules: options.rules ?? false,
-    socketTimeout: timeout,
-    attemptTimeout: timeout * 2,
-    maxRetries: 1,
+): Promise<A2sAnswer> {
+  return queryPanelA2s(LOOPBACK, port, {
+    timeoutMs: options.timeoutMs ?? 1000,
+    players: true,
+    rules: options.rules ?? false,
   });
 }
 
 /** Polls A2S until the server answers; throws after timeoutMs. */
-export async function waitForA2s(port: number, timeoutMs = 15_000): Promise<A2sResult> {
+export async function waitForA2s(port: number, timeoutMs = 15_000): Promise<A2sAnswer> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {

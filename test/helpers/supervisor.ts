@@ -5,9 +5,9 @@
 import { expect } from 'vitest';
 import { killLeftovers as killProcessGroupsOf, processesOf } from '../../src/bench/procs.js';
 import type { Dialect } from '../../src/db/connect.js';
-import { whileLeaseHeld } from '../../src/db/lock.js';
+import { isRunning, readProcStat } from '../../src/os/proc.js';
 import type { ServerEvent } from '../../src/supervisor/control.js';
-import { isRunning, readProcStat } from '../../src/supervisor/proc.js';
+import { LeaseGate } from '../../src/supervisor/lease-gate.js';
 import { Supervisor, type SupervisorOptions } from '../../src/supervisor/supervisor.js';
 import {
   type Client,
@@ -18,6 +18,8 @@ import {
   startTestApp,
   type TestApp,
 } from './app.js';
+import { FakeClock } from './fake-clock.js';
+import { FakeRuntime } from './fake-runtime.js';
 import { freeGamePort, makeSimulatedInstall, stopAllSimulators } from './simulator.js';
 
 /** Timings small enough for tests, large enough for a loaded two-core machine. */
@@ -67,7 +69,7 @@ export async function startSupervisedApp(
   // The app is built before the supervisor that needs its config and database: the routes reach the
   // current one through the same indirection as a real panel's (src/panel.ts), always supervising.
   let current: Supervisor | undefined;
-  const supervisor = whileLeaseHeld(
+  const supervisor = new LeaseGate(
     () => current as Supervisor,
     () => true,
   );
@@ -123,17 +125,93 @@ export async function startSupervisedApp(
   return app;
 }
 
+export interface FakeSupervisedApp extends SupervisedApp {
+  runtime: FakeRuntime;
+  clock: FakeClock;
+  /** A new supervisor, fake runtime and clock on the same app and database, and no servers. */
+  fresh(): Promise<FakeSupervisedApp>;
+  /**
+   * Moves the fake clock on by ms, one timer at a time, letting the supervisor finish what each
+   * started (not while a stop waits out a grace period on the clock: see untilTimerIn).
+   */
+  advance(ms: number): Promise<void>;
+  /** Waits, in real time, until the supervisor has set a timer for exactly ms from now. */
+  untilTimerIn(ms: number): Promise<void>;
+  /** A server started through the routes and answering A2S: running. */
+  newRunningServer(): Promise<{ id: number; port: number }>;
+}
+
+const fakes = () => {
+  const clock = new FakeClock();
+  const runtime = new FakeRuntime(clock);
+  return { clock, runtime, options: { runtime, link: runtime.link, clock } };
+};
+
 /**
- * The afterEach of a supervised test: closes its app, runs the test's own cleanup, ends what is left
+ * The real supervisor on a real app and database, with a fake runtime (no process is spawned), its
+ * A2S and RCON, and a fake clock: orchestration tests that take no real time.
+ */
+export async function startFakeSupervisedApp(
+  options: { dialect?: Dialect } = {},
+): Promise<FakeSupervisedApp> {
+  const first = fakes();
+  const app = await startSupervisedApp({ dialect: options.dialect, supervisor: first.options });
+  const replace = app.replaceSupervisor;
+  const fakeApp: FakeSupervisedApp = Object.assign(app, {
+    runtime: first.runtime,
+    clock: first.clock,
+    /** A new supervisor (the old one stopped) on the same fake runtime and clock. */
+    replaceSupervisor(extra?: Partial<SupervisorOptions>) {
+      const { runtime, clock } = fakeApp;
+      return replace({ runtime, link: runtime.link, clock, ...extra });
+    },
+    async fresh() {
+      await app.supervisor.stop();
+      await app.database.db.deleteFrom('server_ports').execute();
+      await app.database.db.deleteFrom('servers').execute();
+      const next = fakes();
+      Object.assign(fakeApp, { runtime: next.runtime, clock: next.clock });
+      await fakeApp.replaceSupervisor();
+      return fakeApp;
+    },
+    async advance(ms: number) {
+      const { clock, supervisor } = fakeApp;
+      let left = ms;
+      await supervisor.idle();
+      for (let next = clock.nextIn(); next !== undefined && next <= left; next = clock.nextIn()) {
+        clock.advance(next);
+        left -= next;
+        await supervisor.idle();
+      }
+      clock.advance(left);
+      await supervisor.idle();
+    },
+    async untilTimerIn(ms: number) {
+      await waitFor(() => fakeApp.clock.hasTimerIn(ms), { intervalMs: 1, timeoutMs: 10_000 });
+    },
+    async newRunningServer() {
+      const server = await app.newServer();
+      await app.client.post(`/servers/${server.id}/start`);
+      await fakeApp.advance(fastOptions.a2sStartingIntervalMs ?? 0);
+      expect((await serverRow(app, server.id)).actual_state).toBe('running');
+      return server;
+    },
+  });
+  return fakeApp;
+}
+
+/**
+ * The afterEach of a supervised test: closes its app, runs the test's own cleanup (and empties cleanups), ends what is left
  * running, and checks no process still uses the app's directories (or `dirs`).
  */
 export async function endSupervisedTest(
   app: SupervisedApp | undefined,
-  extra: { cleanup?: () => void; dirs?: string[] } = {},
+  extra: { cleanup?: () => void; cleanups?: Array<() => void>; dirs?: string[] } = {},
 ): Promise<void> {
   const used = app ? [app.installDir, app.dataDir] : [];
   await app?.close();
   extra.cleanup?.();
+  for (const step of extra.cleanups?.splice(0) ?? []) step();
   await killLeftovers();
   for (const dir of [...used, ...(extra.dirs ?? [])]) expect(processesUsing(dir)).toEqual([]);
 }

@@ -1,7 +1,8 @@
 import { request as httpRequest } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
-import { hostAllowList, isLoopbackAddress, parseHost } from '../../src/http/hosts.js';
+import { parseHost } from '../../src/config/host-name.js';
+import { hostAllowList, isLoopbackAddress } from '../../src/http/hosts.js';
 import { Client, signUp, snapshot, startTestApp, type TestApp } from '../helpers/app.js';
 import { testDialects } from '../helpers/dialects.js';
 

@@ -16,8 +16,8 @@ import { loadConfig } from '../../src/config/config.js';
 import type { Dialect } from '../../src/db/connect.js';
 import { instancePaths } from '../../src/instances/layout.js';
 import { clientPortFor } from '../../src/launch/plan.js';
+import { currentBootId, readProcStat } from '../../src/os/proc.js';
 import { type Panel, startPanel } from '../../src/panel.js';
-import { currentBootId, readProcStat } from '../../src/supervisor/proc.js';
 import {
   type Client,
   createBlueprint,

@@ -25,7 +25,7 @@ describe('simulator A2S', () => {
   });
   afterAll(stopAllSimulators);
 
-  it('answers A2S_INFO with the cfg, the map and the players (gamedig)', async () => {
+  it("answers A2S_INFO with the cfg, the map and the players (the panel's client)", async () => {
     const info = await queryA2s(sim.port);
     expect(info).toMatchObject({
       name: 'Sim A2S Test',
@@ -43,8 +43,8 @@ describe('simulator A2S', () => {
     const players = info.players.map((p) => p.name).sort();
     expect(players).toEqual(['Coach', 'Ellis']);
     for (const player of info.players) {
-      expect(player.raw?.score).toBe(0);
-      expect(player.raw?.time).toBeGreaterThan(0);
+      expect(player.score).toBe(0);
+      expect(player.seconds).toBeGreaterThan(0);
     }
   });
 

@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitForHealth } from '../../src/bench/http.js';
-import { pidFilePath } from '../../src/supervisor/paths.js';
+import { pidFilePath } from '../../src/config/paths.js';
 import { tempDir } from '../helpers/app.js';
 import { spawnPanel } from '../helpers/cli.js';
 import { freeGamePort, makeSimulatedInstall } from '../helpers/simulator.js';
@@ -43,6 +43,8 @@ describe('supervisor: adoption', () => {
     await app.supervisor.stop();
     expect(isAlive(pid)).toBe(true);
     const next = await app.replaceSupervisor();
+    // Adoption is a message to the server's reconcile: taken in by its first step.
+    await next.reconcile(id);
     expect(next.pidOf(id)).toBe(pid);
     await waitFor(() => next.liveStatus(id));
     expect((await serverRow(app, id)).actual_state).toBe('running');

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseProcStat } from '../../src/os/proc.js';
 import {
   backoffMs,
   type DecideInput,
@@ -6,10 +7,8 @@ import {
   decide,
   describeExit,
 } from '../../src/supervisor/decide.js';
+import { startingPollTiming } from '../../src/supervisor/poller.js';
 import { bindFailureIn } from '../../src/supervisor/ports.js';
-import { parseProcStat } from '../../src/supervisor/proc.js';
-import { KeyedReconciler } from '../../src/supervisor/reconciler.js';
-import { startingPollTiming } from '../../src/supervisor/status.js';
 
 const options: DecideOptions = {
   startTimeoutMs: 60_000,
@@ -207,27 +206,6 @@ describe('helpers of the supervisor', () => {
     fields[0] = 'S';
     const stat = parseProcStat(`1234 (we ird) name)) ${fields.join(' ')}`);
     expect(stat).toEqual({ state: 'S', pgrp: 5, startTime: 22, cpuTicks: 14 + 15 });
-  });
-
-  it('never runs two reconciles of one key at once, and coalesces triggers', async () => {
-    let running = 0;
-    let most = 0;
-    let runs = 0;
-    const reconciler = new KeyedReconciler(
-      async () => {
-        running++;
-        most = Math.max(most, running);
-        runs++;
-        await new Promise((resolve) => setTimeout(resolve, 20));
-        running--;
-        return false;
-      },
-      () => undefined,
-    );
-    await Promise.all(Array.from({ length: 10 }, () => reconciler.trigger(1)));
-    expect(most).toBe(1);
-    expect(runs).toBe(2);
-    await reconciler.close(100);
   });
 });
 

@@ -21,10 +21,7 @@ let app: SupervisedApp | undefined;
 const cleanups: Array<() => void> = [];
 
 afterEach(async () => {
-  const cleanup = () => {
-    for (const step of cleanups.splice(0)) step();
-  };
-  await endSupervisedTest(app, { cleanup });
+  await endSupervisedTest(app, { cleanups });
   app = undefined;
 });
 

@@ -78,8 +78,10 @@ describe(`supervision lease on one PostgreSQL database (${postgresKind()})`, () 
       await admin.connect();
       try {
         const { rows } = await admin.query(
+          // Only this database's lock: tests running beside this one (on the same server) hold their own.
           `SELECT pg_terminate_backend(pid) AS killed FROM pg_locks
-            WHERE locktype = 'advisory' AND classid = $1 AND objid = $2 AND granted`,
+            WHERE locktype = 'advisory' AND classid = $1 AND objid = $2 AND granted
+              AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
           [LOCK_SPACE, SUPERVISION],
         );
         expect(rows).toEqual([{ killed: true }]);

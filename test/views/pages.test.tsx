@@ -9,7 +9,7 @@ import { ServerPage } from '../../src/servers/views/page.js';
 import type { PageContext } from '../../src/views/layout.js';
 import { renderDocument } from '../../src/views/render.js';
 
-const ctx: PageContext = { user: { id: 1, username: 'alice', role: 'user' }, flash: 'Server created.' };
+const ctx: PageContext = { user: { username: 'alice', role: 'user' }, flash: 'Server created.' };
 const blueprint: Blueprint = {
   id: 3,
   name: 'coop',

@@ -2,9 +2,10 @@
 import type { Blueprint } from '../../blueprints/blueprints.js';
 import type { AppError } from '../../http/errors.js';
 import { Layout, type PageContext } from '../../views/layout.js';
+import { StateBadge } from '../../views/state-badge.js';
 import type { Server } from '../servers.js';
 import { ServerForm, type ServerFormValues } from './form.js';
-import { LastError, LiveSummary, ServerActions, StateBadge } from './status.js';
+import { LastError, LiveSummary, ServerActions } from './status.js';
 
 /** Every server with its state, live facts and start/stop buttons; live when the page has a stream. */
 function ServerTable({ servers }: { servers: Server[] }) {

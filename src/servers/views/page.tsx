@@ -1,16 +1,16 @@
 /** One server's page: status, players, map change, console, launch line, settings and delete. */
 import type { Blueprint } from '../../blueprints/blueprints.js';
-import type { Player } from '../../dashboard/players.js';
-import type { PlayerSample } from '../../dashboard/sparkline.js';
 import type { AppError } from '../../http/errors.js';
+import type { Player, PlayerSample } from '../../supervisor/control.js';
 import { Layout, type PageContext } from '../../views/layout.js';
+import { StateBadge } from '../../views/state-badge.js';
 import type { Server } from '../servers.js';
 import { ConsoleSection } from './console-section.js';
 import { ServerForm, type ServerFormValues } from './form.js';
 import { MapSection } from './map-section.js';
 import type { ServerPageFocus, ServerSection } from './page-focus.js';
 import { PlayersSection } from './players-section.js';
-import { LastError, PlayersSparkline, PortMapPlayers, ServerActions, StateBadge } from './status.js';
+import { LastError, PlayersSparkline, PortMapPlayers, ServerActions } from './status.js';
 
 /** The wanted state, live facts, last hour and blueprint, with the last error and the buttons. */
 function StatusSection(props: {

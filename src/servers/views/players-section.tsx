@@ -1,7 +1,16 @@
-import { formatConnected, type Player } from '../../dashboard/players.js';
 import type { AppError } from '../../http/errors.js';
+import type { Player } from '../../supervisor/control.js';
 import { ErrorMessage } from '../../views/layout.js';
 import type { Server } from '../servers.js';
+
+/** Seconds as srcds shows them: "4:05" or "1:02:03". */
+export function formatConnected(seconds: number): string {
+  const whole = Math.max(0, Math.floor(seconds));
+  const h = Math.floor(whole / 3600);
+  const m = Math.floor((whole % 3600) / 60);
+  const s = String(whole % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
+}
 
 /** Who is playing, with a kick button each. */
 export function PlayersSection({

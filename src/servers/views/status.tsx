@@ -1,16 +1,8 @@
 /** A server's state, live facts and start/stop buttons: the pieces every page showing servers shares. */
-import { type PlayerSample, Sparkline } from '../../dashboard/sparkline.js';
 import { type ActualState, actualStates, desiredStates } from '../../db/schema.js';
+import type { PlayerSample } from '../../supervisor/control.js';
+import { Sparkline } from '../../views/sparkline.js';
 import type { Server } from '../servers.js';
-
-/** The coloured state; `data-field` lets the page script swap it when the state changes. */
-export function StateBadge({ state }: { state: string }) {
-  return (
-    <span class={`badge state-${state}`} data-field="state">
-      {state}
-    </span>
-  );
-}
 
 export type ServerAction = 'start' | 'stop' | 'restart';
 type ServerStates = Pick<Server, 'actual_state' | 'desired_state'>;

@@ -1,6 +1,8 @@
-import type { PlayerSample } from '../supervisor/control.js';
-
-export type { PlayerSample };
+/** A player count and when it was seen (ms since the epoch), as the supervisor keeps them. */
+export interface Sample {
+  at: number;
+  players: number;
+}
 
 export interface SparklineOptions {
   /** The right edge of the chart, in ms since the epoch. */
@@ -41,10 +43,7 @@ const round = (value: number) => Math.round(value * 10) / 10;
  * The geometry of a player-count sparkline: a step line (counts are whole numbers that hold until
  * the next sample) over the last `windowMs`, scaled to at least `maxPlayers`. A pure function.
  */
-export function sparklineGeometry(
-  samples: readonly PlayerSample[],
-  options: SparklineOptions,
-): SparklineGeometry {
+export function sparklineGeometry(samples: readonly Sample[], options: SparklineOptions): SparklineGeometry {
   const windowMs = options.windowMs ?? HOUR_MS;
   const width = options.width ?? 120;
   const height = options.height ?? 28;
@@ -64,7 +63,7 @@ export function sparklineGeometry(
 
   const x = (at: number) => round(((at - start) / windowMs) * width);
   const y = (players: number) => round(height - PAD - (players / max) * (height - 2 * PAD));
-  const [first, ...rest] = inWindow as [PlayerSample, ...PlayerSample[]];
+  const [first, ...rest] = inWindow as [Sample, ...Sample[]];
   const parts = [`M${x(first.at)} ${y(first.players)}`];
   let previous = first;
   for (const sample of rest) {
@@ -81,7 +80,7 @@ export function sparklineGeometry(
 }
 
 /** The sparkline as an inline SVG, drawn on the server. */
-export function Sparkline(props: { samples: readonly PlayerSample[]; class?: string } & SparklineOptions) {
+export function Sparkline(props: { samples: readonly Sample[]; class?: string } & SparklineOptions) {
   const geometry = sparklineGeometry(props.samples, props);
   return (
     <svg

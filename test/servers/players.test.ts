@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatConnected, parseConnected, parseStatusPlayers } from '../../src/dashboard/players.js';
+import { parseConnected, parseStatusPlayers } from '../../src/servers/status-reply.js';
+import { formatConnected } from '../../src/servers/views/players-section.js';
 import { stockCampaigns } from '../../src/views/campaigns.js';
 
 const status = `hostname: My "quoted" server

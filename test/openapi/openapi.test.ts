@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { blueprintJson } from '../../src/blueprints/api.js';
 import { operations } from '../../src/openapi/operations.js';
 import { undocumentedRoutes } from '../../src/openapi/plugin.js';
-import { blueprintJson, serverJson } from '../../src/openapi/schemas.js';
+import { serverJson } from '../../src/servers/api.js';
 import { Client, signUp, startTestApp, type TestApp } from '../helpers/app.js';
 
 describe('GET /openapi.json', () => {

@@ -1,6 +1,6 @@
 import { renderToString } from 'preact-render-to-string';
 import { describe, expect, it } from 'vitest';
-import { Sparkline, sparklineGeometry } from '../../src/dashboard/sparkline.js';
+import { Sparkline, sparklineGeometry } from '../../src/views/sparkline.js';
 
 const now = 1_700_000_000_000;
 const minute = 60_000;

@@ -1,7 +1,5 @@
-import type { Server } from '../servers/servers.js';
-import type { SupervisorControl } from '../supervisor/control.js';
-import { listPlayers, type Player } from './players.js';
-import type { PlayerSample } from './sparkline.js';
+import type { Player, PlayerSample, SupervisorControl } from '../supervisor/control.js';
+import type { Server } from './servers.js';
 
 /** How many console lines the server page shows when it opens (what GET /servers/:id/events replays). */
 export const CONSOLE_LINES = 100;
@@ -19,14 +17,22 @@ export async function recentConsoleLines(supervisor: SupervisorControl, serverId
   return (await supervisor.recentConsole?.(serverId, CONSOLE_LINES).catch(() => [])) ?? [];
 }
 
-/** What the server page shows besides the row: the console's tail, the players and the history. */
+/**
+ * What the server page shows besides the row: the console's tail, the players and the history. The
+ * players are the supervisor's (from its own A2S polling): a page view never queries the game server.
+ */
 export async function serverPageData(
   deps: { supervisor: SupervisorControl },
   server: Server,
 ): Promise<ServerPageData> {
   const [consoleLines, players] = await Promise.all([
     recentConsoleLines(deps.supervisor, server.id),
-    server.actual_state === 'running' ? listPlayers(server.port) : Promise.resolve(null),
+    server.actual_state === 'running' ? deps.supervisor.livePlayers?.(server.id) : undefined,
   ]);
-  return { consoleLines, players, history: deps.supervisor.playerHistory(server.id), now: Date.now() };
+  return {
+    consoleLines,
+    players: players ?? null,
+    history: deps.supervisor.playerHistory(server.id),
+    now: Date.now(),
+  };
 }
