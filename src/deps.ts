@@ -1,3 +1,4 @@
+import type { AddonServices } from './addons/service.js';
 import type { SessionStreams } from './auth/session-streams.js';
 import type { Config } from './config/config.js';
 import type { DatabaseHandle } from './db/connect.js';
@@ -8,10 +9,13 @@ export interface AppDeps {
   config: Config;
   database: DatabaseHandle;
   supervisor: SupervisorControl;
+  /** The addon store, events and Workshop queue; buildApp makes its own when none is given (tests). */
+  addons?: AddonServices;
 }
 
 /** What the feature routes get: the app's dependencies and what buildApp makes for them. */
 export interface RouteDeps extends AppDeps {
   /** Ends sessions and the event streams opened under them. */
   sessions: SessionStreams;
+  addons: AddonServices;
 }

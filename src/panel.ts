@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { AddonServices } from './addons/service.js';
 import { buildApp } from './app.js';
 import { sweepExpiredSessions } from './auth/sessions.js';
 import type { Config } from './config/config.js';
@@ -16,6 +17,11 @@ export interface Panel {
   readonly supervisor: Supervisor;
   /** Whether this panel holds the supervision lease, i.e. supervises the game servers. */
   readonly supervising: boolean;
+  /**
+   * The addon store and Workshop queue. The periodic update check calls `addons.refreshWorkshop()`:
+   * newer Workshop items download and the servers running them get `restart_required`.
+   */
+  addons: AddonServices;
   /** The address it listens on, e.g. http://127.0.0.1:8080. */
   url: string;
   close(): Promise<void>;
@@ -49,7 +55,10 @@ export async function startPanel(
     () => supervisor,
     () => lease?.isHeld ?? false,
   );
-  const app = await buildApp({ config, database, supervisor: control });
+  const addons = new AddonServices(config, database.db, (message) => app.log.warn(message));
+  const app = await buildApp({ config, database, supervisor: control, addons });
+  // Half-written downloads go; those a stop cut off start again.
+  await addons.start();
   lease = await SupervisionLease.acquire(config.databaseUrl, {
     ...leaseOptions,
     fileLock,
@@ -66,6 +75,7 @@ export async function startPanel(
   const close = async () => {
     closing = true;
     stopSweeping();
+    addons.stop();
     await app.close();
     await held.stop();
     // Game servers keep running: the next panel adopts them.
@@ -92,6 +102,7 @@ export async function startPanel(
     get supervising() {
       return held.isHeld;
     },
+    addons,
     url,
     close,
   };

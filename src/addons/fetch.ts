@@ -1,8 +1,8 @@
 import { rm } from 'node:fs/promises';
+import { hasVpkSignature, readVpk, VpkError } from '../vpk/vpk.js';
 import { DownloadError, type DownloadProgress, download } from './download.js';
 import { invalidDownload, type WorkshopDetails } from './steam-api.js';
 import type { AddonStore } from './store.js';
-import { hasVpkSignature, readVpk, VpkError } from './vpk.js';
 
 /**
  * A Workshop item's file from Steam into the store: streamed to a temp file, checked against what

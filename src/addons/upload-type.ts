@@ -1,6 +1,6 @@
 import { open, rm } from 'node:fs/promises';
+import { hasVpkSignature, readVpk, VpkError } from '../vpk/vpk.js';
 import { NOT_AN_ADDON, type UnpackLimits, UploadRefusal, unpackAddonArchive } from './archive.js';
-import { hasVpkSignature, readVpk, VpkError } from './vpk.js';
 
 /**
  * What an uploaded file is, decided by its content, never by its name: a VPK (signature

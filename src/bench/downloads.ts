@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { vpkDirectory } from '../addons/vpk-writer.js';
+import { vpkDirectory } from '../vpk/writer.js';
 import { startFakeSteam } from './fake-steam.js';
 import { freePort, mainJs, signUpWithBlueprint, waitForHealth } from './http.js';
 import { PanelClient } from './panel-client.js';

@@ -19,6 +19,10 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** `pretty`: one short line per event, for a terminal; `json`: pino's JSON lines, for log collectors. */
   logFormat: 'pretty' | 'json';
+  /** The Steam Web API the Workshop is asked through (STEAM_API_URL), without a trailing slash. */
+  steamApiUrl: string;
+  /** The largest addon upload accepted, in bytes (MAX_UPLOAD_MB). */
+  maxUploadBytes: number;
 }
 
 export class ConfigError extends Error {}
@@ -60,7 +64,25 @@ const environment = z.object({
     .default([]),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['pretty', 'json'], { error: 'must be pretty or json' }).optional(),
+  STEAM_API_URL: z
+    .string()
+    .refine(isHttpUrl, 'must be an http:// or https:// URL, e.g. https://api.steampowered.com')
+    .transform((url) => url.replace(/\/+$/, ''))
+    .default('https://api.steampowered.com'),
+  MAX_UPLOAD_MB: z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number of megabytes')
+    .transform(Number)
+    .refine((mb) => mb >= 1 && mb <= 1_048_576, 'must be between 1 and 1048576 (1 TB)')
+    .default(2048),
 });
+
+/** An http(s) URL with a host and no credentials (a path is allowed: an API behind a prefix). */
+function isHttpUrl(text: string): boolean {
+  if (!URL.canParse(text)) return false;
+  const url = new URL(text);
+  return ['http:', 'https:'].includes(url.protocol) && url.hostname !== '' && !url.username && !url.password;
+}
 
 /** An http(s) URL naming a host and nothing below the root (the panel has no path prefix). */
 function isRootUrl(text: string): boolean {
@@ -112,5 +134,7 @@ export function loadConfig(
     allowedHosts: values.ALLOWED_HOSTS,
     logLevel: values.LOG_LEVEL,
     logFormat: values.LOG_FORMAT ?? (stdoutIsTerminal ? 'pretty' : 'json'),
+    steamApiUrl: values.STEAM_API_URL,
+    maxUploadBytes: values.MAX_UPLOAD_MB * 1024 * 1024,
   };
 }

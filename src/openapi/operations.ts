@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { addonOperations } from '../addons/api.js';
 import { authOperations } from '../auth/api.js';
 import { blueprintOperations } from '../blueprints/api.js';
 import { dashboardOperations } from '../dashboard/api.js';
@@ -31,6 +32,7 @@ export const operations: Operations = {
   ...authOperations,
   ...userOperations,
   ...blueprintOperations,
+  ...addonOperations,
   ...serverOperations,
   ...dashboardOperations,
   ...metaOperations,

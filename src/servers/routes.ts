@@ -1,4 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { blueprintMaps } from '../addons/blueprint-addons.js';
+import { sourcemodStatus } from '../addons/sourcemod-card.js';
 import { currentUser } from '../auth/guard.js';
 import { blueprintOfServer, listBlueprints } from '../blueprints/blueprints.js';
 import type { ServerRow } from '../db/schema.js';
@@ -75,6 +77,14 @@ export function registerServerRoutes(
       error,
       focus,
       ...(await serverPageData({ supervisor }, server)),
+      addonMaps: await blueprintMaps(db, blueprint.id),
+      // Asked only of a running server that runs SourceMod: three RCON commands, one at a time.
+      ...(blueprint.sourcemod.enabled && {
+        sourcemod:
+          server.actual_state === 'running'
+            ? await sourcemodStatus((command) => runConsoleCommand(supervisor, server.id, command))
+            : null,
+      }),
     });
   };
 

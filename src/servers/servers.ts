@@ -19,6 +19,8 @@ export interface Server {
   desired_state: ServerRow['desired_state'];
   actual_state: ServerRow['actual_state'];
   last_error: string;
+  /** Its blueprint's addons changed since it was launched: a restart gives it them. */
+  restart_required: boolean;
   created_at: string;
   updated_at: string;
   live: LiveStatus | null;
@@ -33,6 +35,7 @@ export function toServer(row: ServerRow, live: LiveStatus | null): Server {
     desired_state: row.desired_state,
     actual_state: row.actual_state,
     last_error: row.last_error,
+    restart_required: Number(row.restart_required) === 1,
     created_at: row.created_at,
     updated_at: row.updated_at,
     live,

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { readVpk } from '../addons/vpk.js';
+import { readVpk } from '../vpk/vpk.js';
 import type { LogLine } from './console.js';
 
 /**

@@ -45,6 +45,7 @@ export function Layout({
               <a href="/">Dashboard</a>
               <a href="/servers">Servers</a>
               <a href="/blueprints">Blueprints</a>
+              <a href="/addons">Addons</a>
               {ctx.user.role === 'admin' && <a href="/users">Users</a>}
               <form method="post" action="/logout" class="inline">
                 <button type="submit" class="link">

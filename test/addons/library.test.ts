@@ -16,13 +16,13 @@ import { deleteAddon, getAddonRow, listAddons, toAddon } from '../../src/addons/
 import { SteamWebApi } from '../../src/addons/steam-api.js';
 import { AddonStore } from '../../src/addons/store.js';
 import { receiveUpload, storeUpload } from '../../src/addons/uploads.js';
-import { buildMapVpk } from '../../src/addons/vpk-writer.js';
 import { Workshop } from '../../src/addons/workshop.js';
 import type { SessionUser } from '../../src/auth/sessions.js';
 import { type FakeSteam, startFakeSteam } from '../../src/bench/fake-steam.js';
 import { type DatabaseHandle, openDatabase } from '../../src/db/connect.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import type { AppError } from '../../src/http/errors.js';
+import { buildMapVpk } from '../../src/vpk/writer.js';
 import { metamodArchive, smxBytes, sourcemodArchive, tarGz } from '../helpers/addon-files.js';
 import { tempDir } from '../helpers/app.js';
 import { dropDatabase, freshDatabaseUrl, testDialects } from '../helpers/dialects.js';

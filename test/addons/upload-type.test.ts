@@ -5,7 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { NOT_AN_ADDON } from '../../src/addons/archive.js';
 import { identifyUpload } from '../../src/addons/upload-type.js';
-import { buildMapVpk } from '../../src/addons/vpk-writer.js';
+import { buildMapVpk } from '../../src/vpk/writer.js';
 import {
   metamodArchive,
   smxBytes,

@@ -2,8 +2,8 @@ import { rmSync } from 'node:fs';
 import { open, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseVpk, readVpk, VpkError } from '../../src/addons/vpk.js';
-import { buildMapVpk, buildVpk, vpkDirectory } from '../../src/addons/vpk-writer.js';
+import { parseVpk, readVpk, VpkError } from '../../src/vpk/vpk.js';
+import { buildMapVpk, buildVpk, vpkDirectory } from '../../src/vpk/writer.js';
 import { tempDir } from '../helpers/app.js';
 
 const dir = tempDir('l4d2web-vpk-');

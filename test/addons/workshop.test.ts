@@ -12,8 +12,8 @@ import {
   WorkshopRefusal,
 } from '../../src/addons/steam-api.js';
 import { AddonStore } from '../../src/addons/store.js';
-import { buildMapVpk } from '../../src/addons/vpk-writer.js';
 import { type FakeSteam, startFakeSteam } from '../../src/bench/fake-steam.js';
+import { buildMapVpk } from '../../src/vpk/writer.js';
 import { tempDir } from '../helpers/app.js';
 
 const campaign = buildMapVpk(['c20m1_custom', 'c20m2_custom']);

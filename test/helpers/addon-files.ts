@@ -99,3 +99,21 @@ export function metamodEntries(): TarEntry[] {
 
 export const sourcemodArchive = () => tarGz(sourcemodEntries());
 export const metamodArchive = () => tarGz(metamodEntries());
+
+/** A multipart/form-data body holding one file field, as a browser's upload form sends it. */
+export function multipart(
+  content: Buffer,
+  filename: string,
+  field = 'file',
+): { payload: Buffer; headers: Record<string, string> } {
+  const boundary = `----l4d2webTest${Math.random().toString(16).slice(2)}`;
+  const payload = Buffer.concat([
+    Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="${filename}"\r\n` +
+        'Content-Type: application/octet-stream\r\n\r\n',
+    ),
+    content,
+    Buffer.from(`\r\n--${boundary}--\r\n`),
+  ]);
+  return { payload, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
+}

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildMapVpk } from '../../src/addons/vpk-writer.js';
+import { buildMapVpk } from '../../src/vpk/writer.js';
 import { smxBytes } from '../helpers/addon-files.js';
 import {
   makeSimulatedInstall,

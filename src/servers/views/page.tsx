@@ -1,4 +1,6 @@
 /** One server's page: status, players, map change, console, launch line, settings and delete. */
+import type { SourcemodStatus } from '../../addons/sourcemod-card.js';
+import { SourcemodCard } from '../../addons/views.js';
 import type { Blueprint } from '../../blueprints/blueprints.js';
 import type { AppError } from '../../http/errors.js';
 import type { Player, PlayerSample } from '../../supervisor/control.js';
@@ -45,6 +47,11 @@ function StatusSection(props: {
           </dd>
         </div>
       </dl>
+      {server.restart_required && (
+        <p class="notice" role="status" data-field="restart_required">
+          Restart required: its blueprint's addons changed since it started. Restart it to give it them.
+        </p>
+      )}
       <LastError server={server} />
       <ServerActions server={server} />
     </section>
@@ -63,6 +70,10 @@ export function ServerPage(props: {
   history?: PlayerSample[];
   now?: number;
   focus?: ServerPageFocus;
+  /** The maps of the blueprint's addons, offered beside the stock ones. */
+  addonMaps?: string[];
+  /** When the blueprint runs SourceMod: what the server says of it (null while it does not run). */
+  sourcemod?: SourcemodStatus | null | undefined;
 }) {
   const { server } = props;
   const focus = props.focus ?? {};
@@ -88,8 +99,16 @@ export function ServerPage(props: {
         />
         <div class="columns">
           <PlayersSection server={server} players={props.players ?? null} error={errorFor('players')} />
-          <MapSection server={server} focus={focus} error={errorFor('map')} />
+          <MapSection
+            server={server}
+            addonMaps={props.addonMaps ?? []}
+            focus={focus}
+            error={errorFor('map')}
+          />
         </div>
+        {props.sourcemod !== undefined && (
+          <SourcemodCard status={props.sourcemod} running={server.actual_state === 'running'} />
+        )}
         <ConsoleSection
           server={server}
           lines={props.consoleLines ?? []}
