@@ -320,9 +320,7 @@ describe.each(testDialects())('addon routes (%s)', (dialect) => {
       sourcemod: { ...sourcemodOn, admins: [{ steamid: 'STEAM_0:1:123', flags: 'xyz', name: '' }] },
     });
     expect(badAdmin.statusCode).toBe(400);
-    expect(badAdmin.json().error).toMatch(
-      /^sourcemod: admin 1: flags "xyz" must be SourceMod flag letters/,
-    );
+    expect(badAdmin.json().error).toMatch(/^sourcemod: admin 1: flags "xyz" must be SourceMod flag letters/);
     const sourcemod = await uploadOk(alice, await sourcemodArchive(), 'sm.tar.gz');
     const metamod = await uploadOk(alice, await metamodArchive(), 'mm.tar.gz');
     const plugin = await uploadOk(alice, smxBytes(), 'funcommands.smx');
