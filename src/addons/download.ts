@@ -1,10 +1,7 @@
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { type FileHandle, open as openFile, rm } from 'node:fs/promises';
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 
 /**
  * One streamed HTTP download to a file: never held in memory, hashed and counted on the way, cut off
@@ -16,6 +13,7 @@ const MAX_REDIRECTS = 5;
 const CONNECT_TIMEOUT_MS = 20_000;
 /** A download that sends nothing for this long has stalled. */
 const IDLE_TIMEOUT_MS = 60_000;
+const WRITE_BATCH_BYTES = 1024 * 1024;
 
 export class DownloadError extends Error {
   /** Bytes had arrived when it failed: what came is not the file announced (cut short or too long). */
@@ -93,23 +91,34 @@ export async function download(options: DownloadOptions): Promise<Downloaded> {
       onProgress?.({ received, total: expectedSize });
     }
   };
-  const counter = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      received += chunk.length;
-      if (received > expectedSize) return done(new DownloadError('more bytes than announced'));
-      if (head.length < 4) head = Buffer.concat([head, chunk.subarray(0, 4 - head.length)]);
-      hash.update(chunk);
-      report();
-      done(null, chunk);
-    },
-  });
+  let file: FileHandle | undefined;
   try {
     const response = await open(options.url, options.signal);
     response.setTimeout(IDLE_TIMEOUT_MS, () => response.destroy(new DownloadError('the download stalled')));
-    await pipeline(response, counter, createWriteStream(options.file, { mode: 0o600 }), {
-      signal: options.signal,
-    });
+    file = await openFile(options.file, 'w', 0o600);
+    // Chunks are written a batch at a time (one writev per ~1 MB): fewer system calls and awaits than
+    // a stream per socket read, and never more than a batch in memory.
+    let batch: Buffer[] = [];
+    let batched = 0;
+    for await (const chunk of response as AsyncIterable<Buffer>) {
+      received += chunk.length;
+      if (received > expectedSize) throw new DownloadError('more bytes than announced');
+      if (head.length < 4) head = Buffer.concat([head, chunk.subarray(0, 4 - head.length)]);
+      hash.update(chunk);
+      batch.push(chunk);
+      batched += chunk.length;
+      if (batched >= WRITE_BATCH_BYTES) {
+        await writeAll(file, batch, batched);
+        batch = [];
+        batched = 0;
+      }
+      report();
+    }
+    await writeAll(file, batch, batched);
+    await file.close();
+    file = undefined;
   } catch (error) {
+    await file?.close().catch(() => undefined);
     await rm(options.file, { force: true });
     const failure = error instanceof DownloadError ? error : new DownloadError(reasonOf(error));
     failure.partial = received > 0;
@@ -117,6 +126,14 @@ export async function download(options: DownloadOptions): Promise<Downloaded> {
   }
   report();
   return { size: received, sha256: hash.digest('hex'), head };
+}
+
+async function writeAll(file: FileHandle, chunks: Buffer[], bytes: number): Promise<void> {
+  if (bytes === 0) return;
+  const { bytesWritten } = await file.writev(chunks);
+  // A regular file takes it all unless the disk is full.
+  if (bytesWritten !== bytes)
+    throw new DownloadError(`short write (${bytesWritten} of ${bytes} bytes): is the disk full?`);
 }
 
 function reasonOf(error: unknown): string {
