@@ -24,8 +24,10 @@ export interface FakeItem {
   /** No public download: an empty file_url, as Steam answers for a private item. */
   private?: boolean;
   timeUpdated?: number;
-  /** Announce the whole body, send half of it, then drop the connection. */
+  /** Send only the first half of the body (a complete response of half the size announced). */
   cutShort?: boolean;
+  /** Promise the whole body (Content-Length), send half of it, then drop the connection. */
+  dropHalfway?: boolean;
 }
 
 export interface FakeCollection {
@@ -145,10 +147,11 @@ export async function startFakeSteam(
       return;
     }
     if (request.method === 'GET' && item?.body) {
-      const body = item.body;
+      const half = item.body.subarray(0, Math.floor(item.body.length / 2));
+      const body = item.cutShort ? half : item.body;
       response.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length });
-      if (item.cutShort) {
-        response.write(body.subarray(0, Math.floor(body.length / 2)), () => response.destroy());
+      if (item.dropHalfway) {
+        response.write(half, () => response.destroy());
         return;
       }
       return response.end(body);

@@ -18,7 +18,7 @@ import { AddonStore } from '../../src/addons/store.js';
 import { receiveUpload, storeUpload } from '../../src/addons/uploads.js';
 import { Workshop } from '../../src/addons/workshop.js';
 import type { SessionUser } from '../../src/auth/sessions.js';
-import { type FakeSteam, startFakeSteam } from '../../src/bench/fake-steam.js';
+import type { FakeSteam } from '../../src/bench/fake-steam.js';
 import { type DatabaseHandle, openDatabase } from '../../src/db/connect.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import type { AppError } from '../../src/http/errors.js';
@@ -26,28 +26,14 @@ import { buildMapVpk } from '../../src/vpk/writer.js';
 import { metamodArchive, smxBytes, sourcemodArchive, tarGz } from '../helpers/addon-files.js';
 import { tempDir } from '../helpers/app.js';
 import { dropDatabase, freshDatabaseUrl, testDialects } from '../helpers/dialects.js';
+import { campaign, campaignAddon, second, startWorkshop } from '../helpers/workshop.js';
 
 const at = '2024-01-01T00:00:00.000Z';
-const campaign = buildMapVpk(['c20m1_custom', 'c20m2_custom']);
-const second = buildMapVpk(['c21m1_second']);
 const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 let steam: FakeSteam;
 beforeAll(async () => {
-  steam = await startFakeSteam({
-    items: [
-      { id: '1001', title: 'Custom Campaign', body: campaign, timeUpdated: 1700000100 },
-      { id: '1002', title: 'Second', body: second },
-      { id: '1003', title: 'Private', body: second, private: true },
-      { id: '1004', title: 'A TF2 hat', body: second, appId: 440 },
-      { id: '1005', title: 'Cut short', body: campaign, cutShort: true },
-      { id: '1006', title: 'Not a VPK', body: Buffer.from('<html>an error page</html>') },
-    ],
-    collections: [
-      { id: '2001', children: [{ id: '1001' }, { id: '2002', collection: true }, { id: '1003' }] },
-      { id: '2002', children: [{ id: '1002' }, { id: '2001', collection: true }, { id: '1004' }] },
-    ],
-  });
+  steam = await startWorkshop();
 });
 afterAll(() => steam.close());
 
@@ -145,19 +131,7 @@ describe.each(testDialects())('addon library (%s)', (dialect) => {
     const [id] = await workshop.add(bob, 'https://steamcommunity.com/sharedfiles/filedetails/?id=1001');
     await workshop.idle();
     const addon = toAddon(await getAddonRow(handle.db, bob, id ?? 0));
-    expect(addon).toEqual({
-      id,
-      kind: 'workshop',
-      workshop_id: '1001',
-      title: 'Custom Campaign',
-      filename: '1001.vpk',
-      size: campaign.length,
-      time_updated: 1700000100,
-      state: 'ready',
-      percent: 100,
-      error: '',
-      maps: ['c20m1_custom', 'c20m2_custom'],
-    });
+    expect(addon).toEqual(campaignAddon(id ?? 0));
     expect(storedFiles()).toEqual([`${sha(campaign)}.vpk`]);
     const states = seen.filter((e) => e.type === 'changed').map((e) => e.row.state);
     expect(states[0]).toBe('queued');

@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type FakeSteam, startFakeSteam } from '../../src/bench/fake-steam.js';
+import type { FakeSteam } from '../../src/bench/fake-steam.js';
 import { SseReader } from '../../src/bench/sse.js';
 import { buildMapVpk } from '../../src/vpk/writer.js';
 import { metamodArchive, multipart, smxBytes, sourcemodArchive, tarGz } from '../helpers/addon-files.js';
@@ -16,25 +16,11 @@ import {
   type TestApp,
 } from '../helpers/app.js';
 import { testDialects } from '../helpers/dialects.js';
-
-const campaign = buildMapVpk(['c20m1_custom', 'c20m2_custom']);
+import { campaign, campaignAddon, startWorkshop, uploadAddon, uploaded } from '../helpers/workshop.js';
 
 let steam: FakeSteam;
 beforeAll(async () => {
-  steam = await startFakeSteam({
-    items: [
-      { id: '1001', title: 'Custom Campaign', body: campaign, timeUpdated: 1700000100 },
-      { id: '1002', title: 'Second', body: buildMapVpk(['c21m1_second']) },
-      { id: '1003', title: 'Private', body: campaign, private: true },
-      { id: '1004', title: 'A TF2 hat', body: campaign, appId: 440 },
-      { id: '1005', title: 'Cut short', body: campaign, cutShort: true },
-      { id: '1006', title: 'Not a VPK', body: Buffer.from('<html>error</html>') },
-    ],
-    collections: [
-      { id: '2001', children: [{ id: '1001' }, { id: '2002', collection: true }] },
-      { id: '2002', children: [{ id: '1002' }, { id: '2001', collection: true }, { id: '1003' }] },
-    ],
-  });
+  steam = await startWorkshop();
 });
 afterAll(() => steam.close());
 
@@ -53,22 +39,8 @@ describe.each(testDialects())('addon routes (%s)', (dialect) => {
   });
   afterEach(() => t.close());
 
-  const upload = (client: Client, content: Buffer, filename: string, field = 'file') => {
-    const { payload, headers } = multipart(content, filename, field);
-    return client.send('POST', '/addons/upload', {
-      payload,
-      headers: { ...headers, accept: 'application/json' },
-    });
-  };
-  const uploadOk = async (client: Client, content: Buffer, filename: string): Promise<number> => {
-    const { payload, headers } = multipart(content, filename);
-    const response = await client.send('POST', '/addons/upload', {
-      payload,
-      headers: { ...headers, accept: 'application/json' },
-    });
-    expect(response.statusCode, response.body).toBe(201);
-    return response.json().id;
-  };
+  const upload = uploadAddon;
+  const uploadOk = uploaded;
   const settled = async (client: Client, id: number) => {
     await expect
       .poll(async () => (await client.get(`/addons/${id}`)).json().state, { timeout: 10_000 })
@@ -88,19 +60,7 @@ describe.each(testDialects())('addon routes (%s)', (dialect) => {
     expect(response.statusCode).toBe(202);
     const { ids } = response.json();
     expect(ids).toEqual([expect.any(Number)]);
-    expect(await settled(bob, ids[0])).toEqual({
-      id: ids[0],
-      kind: 'workshop',
-      workshop_id: '1001',
-      title: 'Custom Campaign',
-      filename: '1001.vpk',
-      size: campaign.length,
-      time_updated: 1700000100,
-      state: 'ready',
-      percent: 100,
-      error: '',
-      maps: ['c20m1_custom', 'c20m2_custom'],
-    });
+    expect(await settled(bob, ids[0])).toEqual(campaignAddon(ids[0]));
     expect((await bob.get('/addons')).json().addons.map((a: { id: number }) => a.id)).toEqual(ids);
   });
 
@@ -122,11 +82,12 @@ describe.each(testDialects())('addon routes (%s)', (dialect) => {
 
   it('adds a collection with a nested collection, each item once', async () => {
     const { ids } = (await bob.post('/addons', { workshop: '2001' })).json();
-    expect(ids).toHaveLength(3);
+    expect(ids).toHaveLength(4);
     const addons = await Promise.all(ids.map((id: number) => settled(bob, id)));
     expect(addons.map((a) => [a.workshop_id, a.state, a.error])).toEqual([
       ['1001', 'ready', ''],
       ['1002', 'ready', ''],
+      ['1004', 'failed', 'item 1004 is not a Left 4 Dead 2 item'],
       ['1003', 'failed', 'item 1003 has no public download (private or removed)'],
     ]);
   });

@@ -4,8 +4,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeSteam, startFakeSteam } from '../../src/bench/fake-steam.js';
 import { instancePaths } from '../../src/instances/layout.js';
 import { buildMapVpk } from '../../src/vpk/writer.js';
-import { metamodArchive, multipart, smxBytes, sourcemodArchive } from '../helpers/addon-files.js';
-import { type Client, createBlueprint, createServer } from '../helpers/app.js';
+import { metamodArchive, smxBytes, sourcemodArchive } from '../helpers/addon-files.js';
+import { createBlueprint, createServer } from '../helpers/app.js';
 import { testDialects } from '../helpers/dialects.js';
 import { freeGamePort } from '../helpers/simulator.js';
 import {
@@ -14,6 +14,7 @@ import {
   startSupervisedApp,
   waitForState,
 } from '../helpers/supervisor.js';
+import { uploaded } from '../helpers/workshop.js';
 
 const workshopCampaign = buildMapVpk(['c20m1_workshop', 'c20m2_workshop']);
 const uploadedCampaign = buildMapVpk(['c21m1_uploaded']);
@@ -32,15 +33,7 @@ afterEach(async () => {
   app = undefined;
 });
 
-async function upload(client: Client, content: Buffer, filename: string): Promise<number> {
-  const { payload, headers } = multipart(content, filename);
-  const response = await client.send('POST', '/addons/upload', {
-    payload,
-    headers: { ...headers, accept: 'application/json' },
-  });
-  expect(response.statusCode, response.body).toBe(201);
-  return response.json().id;
-}
+const upload = uploaded;
 
 /** The instance's addons/ folder: each entry, a link shown with its target's name in the store. */
 function addonsOf(serverId: number): Record<string, string> {
