@@ -5,7 +5,18 @@ import { MAX_ADMINS } from './sourcemod-admins.js';
 
 /** POST /addons: `workshop`, an item or collection id or its steamcommunity.com link. */
 export const workshopSchema = z.strictObject({
-  workshop: z.string({ error: 'must be text' }).max(512, 'must be at most 512 characters'),
+  workshop: z.union(
+    [
+      z.string().max(512, 'must be at most 512 characters'),
+      // JSON may give the id as a number.
+      z
+        .number()
+        .int()
+        .nonnegative()
+        .transform((id) => String(id)),
+    ],
+    { error: 'must be a Workshop id or link' },
+  ),
 });
 
 export function parseWorkshopBody(body: unknown): string {

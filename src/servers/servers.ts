@@ -35,7 +35,9 @@ export function toServer(row: ServerRow, live: LiveStatus | null): Server {
     desired_state: row.desired_state,
     actual_state: row.actual_state,
     last_error: row.last_error,
-    restart_required: Number(row.restart_required) === 1,
+    // Only a live server runs older addons; any later launch gets the blueprint's.
+    restart_required:
+      Number(row.restart_required) === 1 && ['starting', 'running'].includes(row.actual_state),
     created_at: row.created_at,
     updated_at: row.updated_at,
     live,

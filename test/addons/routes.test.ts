@@ -74,6 +74,7 @@ describe.each(testDialects())('addon routes (%s)', (dialect) => {
       expect(response.statusCode).toBe(400);
       expect(response.json().error).toBe(error);
     }
+    expect((await bob.post('/addons', { workshop: 31337 })).json().error).toBe('item 31337 not found');
     const junk = await bob.post('/addons', { workshop: 'https://evil.example/?id=1001' });
     expect(junk.statusCode).toBe(400);
     expect(junk.json().fields).toEqual({ workshop: expect.any(String) });
@@ -350,6 +351,18 @@ describe.each(testDialects())('addon routes (%s)', (dialect) => {
     expect((await bob.patch(`/blueprints/${blueprint}`, { addons: [vpk] })).statusCode).toBe(200);
     expect((await bob.get(`/servers/${running}`)).json().restart_required).toBe(true);
     expect((await bob.get(`/servers/${stopped}`)).json().restart_required).toBe(false);
+    // Once it stops, the flag no longer shows: its next start gets the new addons anyway.
+    await t.database.db
+      .updateTable('servers')
+      .set({ actual_state: 'stopped' })
+      .where('id', '=', running)
+      .execute();
+    expect((await bob.get(`/servers/${running}`)).json().restart_required).toBe(false);
+    await t.database.db
+      .updateTable('servers')
+      .set({ actual_state: 'running' })
+      .where('id', '=', running)
+      .execute();
     const browser = new (bob.constructor as typeof Client)(t.app, 'form');
     browser.cookies = new Map(bob.cookies);
     expect((await browser.get(`/servers/${running}`)).body).toContain('Restart required');
