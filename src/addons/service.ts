@@ -34,9 +34,14 @@ export class AddonServices {
     });
   }
 
-  /** Clears what a crash left half-written, then restarts the downloads it cut off. */
+  /**
+   * Clears what a crash left half-written and content no addon refers to any more, then restarts
+   * the downloads a stop cut off.
+   */
   async start(): Promise<void> {
     await this.store.clearTemp();
+    const rows = await this.db.selectFrom('addons').select('content_key').distinct().execute();
+    await this.store.sweep(new Set(rows.map((row) => row.content_key)));
     await this.workshop.resume();
   }
 

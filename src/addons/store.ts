@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { chmod, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 
 /**
@@ -9,6 +9,8 @@ import path from 'node:path';
  * written under `.tmp/` and renamed into place. Stored content is read-only, so a server writing
  * through a link into it fails instead of changing every server's copy.
  */
+const SWEEP_AFTER_MS = 60 * 60 * 1000;
+
 export class AddonStore {
   readonly root: string;
   private readonly tempDir: string;
@@ -49,6 +51,24 @@ export class AddonStore {
     if (extension !== null) await chmod(temp, 0o444);
     await rename(temp, target);
     return target;
+  }
+
+  /**
+   * Removes stored content whose key is not in `referenced` (left by addons deleted with their user,
+   * say) and not written in the last hour (a commit another panel is about to record). Answers how
+   * many entries went.
+   */
+  async sweep(referenced: ReadonlySet<string>, now = Date.now()): Promise<number> {
+    let removed = 0;
+    for (const name of await readdir(this.root).catch(() => [] as string[])) {
+      const key = /^([0-9a-f]{64})(\.vpk|\.smx)?$/.exec(name)?.[1];
+      if (key === undefined || referenced.has(key)) continue;
+      const { mtimeMs } = await stat(path.join(this.root, name));
+      if (now - mtimeMs < SWEEP_AFTER_MS) continue;
+      await this.withKey(key, () => rm(path.join(this.root, name), { recursive: true, force: true }));
+      removed++;
+    }
+    return removed;
   }
 
   /** Deletes stored content (under the key's lock, once no addon refers to it). */

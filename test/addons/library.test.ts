@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { utimes, writeFile } from 'node:fs/promises';
 
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -13,6 +14,7 @@ import {
 } from '../../src/addons/blueprint-addons.js';
 import { type AddonEvent, AddonEvents } from '../../src/addons/events.js';
 import { deleteAddon, getAddonRow, listAddons, toAddon } from '../../src/addons/library.js';
+import { AddonServices } from '../../src/addons/service.js';
 import { SteamWebApi } from '../../src/addons/steam-api.js';
 import { AddonStore } from '../../src/addons/store.js';
 import { receiveUpload, storeUpload } from '../../src/addons/uploads.js';
@@ -142,6 +144,41 @@ describe.each(testDialects())('addon library (%s)', (dialect) => {
     expect(await workshop.add(bob, '1001')).toEqual([id]);
     await workshop.idle();
     expect(steam.requests.filter((r) => r.path === '/files/1001').length).toBe(downloads);
+  });
+
+  it('at start, sweeps content no addon holds (once an hour old) and resumes downloads a stop cut off', async () => {
+    const kept = await upload(bob, campaign, 'kept.vpk');
+    const orphaned = buildMapVpk(['c99m1_orphan']);
+    await upload(admin, orphaned, 'orphan.vpk');
+    // The admin's addons go with the admin (cascade), leaving their file behind.
+    await handle.db.deleteFrom('users').where('id', '=', admin.id).execute();
+    const orphan = store.pathOf(sha(orphaned), 'vpk');
+    const hourAgo = new Date(Date.now() - 2 * 3600_000);
+    await utimes(orphan, hourAgo, hourAgo);
+    const recent = store.pathOf(sha(Buffer.from('recent')), 'vpk');
+    await writeFile(recent, 'written a moment ago by a commit not yet recorded');
+    // A download cut off by the last stop.
+    const [cut] = await workshop.add(bob, '1002');
+    workshop.stop();
+    await handle.db
+      .updateTable('addons')
+      .set({ state: 'downloading', percent: 40 })
+      .where('id', '=', cut ?? 0)
+      .execute();
+    await writeFile(path.join(store.root, '.tmp', 'half-written.vpk'), 'half');
+
+    const services = new AddonServices({ dataDir, steamApiUrl: steam.url, maxUploadBytes: 1 }, handle.db);
+    await services.start();
+    await services.workshop.idle();
+    expect(existsSync(orphan)).toBe(false);
+    expect(existsSync(recent)).toBe(true);
+    expect(existsSync(path.join(store.root, '.tmp', 'half-written.vpk'))).toBe(false);
+    expect(toAddon(await getAddonRow(handle.db, bob, kept)).state).toBe('ready');
+    expect(toAddon(await getAddonRow(handle.db, bob, cut ?? 0))).toMatchObject({
+      state: 'ready',
+      percent: 100,
+    });
+    services.stop();
   });
 
   it('refuses a private, a wrong-game and a missing item (400), adding nothing', async () => {
