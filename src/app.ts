@@ -6,10 +6,13 @@ import fastifyHelmet from '@fastify/helmet';
 import fastifyMultipart from '@fastify/multipart';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { registerAccountRoutes } from './account/routes.js';
 import { registerAddonRoutes } from './addons/routes.js';
 import { AddonServices } from './addons/service.js';
 import { loadUser, requireLogin } from './auth/guard.js';
+import { LoginLimiter } from './auth/login-limiter.js';
 import { registerAuthRoutes } from './auth/routes.js';
+import { SecretKey } from './auth/secret-key.js';
 import { SessionStreams } from './auth/session-streams.js';
 import { registerBlueprintRoutes } from './blueprints/routes.js';
 import { registerDashboardRoutes } from './dashboard/routes.js';
@@ -20,6 +23,8 @@ import { refuseUnknownHost } from './http/hosts.js';
 import { loggerOptions } from './http/logger.js';
 import { answerError } from './http/respond.js';
 import { registerOpenApi, registerOpenApiRoute } from './openapi/plugin.js';
+import { authorizeServerRoute, requireServerAction } from './servers/access.js';
+import { AccessWatch } from './servers/access-watch.js';
 import { registerServerRoutes } from './servers/routes.js';
 import { registerUserRoutes } from './users/routes.js';
 
@@ -63,11 +68,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.decorateRequest('user', null);
   app.decorateRequest('sessionId', null);
+  app.decorateRequest('credential', null);
+  app.decorateRequest('authorizedServer', null);
   // First: a request for a name we do not answer to (DNS rebinding) gets no further.
   app.addHook('onRequest', refuseUnknownHost(deps.config));
   app.addHook('onRequest', refuseCrossSite(deps.config));
   app.addHook('onRequest', loadUser(deps.database.db));
   app.addHook('preHandler', requireLogin);
+  // Every route under /servers/:id says what it does to the server; one hook decides who may.
+  app.addHook('onRoute', requireServerAction);
+  app.addHook('preHandler', authorizeServerRoute(deps.database.db));
 
   // Routes and hooks throw; one handler answers (src/http/respond.ts).
   app.decorateRequest('formOnError', null);
@@ -83,8 +93,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...deps,
     sessions: new SessionStreams(deps.database.db, { log: app.log }),
     addons: deps.addons ?? ownAddons(app, deps),
+    logins: new LoginLimiter(),
+    secretKey: new SecretKey(deps.config.dataDir),
+    accessWatch: new AccessWatch(),
   };
   registerAuthRoutes(app, routeDeps);
+  registerAccountRoutes(app, routeDeps);
   registerUserRoutes(app, routeDeps);
   registerBlueprintRoutes(app, routeDeps);
   registerAddonRoutes(app, routeDeps);

@@ -1,7 +1,10 @@
 import type { AddonServices } from './addons/service.js';
+import type { LoginLimiter } from './auth/login-limiter.js';
+import type { SecretKey } from './auth/secret-key.js';
 import type { SessionStreams } from './auth/session-streams.js';
 import type { Config } from './config/config.js';
 import type { DatabaseHandle } from './db/connect.js';
+import type { AccessWatch } from './servers/access-watch.js';
 import type { SupervisorControl } from './supervisor/control.js';
 
 /** Everything the routes need, built once by the caller (main, tests, benchmarks) and given to buildApp. */
@@ -18,4 +21,10 @@ export interface RouteDeps extends AppDeps {
   /** Ends sessions and the event streams opened under them. */
   sessions: SessionStreams;
   addons: AddonServices;
+  /** Failed sign-ins (wrong passwords and wrong two-factor codes) per address and account. */
+  logins: LoginLimiter;
+  /** DATA_DIR's key: encrypts two-factor secrets, signs pending logins. */
+  secretKey: SecretKey;
+  /** Tells open streams when a user's access to a server changes. */
+  accessWatch: AccessWatch;
 }

@@ -60,6 +60,37 @@ export async function getBlueprintRow(
   return row;
 }
 
+/**
+ * A blueprint of this owner, or 404: what a member of a server picks from (the owner's blueprints,
+ * design/accounts.md), whatever the member's own are.
+ */
+export async function ownBlueprintRow(
+  db: Kysely<Database>,
+  ownerId: number,
+  id: number,
+): Promise<BlueprintRow> {
+  const row = await db
+    .selectFrom('blueprints')
+    .selectAll()
+    .where('id', '=', id)
+    .where('user_id', '=', ownerId)
+    .executeTakeFirst();
+  if (!row) throw notFound('blueprint');
+  return row;
+}
+
+/** The blueprints of this owner, by name. */
+export async function ownBlueprints(db: Kysely<Database>, ownerId: number): Promise<Blueprint[]> {
+  const rows = await db
+    .selectFrom('blueprints')
+    .selectAll()
+    .where('user_id', '=', ownerId)
+    .orderBy('name')
+    .orderBy('id')
+    .execute();
+  return withAddons(db, rows);
+}
+
 export async function getBlueprint(db: Kysely<Database>, user: SessionUser, id: number): Promise<Blueprint> {
   const [blueprint] = await withAddons(db, [await getBlueprintRow(db, user, id)]);
   return blueprint as Blueprint;
@@ -133,17 +164,21 @@ export async function updateBlueprint(
 }
 
 /**
- * The blueprint a server is built from, whoever owns it: seeing the server is what counts (an
- * admin may have moved a user's server onto the admin's own blueprint).
+ * The blueprint a server is built from, whoever owns it (an admin may have moved a user's server onto
+ * the admin's own blueprint), and whose it is: seeing the server is what counts for the launch line,
+ * its owner decides whether a page may name it.
  */
-export async function blueprintOfServer(db: Kysely<Database>, blueprintId: number): Promise<Blueprint> {
+export async function blueprintOfServer(
+  db: Kysely<Database>,
+  blueprintId: number,
+): Promise<Blueprint & { user_id: number }> {
   const row = await db
     .selectFrom('blueprints')
     .selectAll()
     .where('id', '=', blueprintId)
     .executeTakeFirstOrThrow();
   const [blueprint] = await withAddons(db, [row]);
-  return blueprint as Blueprint;
+  return { ...(blueprint as Blueprint), user_id: row.user_id };
 }
 
 /** The servers built from a blueprint that this user may see. */

@@ -9,7 +9,8 @@ export type UniqueIndex =
   | 'servers_name_unique'
   | 'servers_port_unique'
   | 'server_ports_port_unique'
-  | 'addons_user_workshop_unique';
+  | 'addons_user_workshop_unique'
+  | 'server_members_unique';
 
 const sqliteColumns: Record<string, UniqueIndex> = {
   'users.username': 'users_username_unique',
@@ -18,6 +19,7 @@ const sqliteColumns: Record<string, UniqueIndex> = {
   'servers.port': 'servers_port_unique',
   'server_ports.port': 'server_ports_port_unique',
   'addons.user_id, addons.workshop_id': 'addons_user_workshop_unique',
+  'server_members.server_id, server_members.user_id': 'server_members_unique',
 };
 
 export function uniqueViolation(error: unknown): UniqueIndex | null {

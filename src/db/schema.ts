@@ -9,6 +9,10 @@ export interface Database {
   server_ports: ServerPortsTable;
   addons: AddonsTable;
   blueprint_addons: BlueprintAddonsTable;
+  api_tokens: ApiTokensTable;
+  user_totp: UserTotpTable;
+  recovery_codes: RecoveryCodesTable;
+  server_members: ServerMembersTable;
 }
 
 export type Role = 'admin' | 'user';
@@ -31,6 +35,8 @@ export interface UsersTable {
   password_hash: string;
   role: Role;
   created_at: string;
+  /** When an admin disabled the account; null while it may sign in. */
+  disabled_at: string | null;
 }
 
 export interface SessionsTable {
@@ -113,6 +119,49 @@ export interface BlueprintAddonsTable {
   addon_id: number;
   role: 'addon' | 'plugin';
   position: number;
+}
+
+export type TokenScope = 'read' | 'write';
+
+/** API tokens: only the sha256 of the token is kept (a leaked database leaks no usable token). */
+export interface ApiTokensTable {
+  id: Generated<number>;
+  user_id: number;
+  name: string;
+  scope: TokenScope;
+  token_hash: string;
+  created_at: string;
+  /** Null: never expires. */
+  expires_at: string | null;
+  last_used_at: string | null;
+}
+
+/** A user's two-factor secret: pending until confirmed (enabled_at), encrypted with DATA_DIR's key. */
+export interface UserTotpTable {
+  user_id: number;
+  /** AES-256-GCM ciphertext (src/auth/secret-key.ts), never the secret itself. */
+  secret: string;
+  enabled_at: string | null;
+  /** JSON array of the time steps whose codes signed in lately: a code works once (RFC 6238, 5.2). */
+  used_steps: Generated<string>;
+  created_at: string;
+}
+
+/** One-time recovery codes of a two-factor account: sha256 of each, used_at once spent. */
+export interface RecoveryCodesTable {
+  id: Generated<number>;
+  user_id: number;
+  code_hash: string;
+  used_at: string | null;
+}
+
+/** A user a server is shared with, and what they may do besides view it. */
+export interface ServerMembersTable {
+  server_id: number;
+  user_id: number;
+  /** Comma-separated, from `control`, `console`, `settings` (`view` is implied). */
+  permissions: string;
+  created_at: string;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -13,8 +13,8 @@ export interface StreamEvent {
 
 /** What one stream sends: the current facts, then the changes as they come. */
 export interface EventFeed<Event extends StreamEvent> {
-  /** Starts listening to the changes; returns the unsubscribe function. */
-  subscribe(send: SendEvent<Event>): () => void;
+  /** Starts listening to the changes; returns the unsubscribe function. `end` ends the stream. */
+  subscribe(send: SendEvent<Event>, end: () => void): () => void;
   /** Sends the current facts; changes heard meanwhile are sent after it, in order. */
   snapshot(send: SendEvent<Event>): Promise<void> | void;
 }
@@ -63,7 +63,7 @@ export class EventStreams {
     let unsubscribe = () => {};
     const { send, end } = this.openStream<Event>(request, reply, () => unsubscribe());
     let early: Event[] | null = [];
-    unsubscribe = feed.subscribe((event) => (early ? early.push(event) : send(event)));
+    unsubscribe = feed.subscribe((event) => (early ? early.push(event) : send(event)), end);
     try {
       await feed.snapshot(send);
     } catch (error) {

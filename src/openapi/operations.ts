@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { accountOperations } from '../account/api.js';
 import { addonOperations } from '../addons/api.js';
 import { authOperations } from '../auth/api.js';
 import { blueprintOperations } from '../blueprints/api.js';
@@ -30,6 +31,7 @@ const metaOperations: Operations = {
  */
 export const operations: Operations = {
   ...authOperations,
+  ...accountOperations,
   ...userOperations,
   ...blueprintOperations,
   ...addonOperations,

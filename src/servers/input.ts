@@ -10,6 +10,7 @@ import {
   wholeNumberField,
 } from '../http/input.js';
 import { consoleCommandProblem } from '../launch/grammar.js';
+import { type Permission, permissions } from './access.js';
 
 export function serverSchema(source: BodySource) {
   return z.strictObject({ name: nameField(128), port: portField(source), blueprint_id: idField(source) });
@@ -87,4 +88,47 @@ export function parseKick(body: unknown, source: BodySource): { userid?: number;
   const input = parseBody(kickSchemas[source], body);
   if (input.userid === undefined && input.name === undefined) throw invalidFields({ name: 'is required' });
   return input;
+}
+
+/** Permissions given to a member: a JSON array, or a form's checkboxes (one value, or several). */
+const permissionList = (source: BodySource) => {
+  const list = z.array(z.enum(permissions, { error: `must be among ${permissions.join(', ')}` }), {
+    error: 'must be an array of permissions',
+  });
+  return source === 'json'
+    ? list
+    : z
+        .union([z.string(), z.array(z.string())], { error: 'must be permissions' })
+        .transform((value) => (Array.isArray(value) ? value : [value]))
+        .pipe(list);
+};
+
+/** POST /servers/:id/members: whom to share the server with, and what they may do (nothing more than view when none). */
+export const newMemberSchema = (source: BodySource) =>
+  z.strictObject({
+    username: z.string({ error: 'must be text' }).trim().min(1, 'is required').max(256, 'is too long'),
+    permissions: permissionList(source).optional(),
+  });
+
+/** PATCH /servers/:id/members/:user_id; a form with no box ticked sends no field at all: view only. */
+export const memberChangeSchema = (source: BodySource) =>
+  z.strictObject({
+    permissions: source === 'json' ? permissionList(source) : permissionList(source).optional(),
+  });
+
+const memberSchemas = {
+  form: { add: newMemberSchema('form'), change: memberChangeSchema('form') },
+  json: { add: newMemberSchema('json'), change: memberChangeSchema('json') },
+};
+
+export function parseNewMember(
+  body: unknown,
+  source: BodySource,
+): { username: string; permissions: Permission[] } {
+  const input = parseBody(memberSchemas[source].add, body);
+  return { username: input.username, permissions: input.permissions ?? [] };
+}
+
+export function parseMemberChange(body: unknown, source: BodySource): Permission[] {
+  return parseBody(memberSchemas[source].change, body ?? {}).permissions ?? [];
 }

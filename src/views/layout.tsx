@@ -47,6 +47,7 @@ export function Layout({
               <a href="/blueprints">Blueprints</a>
               <a href="/addons">Addons</a>
               {ctx.user.role === 'admin' && <a href="/users">Users</a>}
+              <a href="/account">Account</a>
               <form method="post" action="/logout" class="inline">
                 <button type="submit" class="link">
                   Log out {ctx.user.username}
@@ -121,6 +122,27 @@ export function FieldFrame(props: {
         </span>
       )}
     </p>
+  );
+}
+
+/** A form that is one button (and hidden fields): plain HTML, so it works without JavaScript. */
+export function ButtonForm(props: {
+  action: string;
+  label: string;
+  /** What a screen reader announces: the label with what it acts on ("Revoke ci-token"). */
+  ariaLabel: string;
+  fields?: Record<string, string>;
+  class?: string;
+}) {
+  return (
+    <form method="post" action={props.action} class="inline">
+      {Object.entries(props.fields ?? {}).map(([name, value]) => (
+        <input key={name} type="hidden" name={name} value={value} />
+      ))}
+      <button type="submit" class={props.class ?? 'secondary'} aria-label={props.ariaLabel}>
+        {props.label}
+      </button>
+    </form>
   );
 }
 

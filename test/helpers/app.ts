@@ -92,6 +92,8 @@ export class Client {
   constructor(
     private readonly app: FastifyInstance,
     private readonly mode: 'json' | 'form',
+    /** Sent with every request, e.g. a bearer token's Authorization. */
+    private readonly defaultHeaders: Record<string, string> = {},
   ) {}
 
   /** The Cookie header this client sends (for requests made outside inject, e.g. event streams). */
@@ -112,6 +114,7 @@ export class Client {
       headers: {
         ...(cookie && { cookie }),
         accept: this.mode === 'json' ? 'application/json' : 'text/html',
+        ...this.defaultHeaders,
         ...options.headers,
       },
       ...(options.payload !== undefined && { payload: options.payload }),
@@ -195,9 +198,44 @@ export async function createServer(
   return response.json().id;
 }
 
+/** A script's client: every request carries `Authorization: Bearer <token>` and no cookie it did not get. */
+export function tokenClient(app: FastifyInstance, token: string): Client {
+  return new Client(app, 'json', { authorization: `Bearer ${token}` });
+}
+
+/** Makes an API token for a signed-in client and returns it. */
+export async function createApiToken(
+  client: Client,
+  scope: 'read' | 'write' = 'write',
+  name = `${scope} token`,
+): Promise<string> {
+  const response = await client.request(
+    'POST',
+    '/account/tokens',
+    { name, scope },
+    { accept: 'application/json' },
+  );
+  if (response.statusCode !== 201) throw new Error(`create token: ${response.statusCode} ${response.body}`);
+  return response.json().token;
+}
+
 /** Every row of every table in a stable order: equal before and after means nothing changed. */
 export async function snapshot({ db }: DatabaseHandle) {
   return {
+    // Without last_used_at, which every use of a token sets, refused or not.
+    api_tokens: await db
+      .selectFrom('api_tokens')
+      .select(['id', 'user_id', 'name', 'scope', 'token_hash', 'created_at', 'expires_at'])
+      .orderBy('id')
+      .execute(),
+    user_totp: await db.selectFrom('user_totp').selectAll().orderBy('user_id').execute(),
+    recovery_codes: await db.selectFrom('recovery_codes').selectAll().orderBy('id').execute(),
+    server_members: await db
+      .selectFrom('server_members')
+      .selectAll()
+      .orderBy('server_id')
+      .orderBy('user_id')
+      .execute(),
     users: await db.selectFrom('users').selectAll().orderBy('id').execute(),
     sessions: await db.selectFrom('sessions').selectAll().orderBy('id').execute(),
     blueprints: await db.selectFrom('blueprints').selectAll().orderBy('id').execute(),
@@ -223,7 +261,12 @@ export interface OpenStream<Event> {
   close(): void;
 }
 
-export function openStream<Event = unknown>(url: string, cookie: string): OpenStream<Event> {
+/** Opens a stream with a session cookie (a string) or other headers (e.g. a bearer token's). */
+export function openStream<Event = unknown>(
+  url: string,
+  credentials: string | Record<string, string>,
+): OpenStream<Event> {
+  const headers = typeof credentials === 'string' ? { cookie: credentials } : credentials;
   const events: Event[] = [];
   const reader = new SseReader();
   let isEnded = false;
@@ -234,7 +277,7 @@ export function openStream<Event = unknown>(url: string, cookie: string): OpenSt
       resolve();
     };
   });
-  const request = httpRequest(url, { headers: { cookie, accept: 'text/event-stream' } });
+  const request = httpRequest(url, { headers: { ...headers, accept: 'text/event-stream' } });
   const ready = new Promise<number>((resolve, reject) => {
     request.on('response', (response) => {
       response.setEncoding('utf8');

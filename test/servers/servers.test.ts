@@ -47,6 +47,8 @@ describe.each(testDialects())('servers over JSON (%s)', (dialect) => {
       created_at: timestamp,
       updated_at: timestamp,
       live: null,
+      access: 'owner',
+      permissions: ['view', 'control', 'console', 'settings'],
     });
     expect((await script.get('/servers')).json()).toStrictEqual({ servers: [shown.json()] });
     expect(await ports()).toEqual([

@@ -32,6 +32,8 @@ const server: Server = {
   created_at: '2026-01-01T00:00:00.000Z',
   updated_at: '2026-01-01T00:00:00.000Z',
   live: null,
+  access: 'owner',
+  permissions: ['view', 'control', 'console', 'settings'],
 };
 
 /** ids of form fields that no <label for> names (hidden inputs and buttons aside). */
@@ -50,6 +52,7 @@ const serverPage = (props: Partial<Parameters<typeof ServerPage>[0]> = {}) =>
     ServerPage({
       ctx,
       server,
+      blueprint: { id: blueprint.id, name: blueprint.name, linked: true },
       blueprints: [blueprint],
       launchLine: '/srv/srcds_run -game left4dead2',
       form: serverFormValues(server),

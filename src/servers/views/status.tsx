@@ -43,9 +43,12 @@ const showing = Object.fromEntries(
 
 /**
  * Start, stop and restart buttons, those the state calls for shown: plain forms, so they work
- * without JavaScript; the others are in the page, hidden, for the live script to show.
+ * without JavaScript; the others are in the page, hidden, for the live script to show. None for
+ * someone who may not control the server.
  */
 export function ServerActions({ server }: { server: Server }) {
+  // A member without `control` gets no buttons at all (the routes would answer 403).
+  if (!server.permissions.includes('control')) return null;
   const shown = actionsFor(server);
   return (
     <div class="actions">
