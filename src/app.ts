@@ -22,6 +22,7 @@ import { AppError } from './http/errors.js';
 import { refuseUnknownHost } from './http/hosts.js';
 import { loggerOptions } from './http/logger.js';
 import { answerError } from './http/respond.js';
+import { registerInstallRoutes } from './install/routes.js';
 import { registerOpenApi, registerOpenApiRoute } from './openapi/plugin.js';
 import { authorizeServerRoute, requireServerAction } from './servers/access.js';
 import { AccessWatch } from './servers/access-watch.js';
@@ -104,6 +105,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerAddonRoutes(app, routeDeps);
   registerServerRoutes(app, routeDeps);
   registerDashboardRoutes(app, routeDeps);
+  registerInstallRoutes(app, routeDeps);
   registerOpenApiRoute(app);
   return app;
 }

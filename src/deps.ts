@@ -4,6 +4,7 @@ import type { SecretKey } from './auth/secret-key.js';
 import type { SessionStreams } from './auth/session-streams.js';
 import type { Config } from './config/config.js';
 import type { DatabaseHandle } from './db/connect.js';
+import type { InstallControl } from './install/control.js';
 import type { AccessWatch } from './servers/access-watch.js';
 import type { SupervisorControl } from './supervisor/control.js';
 
@@ -14,6 +15,8 @@ export interface AppDeps {
   supervisor: SupervisorControl;
   /** The addon store, events and Workshop queue; buildApp makes its own when none is given (tests). */
   addons?: AddonServices;
+  /** Installing and updating the game (src/install/). */
+  install: InstallControl;
 }
 
 /** What the feature routes get: the app's dependencies and what buildApp makes for them. */

@@ -23,6 +23,14 @@ export interface Config {
   steamApiUrl: string;
   /** The largest addon upload accepted, in bytes (MAX_UPLOAD_MB). */
   maxUploadBytes: number;
+  /** STEAMCMD: the SteamCMD program (a path, or a name on PATH); null: look for it (design/install.md). */
+  steamcmd: string | null;
+  /** UPDATE_CHECK_HOURS: how often to ask Steam for a new build; 0: never. */
+  updateCheckHours: number;
+  /** AUTO_UPDATE: what a found update does by itself. */
+  autoUpdate: 'off' | 'when-empty' | 'now';
+  /** INSTALL_MIN_FREE_GB: an install or update refuses to start with less free in SRCDS_DIR. */
+  installMinFreeGb: number;
 }
 
 export class ConfigError extends Error {}
@@ -30,6 +38,13 @@ export class ConfigError extends Error {}
 const booleanText = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
   .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+function nonNegativeNumber(what: string) {
+  return z
+    .string()
+    .regex(/^\d+(\.\d+)?$/, `must be ${what}`)
+    .transform(Number);
+}
 
 const environment = z.object({
   PORT: z
@@ -75,6 +90,12 @@ const environment = z.object({
     .transform(Number)
     .refine((mb) => mb >= 1 && mb <= 1_048_576, 'must be between 1 and 1048576 (1 TB)')
     .default(2048),
+  STEAMCMD: z.string().optional(),
+  UPDATE_CHECK_HOURS: nonNegativeNumber('a number of hours (0: never)').default(6),
+  AUTO_UPDATE: z
+    .enum(['off', 'when-empty', 'now'], { error: 'must be off, when-empty or now' })
+    .default('off'),
+  INSTALL_MIN_FREE_GB: nonNegativeNumber('a number of GB').default(12),
 });
 
 /** An http(s) URL with a host and no credentials (a path is allowed: an API behind a prefix). */
@@ -136,5 +157,9 @@ export function loadConfig(
     logFormat: values.LOG_FORMAT ?? (stdoutIsTerminal ? 'pretty' : 'json'),
     steamApiUrl: values.STEAM_API_URL,
     maxUploadBytes: values.MAX_UPLOAD_MB * 1024 * 1024,
+    steamcmd: values.STEAMCMD ?? null,
+    updateCheckHours: values.UPDATE_CHECK_HOURS,
+    autoUpdate: values.AUTO_UPDATE,
+    installMinFreeGb: values.INSTALL_MIN_FREE_GB,
   };
 }

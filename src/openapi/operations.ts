@@ -5,6 +5,7 @@ import { authOperations } from '../auth/api.js';
 import { blueprintOperations } from '../blueprints/api.js';
 import { dashboardOperations } from '../dashboard/api.js';
 import type { Operations } from '../http/operation.js';
+import { installOperations } from '../install/api.js';
 import { serverOperations } from '../servers/api.js';
 import { userOperations } from '../users/api.js';
 
@@ -37,6 +38,7 @@ export const operations: Operations = {
   ...addonOperations,
   ...serverOperations,
   ...dashboardOperations,
+  ...installOperations,
   ...metaOperations,
 };
 

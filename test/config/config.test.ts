@@ -21,6 +21,26 @@ describe('configuration from the environment', () => {
       logFormat: 'json',
       steamApiUrl: 'https://api.steampowered.com',
       maxUploadBytes: 2048 * 1024 * 1024,
+      steamcmd: null,
+      updateCheckHours: 6,
+      autoUpdate: 'off',
+      installMinFreeGb: 12,
+    });
+  });
+
+  it('reads the install settings (design/install.md)', () => {
+    expect(
+      loadConfig({
+        STEAMCMD: '/opt/steamcmd/steamcmd.sh',
+        UPDATE_CHECK_HOURS: '0.5',
+        AUTO_UPDATE: 'when-empty',
+        INSTALL_MIN_FREE_GB: '0',
+      }),
+    ).toMatchObject({
+      steamcmd: '/opt/steamcmd/steamcmd.sh',
+      updateCheckHours: 0.5,
+      autoUpdate: 'when-empty',
+      installMinFreeGb: 0,
     });
   });
 
@@ -81,6 +101,10 @@ describe('configuration from the environment', () => {
     ['MAX_UPLOAD_MB', '0'],
     ['MAX_UPLOAD_MB', '1.5'],
     ['MAX_UPLOAD_MB', 'lots'],
+    ['UPDATE_CHECK_HOURS', '-1'],
+    ['UPDATE_CHECK_HOURS', 'daily'],
+    ['AUTO_UPDATE', 'always'],
+    ['INSTALL_MIN_FREE_GB', '12GB'],
   ])('refuses %s=%s with one line naming it', (name, value) => {
     let error: unknown;
     try {

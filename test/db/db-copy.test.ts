@@ -79,6 +79,7 @@ describe(`db copy: SQLite to PostgreSQL (${postgresKind()})`, () => {
     const before = await snapshot(source.database);
 
     const copied = await copyDatabase(source.config.databaseUrl, target);
+    // Every table is copied; the capabilities' own tables are empty in this panel.
     const counts = Object.fromEntries(copied.map(({ table, rows }) => [table, rows]));
     const filled = {
       users: 2,
@@ -86,6 +87,9 @@ describe(`db copy: SQLite to PostgreSQL (${postgresKind()})`, () => {
       blueprints: 2,
       servers: 2,
       server_ports: 4,
+      install_jobs: 0,
+      install_job_lines: 0,
+      install_status: 0,
       api_tokens: 1,
       server_members: 1,
       user_totp: 1,
@@ -168,8 +172,8 @@ describe(`db copy: SQLite to PostgreSQL (${postgresKind()})`, () => {
     const done = await runCli(['db', 'copy', '--to', target], env);
     expect(done.stderr).toBe('');
     expect(done.status).toBe(0);
-    expect(done.stdout).toContain('copied users: 2, ');
-    expect(done.stdout).toContain('server_ports: 4');
+    expect(done.stdout).toMatch(/copied .*users: 2, /);
+    expect(done.stdout).toMatch(/server_ports: 4(, |.*\(row counts match\))/);
     expect(done.stdout).toContain('(row counts match)');
     const refused = await runCli(['db', 'copy', '--to', target], env);
     expect(refused.status).toBe(1);

@@ -17,7 +17,7 @@ import { MapSection } from './map-section.js';
 import { MembersSection } from './members-section.js';
 import type { ServerPageFocus, ServerSection } from './page-focus.js';
 import { PlayersSection } from './players-section.js';
-import { LastError, PlayersSparkline, PortMapPlayers, ServerActions } from './status.js';
+import { LastError, PlayersSparkline, PortMapPlayers, ServerActions, UpdatingNote } from './status.js';
 
 /** The wanted state, live facts, last hour and blueprint, with the last error and the buttons. */
 function StatusSection(props: {
@@ -54,6 +54,7 @@ function StatusSection(props: {
         </p>
       )}
       <LastError server={server} />
+      <UpdatingNote server={server} />
       <ServerActions server={server} />
     </section>
   );
