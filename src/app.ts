@@ -3,10 +3,16 @@ import { fileURLToPath } from 'node:url';
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
 import fastifyHelmet from '@fastify/helmet';
+import fastifyMultipart from '@fastify/multipart';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { registerAccountRoutes } from './account/routes.js';
+import { registerAddonRoutes } from './addons/routes.js';
+import { AddonServices } from './addons/service.js';
 import { loadUser, requireLogin } from './auth/guard.js';
+import { LoginLimiter } from './auth/login-limiter.js';
 import { registerAuthRoutes } from './auth/routes.js';
+import { SecretKey } from './auth/secret-key.js';
 import { SessionStreams } from './auth/session-streams.js';
 import { registerBlueprintRoutes } from './blueprints/routes.js';
 import { registerDashboardRoutes } from './dashboard/routes.js';
@@ -16,8 +22,11 @@ import { AppError } from './http/errors.js';
 import { refuseUnknownHost } from './http/hosts.js';
 import { loggerOptions } from './http/logger.js';
 import { answerError } from './http/respond.js';
+import { registerInstallRoutes } from './install/routes.js';
 import { registerNodeRoutes } from './nodes/routes.js';
 import { registerOpenApi, registerOpenApiRoute } from './openapi/plugin.js';
+import { authorizeServerRoute, requireServerAction } from './servers/access.js';
+import { AccessWatch } from './servers/access-watch.js';
 import { registerServerRoutes } from './servers/routes.js';
 import { registerUserRoutes } from './users/routes.js';
 
@@ -39,6 +48,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Bodies are JSON or forms; anything else (text/plain included) is 415, not a string body.
   app.removeContentTypeParser('text/plain');
   await app.register(fastifyFormbody);
+  // Uploads stream to disk (POST /addons/upload sets its own limits); nothing is held in memory.
+  await app.register(fastifyMultipart, { limits: { files: 1, fields: 5, fieldSize: 1024, parts: 6 } });
   await app.register(fastifyCookie);
   // Before any route: it documents the routes registered after it.
   await registerOpenApi(app);
@@ -59,11 +70,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.decorateRequest('user', null);
   app.decorateRequest('sessionId', null);
+  app.decorateRequest('credential', null);
+  app.decorateRequest('authorizedServer', null);
   // First: a request for a name we do not answer to (DNS rebinding) gets no further.
   app.addHook('onRequest', refuseUnknownHost(deps.config));
   app.addHook('onRequest', refuseCrossSite(deps.config));
   app.addHook('onRequest', loadUser(deps.database.db));
   app.addHook('preHandler', requireLogin);
+  // Every route under /servers/:id says what it does to the server; one hook decides who may.
+  app.addHook('onRoute', requireServerAction);
+  app.addHook('preHandler', authorizeServerRoute(deps.database.db));
 
   // Routes and hooks throw; one handler answers (src/http/respond.ts).
   app.decorateRequest('formOnError', null);
@@ -75,13 +91,30 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.get('/healthz', { config: { public: true, sessionless: true, anyHost: true } }, async () => ({
     status: 'ok',
   }));
-  const routeDeps: RouteDeps = { ...deps, sessions: new SessionStreams(deps.database.db, { log: app.log }) };
+  const routeDeps: RouteDeps = {
+    ...deps,
+    sessions: new SessionStreams(deps.database.db, { log: app.log }),
+    addons: deps.addons ?? ownAddons(app, deps),
+    logins: new LoginLimiter(),
+    secretKey: new SecretKey(deps.config.dataDir),
+    accessWatch: new AccessWatch(),
+  };
   registerAuthRoutes(app, routeDeps);
+  registerAccountRoutes(app, routeDeps);
   registerUserRoutes(app, routeDeps);
   registerNodeRoutes(app, routeDeps);
   registerBlueprintRoutes(app, routeDeps);
+  registerAddonRoutes(app, routeDeps);
   registerServerRoutes(app, routeDeps);
   registerDashboardRoutes(app, routeDeps);
+  registerInstallRoutes(app, routeDeps);
   registerOpenApiRoute(app);
   return app;
+}
+
+/** Addon services for an app given none (tests): stopped with the app. */
+function ownAddons(app: FastifyInstance, deps: AppDeps): AddonServices {
+  const addons = new AddonServices(deps.config, deps.database.db, (message) => app.log.warn(message));
+  app.addHook('onClose', async () => addons.stop());
+  return addons;
 }

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { AddonServices } from './addons/service.js';
 import { buildApp } from './app.js';
 import { sweepExpiredSessions } from './auth/sessions.js';
 import type { Config } from './config/config.js';
@@ -8,6 +9,9 @@ import { type DatabaseHandle, openDatabase } from './db/connect.js';
 import { DatabaseFileLock } from './db/file-lock.js';
 import { type LeaseOptions, SupervisionLease } from './db/lock.js';
 import { migrateToLatest } from './db/migrate.js';
+import { InstallGate } from './install/control.js';
+import type { Installer } from './install/installer.js';
+import { panelAutoUpdater, panelInstaller } from './install/wiring.js';
 import { LeaseGate } from './supervisor/lease-gate.js';
 import { defaultSupervisorOptions, Supervisor, type SupervisorOptions } from './supervisor/supervisor.js';
 
@@ -18,6 +22,14 @@ export interface Panel {
   readonly supervisor: Supervisor;
   /** Whether this panel holds the supervision lease, i.e. supervises the game servers. */
   readonly supervising: boolean;
+  /**
+   * The addon store and Workshop queue. The periodic update check (install/auto-update.ts) also calls
+   * `addons.refreshWorkshop()`:
+   * newer Workshop items download and the servers running them get `restart_required`.
+   */
+  addons: AddonServices;
+  /** Installs and updates the game (jobs run only while supervising). */
+  installer: Installer;
   /** The address it listens on, e.g. http://127.0.0.1:8080. */
   url: string;
   close(): Promise<void>;
@@ -60,13 +72,35 @@ export async function startPanel(
     () => supervisor,
     () => lease?.isHeld ?? false,
   );
-  const app = await buildApp({ config, database, supervisor: control });
+  const addons = new AddonServices(config, database.db, (message) => app.log.warn(message));
+  // Install and update jobs (src/install/) hold the current supervisor's servers while SteamCMD runs;
+  // like the supervisor, they run only while this panel holds the lease.
+  const log = { error: (object: unknown, message?: string) => app.log.error(object, message) };
+  const installer = panelInstaller(config, database, () => supervisor, log);
+  const autoUpdater = panelAutoUpdater(
+    config,
+    installer,
+    () => supervisor,
+    { info: (message) => app.log.info(message), error: (message) => app.log.error(message) },
+    { alsoRefresh: () => addons.refreshWorkshop() },
+  );
+  const install = new InstallGate(installer, () => lease?.isHeld ?? false);
+  const app = await buildApp({ config, database, supervisor: control, addons, install });
+  // Half-written downloads go; those a stop cut off start again.
+  await addons.start();
   lease = await SupervisionLease.acquire(config.databaseUrl, {
     ...leaseOptions,
     fileLock,
     log: app.log,
-    onAcquired: () => supervisor.start(),
+    onAcquired: async () => {
+      // A job the last supervising panel left running ended with it.
+      await installer.store.failInterruptedJobs(new Date().toISOString());
+      await supervisor.start();
+      await autoUpdater.start();
+    },
     onLost: async () => {
+      autoUpdater.stop();
+      await installer.close();
       await supervisor.stop();
       // A stopped Supervisor does not start again: a fresh one waits for the lease to come back.
       if (!closing) supervisor = newSupervisor();
@@ -77,8 +111,12 @@ export async function startPanel(
   const close = async () => {
     closing = true;
     stopSweeping();
+    addons.stop();
     await app.close();
     await held.stop();
+    autoUpdater.stop();
+    // SteamCMD does not go on unsupervised; the servers it held start again (or fail, naming why).
+    await installer.close();
     // Game servers keep running: the next panel adopts them.
     await supervisor.stop();
     // Only now may another panel take over.
@@ -103,6 +141,8 @@ export async function startPanel(
     get supervising() {
       return held.isHeld;
     },
+    addons,
+    installer,
     url,
     close,
   };

@@ -1,15 +1,33 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema.js';
+import type { Database, TokenScope } from '../db/schema.js';
+import { bearerToken } from '../http/bearer.js';
+import { isSafeMethod } from '../http/csrf.js';
+import { AppError } from '../http/errors.js';
 import { wantsJson } from '../http/negotiate.js';
 import { type SessionUser, sessionCookie, sessionIdFor, userForSessionId } from './sessions.js';
+import { userForToken } from './tokens.js';
+
+/** What signed a request in: a session cookie, or an API token with its scope. */
+export type Credential =
+  | { kind: 'session'; sessionId: string }
+  | { kind: 'token'; tokenId: number; scope: TokenScope };
+
+/** Who a request is, and with which scope (a session may do everything its user may). */
+export interface Identity {
+  user: SessionUser;
+  scope: TokenScope;
+  credential: Credential;
+}
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** The signed-in user, or null. */
     user: SessionUser | null;
-    /** The id (token hash) of the session that signed the request in, or null. */
+    /** The id (token hash) of the session that signed the request in, or null (none, or an API token). */
     sessionId: string | null;
+    /** How the request signed in, or null. */
+    credential: Credential | null;
   }
   interface FastifyContextConfig {
     /** Reachable without signing in. */
@@ -19,15 +37,46 @@ declare module 'fastify' {
   }
 }
 
-/** onRequest hook: who is signing this request, from the session cookie. */
+/**
+ * The one answer to "who is this request, with which scope". A request with `Authorization: Bearer`
+ * is its token's and nothing else's: its cookies are not looked at, and a token that signs nobody in
+ * (unknown, revoked, expired, its user disabled) is 401 "invalid token", never a fall-back to a
+ * session. Otherwise the session cookie decides; no identity is null.
+ */
+export async function identify(
+  db: Kysely<Database>,
+  request: FastifyRequest,
+  now = new Date(),
+): Promise<Identity | null> {
+  const token = bearerToken(request);
+  if (token !== null) {
+    const holder = token === '' ? null : await userForToken(db, token, now);
+    if (!holder) throw new AppError(401, 'invalid token');
+    return {
+      user: holder.user,
+      scope: holder.scope,
+      credential: { kind: 'token', tokenId: holder.tokenId, scope: holder.scope },
+    };
+  }
+  const cookie = request.cookies[sessionCookie];
+  if (!cookie) return null;
+  const sessionId = sessionIdFor(cookie);
+  const user = await userForSessionId(db, sessionId, now);
+  return user && { user, scope: 'write', credential: { kind: 'session', sessionId } };
+}
+
+/** onRequest hook: who is signing this request (identify), and a read-only token kept to reading. */
 export function loadUser(db: Kysely<Database>) {
   return async (request: FastifyRequest) => {
     if (request.routeOptions.config.sessionless) return;
-    const token = request.cookies[sessionCookie];
-    if (!token) return;
-    const sessionId = sessionIdFor(token);
-    request.user = await userForSessionId(db, sessionId);
-    if (request.user) request.sessionId = sessionId;
+    const identity = await identify(db, request);
+    if (!identity) return;
+    request.user = identity.user;
+    request.credential = identity.credential;
+    if (identity.credential.kind === 'session') request.sessionId = identity.credential.sessionId;
+    if (identity.scope === 'read' && !isSafeMethod(request.method)) {
+      throw new AppError(403, 'token is read-only');
+    }
   };
 }
 

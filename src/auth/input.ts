@@ -13,8 +13,31 @@ export const credentialsSchema = z.strictObject({
 
 export type Credentials = z.output<typeof credentialsSchema>;
 
-/** POST /login: the name as typed (an old account may predate today's rules) and the password. */
+/** A two-factor code: six digits from the authenticator app, or a recovery code. */
+export const codeField = z
+  .string({ error: 'must be text' })
+  .trim()
+  .min(1, 'is required')
+  .max(64, 'is too long');
+
+/**
+ * POST /login: the name as typed (an old account may predate today's rules) and the password; for an
+ * account with two-factor sign-in, the code too (JSON; a form asks for it in a second step).
+ */
 export const loginSchema = z.strictObject({
   username: z.string({ error: 'must be text' }).min(1, 'is required').max(256, 'is too long'),
   password: z.string({ error: 'must be text' }).min(1, 'is required').max(1024, 'is too long'),
+  code: codeField.optional(),
+});
+
+/** POST /login/code: the second step of a two-factor sign-in. */
+export const loginCodeSchema = z.strictObject({
+  login_token: z.string({ error: 'must be text' }).min(1, 'is required').max(256, 'is too long'),
+  code: codeField,
+});
+
+/** POST /account/password. */
+export const passwordChangeSchema = z.strictObject({
+  current_password: z.string({ error: 'must be text' }).min(1, 'is required').max(1024, 'is too long'),
+  new_password: credentialsSchema.shape.password,
 });

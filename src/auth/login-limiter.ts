@@ -1,3 +1,6 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AppError } from '../http/errors.js';
+
 /**
  * Counts failed logins per (client address, username) and per client address; past the limit
  * within the window, further attempts are refused (429) without checking the password. Counting
@@ -48,4 +51,17 @@ export class LoginLimiter {
   recordSuccess(ip: string, username: string): void {
     this.failures.delete(`pair:${ip}\n${username}`);
   }
+}
+
+/** 429, with Retry-After, while this address (or this address and account) failed too often. */
+export function refuseWhileLimited(
+  limiter: LoginLimiter,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  username: string,
+): void {
+  const wait = limiter.retryAfter(request.ip, username);
+  if (wait <= 0) return;
+  reply.header('retry-after', String(wait));
+  throw new AppError(429, `too many failed logins, try again in ${wait} seconds`);
 }

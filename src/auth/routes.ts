@@ -6,15 +6,19 @@ import { parseBody } from '../http/input.js';
 import { wantsJson } from '../http/negotiate.js';
 import { pageContext, sendDone, sendPage } from '../http/respond.js';
 import { typedText } from '../views/submitted.js';
-import { loginSchema } from './input.js';
-import { LoginLimiter } from './login-limiter.js';
-import { createSession, sessionCookie, sessionIdFor, sessionLifetimeMs } from './sessions.js';
+import { loginCodeSchema, loginSchema } from './input.js';
+import { refuseWhileLimited } from './login-limiter.js';
+import { pendingLoginToken, userOfPendingLogin } from './pending-login.js';
+import { createSession, type SessionUser, sessionCookie, sessionLifetimeMs } from './sessions.js';
+import { checkSecondFactor, invalidCode, totpEnabled } from './totp.js';
 import { authenticate, countUsers, registerUser } from './users.js';
-import { LoginPage, RegisterPage } from './views.js';
+import { CodePage, LoginPage, RegisterPage } from './views.js';
 
-export function registerAuthRoutes(app: FastifyInstance, { database, config, sessions }: RouteDeps) {
+export function registerAuthRoutes(
+  app: FastifyInstance,
+  { database, config, sessions, logins, secretKey }: RouteDeps,
+) {
   const { db } = database;
-  const limiter = new LoginLimiter();
   const publicRoute = { config: { public: true } };
   const canRegister = async () => config.allowRegistration || (await countUsers(db)) === 0;
   /** The login or registration form again: the name as typed (never the password) and why it failed. */
@@ -26,6 +30,17 @@ export function registerAuthRoutes(app: FastifyInstance, { database, config, ses
   const signIn = async (request: FastifyRequest, reply: FastifyReply, userId: number) => {
     const token = await createSession(db, userId);
     reply.setCookie(sessionCookie, token, cookieOptions(request, sessionLifetimeMs / 1000));
+  };
+  /** The second factor: a wrong code counts as a failed login, exactly as a wrong password does. */
+  const checkCode = async (request: FastifyRequest, user: SessionUser, code: string) => {
+    if (await checkSecondFactor(db, secretKey, user.id, code)) return;
+    logins.recordFailure(request.ip, user.username);
+    throw invalidCode();
+  };
+  const finishLogin = async (request: FastifyRequest, reply: FastifyReply, user: SessionUser) => {
+    logins.recordSuccess(request.ip, user.username);
+    await signIn(request, reply, user.id);
+    return wantsJson(request) ? reply.send(user) : reply.redirect('/', 302);
   };
 
   app.get('/login', publicRoute, async (request, reply) => {
@@ -46,20 +61,45 @@ export function registerAuthRoutes(app: FastifyInstance, { database, config, ses
         form: typedForm(request, error),
         canRegister: await canRegister(),
       });
-    const { username, password } = parseBody(loginSchema, request.body);
-    const wait = limiter.retryAfter(request.ip, username);
-    if (wait > 0) {
-      reply.header('retry-after', String(wait));
-      throw new AppError(429, `too many failed logins, try again in ${wait} seconds`);
-    }
-    const user = await authenticate(db, username, password);
-    if (!user) {
-      limiter.recordFailure(request.ip, username);
+    const { username, password, code } = parseBody(loginSchema, request.body);
+    refuseWhileLimited(logins, request, reply, username);
+    const account = await authenticate(db, username, password);
+    if (!account) {
+      logins.recordFailure(request.ip, username);
       throw new AppError(401, 'invalid username or password');
     }
-    limiter.recordSuccess(request.ip, username);
-    await signIn(request, reply, user.id);
-    return wantsJson(request) ? reply.send(user) : reply.redirect('/', 302);
+    if (account.disabled_at !== null) throw new AppError(403, 'this account is disabled');
+    const user: SessionUser = { id: account.id, username: account.username, role: account.role };
+    if (await totpEnabled(db, user.id)) {
+      if (code === undefined) {
+        if (wantsJson(request)) throw new AppError(401, 'code required');
+        // The second step: its form carries a signed proof that the password was right, never the password.
+        const loginToken = pendingLoginToken(secretKey, account);
+        return sendPage(request, reply, CodePage({ ctx: pageContext(request), loginToken }));
+      }
+      await checkCode(request, user, code);
+    }
+    return finishLogin(request, reply, user);
+  });
+
+  app.post('/login/code', publicRoute, async (request, reply) => {
+    const loginToken = typedText(request.body, 'login_token');
+    request.formOnError = (error) =>
+      CodePage({ ctx: pageContext(request), loginToken, error: error.message, fields: error.fields });
+    const input = parseBody(loginCodeSchema, request.body);
+    const user = await userOfPendingLogin(db, secretKey, input.login_token);
+    if (!user) {
+      request.formOnError = async (error) =>
+        LoginPage({
+          ctx: pageContext(request),
+          form: { username: '', error: error.message },
+          canRegister: await canRegister(),
+        });
+      throw new AppError(401, 'the sign-in expired: enter your password again');
+    }
+    refuseWhileLimited(logins, request, reply, user.username);
+    await checkCode(request, user, input.code);
+    return finishLogin(request, reply, user);
   });
 
   app.get('/register', publicRoute, async (request, reply) => {
@@ -91,10 +131,12 @@ export function registerAuthRoutes(app: FastifyInstance, { database, config, ses
   });
 
   app.post('/logout', publicRoute, async (request, reply) => {
-    const token = request.cookies[sessionCookie];
-    // Its open event streams end with it.
-    if (token) await sessions.endSessions({ sessionIds: [sessionIdFor(token)] });
-    reply.clearCookie(sessionCookie, { path: '/' });
+    // A bearer request has no session here (its cookies are not its own): nothing to end.
+    if (request.credential?.kind !== 'token') {
+      // Its open event streams end with it.
+      if (request.sessionId) await sessions.endSessions({ sessionIds: [request.sessionId] });
+      reply.clearCookie(sessionCookie, { path: '/' });
+    }
     return wantsJson(request) ? reply.code(204).send() : reply.redirect('/login', 302);
   });
 }

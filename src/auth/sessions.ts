@@ -50,6 +50,7 @@ export async function userForSessionId(
     .select(['users.id', 'users.username', 'users.role'])
     .where('sessions.id', '=', sessionId)
     .where('sessions.expires_at', '>', now.toISOString())
+    .where('users.disabled_at', 'is', null)
     .executeTakeFirst();
   return user ?? null;
 }

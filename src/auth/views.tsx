@@ -104,3 +104,40 @@ export function RegisterPage(props: { ctx: PageContext; form: CredentialsForm; f
     />
   );
 }
+
+/**
+ * The second step of a two-factor sign-in: the code only. The password is not in this form; the
+ * signed login token says it was right (for five minutes).
+ */
+export function CodePage(props: {
+  ctx: PageContext;
+  loginToken: string;
+  error?: string | undefined;
+  fields?: Record<string, string> | undefined;
+}) {
+  return (
+    <Layout ctx={props.ctx} title="Two-factor code">
+      <h1>Enter your code</h1>
+      <p>
+        Open your authenticator app and enter the six-digit code it shows for l4d2web, or one of your recovery
+        codes.
+      </p>
+      <form method="post" action="/login/code" class="card narrow">
+        <ErrorMessage message={props.error} />
+        <input type="hidden" name="login_token" value={props.loginToken} />
+        <Field
+          label="Code"
+          name="code"
+          value=""
+          error={props.fields?.code}
+          required
+          autocomplete="one-time-code"
+        />
+        <button type="submit">Verify</button>
+      </form>
+      <p>
+        <a href="/login">Start again</a>
+      </p>
+    </Layout>
+  );
+}

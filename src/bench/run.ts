@@ -7,7 +7,9 @@ import {
   simulatorImage,
   startScratchEngine,
 } from '../containers/scratch-engine.js';
+import { benchDownloads } from './downloads.js';
 import { benchHttp } from './http.js';
+import { benchInstall } from './install.js';
 import { benchInstances } from './instances.js';
 import { benchRuntime, type RuntimeRun, runtimesReport } from './runtimes.js';
 import { benchSupervisor } from './supervisor.js';
@@ -70,6 +72,54 @@ async function instances(values: { instances: string }) {
   console.log(`Entries in one instance (links and its own directories): ${figures.instanceEntries}.`);
 }
 
+async function downloads(values: { 'download-mb': string; 'download-runs': string }) {
+  const figures = await benchDownloads({
+    sizeMb: Number(values['download-mb']),
+    runs: Number(values['download-runs']),
+  });
+  const mb = figures.bytes / 1024 ** 2;
+  console.log(
+    `# Workshop downloads: a ${mb.toFixed(0)} MB VPK from a local file server, the panel (POST /addons to ` +
+      `ready) against curl to the same disk, interleaved, ${figures.panelSeconds.length} runs each`,
+  );
+  const median = (samples: number[]) => percentile(samples, 50);
+  const rate = (seconds: number) => mb / seconds;
+  console.log('| measure | panel | curl | panel/curl |');
+  console.log('|---|---|---|---|');
+  const panel = rate(median(figures.panelSeconds));
+  const curl = rate(median(figures.curlSeconds));
+  console.log(
+    `| throughput, median MB/s | ${panel.toFixed(0)} | ${curl.toFixed(0)} | ${(panel / curl).toFixed(2)} |`,
+  );
+  console.log(
+    `| panel RSS MB: before, peak during the downloads, after | ${figures.rssBeforeMb.toFixed(0)}, ` +
+      `${figures.rssPeakMb.toFixed(0)}, ${figures.rssAfterMb.toFixed(0)} | | |`,
+  );
+}
+
+async function install(values: { 'progress-lines': string; 'tick-ms': string }) {
+  const options = { lines: Number(values['progress-lines']), tickMs: Number(values['tick-ms']) };
+  const figures = await benchInstall(options);
+  console.log(
+    `# Install progress: SteamCMD (the simulator, under the panel's pseudo-terminal) prints ${options.lines} ` +
+      `progress lines, one every ${options.tickMs} ms; an SSE client on /install/events times each event ` +
+      `(${os.cpus().length} cores, shared)`,
+  );
+  console.log('| measure | n | median | p95 | max | aim |');
+  console.log('|---|---|---|---|---|---|');
+  const { latencyMs } = figures;
+  console.log(
+    `| progress line printed → event in the browser (ms) | ${latencyMs.length} | ${percentile(latencyMs, 50).toFixed(1)} | ` +
+      `${percentile(latencyMs, 95).toFixed(1)} | ${Math.max(...latencyMs).toFixed(1)} | p95 < 200 |`,
+  );
+  console.log('');
+  console.log(
+    `Events received for ${figures.received} of ${figures.printed} progress lines. Over the ${figures.jobSeconds.toFixed(1)} s ` +
+      `job: panel CPU ${figures.panelCpuPercent.toFixed(1)} % of one core, pty relay (script) ` +
+      `${figures.relayCpuPercent.toFixed(1)} %.`,
+  );
+}
+
 /**
  * The process runtime and a container runtime in one run, on an engine of the bench's own (its own
  * dockerd; a swarm of one node for `swarm`) and the simulator image.
@@ -107,9 +157,11 @@ async function runtimes(values: {
 }
 
 /**
- * `npm run bench [-- --only http|supervisor|instances --seconds 10 --connections 10 --starts 20 --servers-idle 100
- * --cpu-seconds 30 --instances 20]`: prints figures, asserts nothing. `--runtime docker|swarm [--runtime-idle 20]`
- * compares that runtime with the process runtime instead (root, Debian's docker.io and debootstrap).
+ * `npm run bench [-- --only http|supervisor|instances|install|downloads --seconds 10 --connections 10 --starts 20
+ * --servers-idle 100 --cpu-seconds 30 --instances 20 --progress-lines 300 --tick-ms 20 --download-mb 1024
+ * --download-runs 3]`: prints figures, asserts nothing.
+ * `--runtime docker|swarm [--runtime-idle 20]` compares that runtime with the process runtime instead
+ * (root, Debian's docker.io and debootstrap).
  */
 async function main() {
   const { values } = parseArgs({
@@ -124,11 +176,15 @@ async function main() {
       instances: { type: 'string', default: '20' },
       runtime: { type: 'string' },
       'runtime-idle': { type: 'string', default: '20' },
+      'progress-lines': { type: 'string', default: '300' },
+      'tick-ms': { type: 'string', default: '20' },
+      'download-mb': { type: 'string', default: '1024' },
+      'download-runs': { type: 'string', default: '3' },
     },
   });
-  const sections = ['http', 'supervisor', 'instances'];
+  const sections = ['http', 'supervisor', 'instances', 'install', 'downloads'];
   if (values.only !== undefined && !sections.includes(values.only)) {
-    throw new Error('--only takes http, supervisor or instances');
+    throw new Error('--only takes http, supervisor, instances, install or downloads');
   }
   for (const name of [
     'seconds',
@@ -139,6 +195,10 @@ async function main() {
     'cpu-seconds',
     'instances',
     'runtime-idle',
+    'progress-lines',
+    'tick-ms',
+    'download-mb',
+    'download-runs',
   ] as const) {
     if (!(Number(values[name]) > 0)) throw new Error(`--${name} takes a positive number`);
   }
@@ -154,6 +214,9 @@ async function main() {
   if (run('supervisor')) await supervisor(values);
   if (values.only === undefined) console.log('');
   if (run('instances')) await instances(values);
+  if (values.only === undefined) console.log('');
+  if (run('install')) await install(values);
+  if (run('downloads')) await downloads(values);
 }
 
 main().catch((error: unknown) => {

@@ -1,3 +1,5 @@
+import type { Addon } from '../addons/library.js';
+import { BlueprintAddonFields, type BlueprintAddonValues, noBlueprintAddonValues } from '../addons/views.js';
 import type { AppError } from '../http/errors.js';
 import { Field, FormCard, Layout, type PageContext, TextAreaField } from '../views/layout.js';
 import { StateBadge } from '../views/state-badge.js';
@@ -5,7 +7,7 @@ import { submittedValues } from '../views/submitted.js';
 import type { Blueprint } from './blueprints.js';
 
 /** What the blueprint form shows: the user's own text, kept across a failed submit. */
-export interface BlueprintFormValues {
+export interface BlueprintFormValues extends BlueprintAddonValues {
   name: string;
   arguments: string;
   config: string;
@@ -14,12 +16,17 @@ export interface BlueprintFormValues {
 }
 
 export function blueprintFormValues(blueprint: Blueprint): BlueprintFormValues {
+  const { sourcemod } = blueprint;
   return {
     name: blueprint.name,
     arguments: blueprint.arguments.join('\n'),
     config: blueprint.config.join('\n'),
     cpu_limit: blueprint.cpu_limit === null ? '' : String(blueprint.cpu_limit),
     memory_limit_mb: blueprint.memory_limit_mb === null ? '' : String(blueprint.memory_limit_mb),
+    addons: blueprint.addons.join(' '),
+    sourcemod_enabled: String(sourcemod.enabled),
+    sourcemod_admins: sourcemod.admins.map((a) => [a.steamid, a.flags, a.name].join(' ').trim()).join('\n'),
+    sourcemod_plugins: sourcemod.plugins.join(' '),
   };
 }
 
@@ -40,6 +47,7 @@ export const emptyBlueprintForm: BlueprintFormValues = {
   name: '',
   arguments: '',
   config: '',
+  ...noBlueprintAddonValues,
   cpu_limit: '',
   memory_limit_mb: '',
 };
@@ -56,6 +64,7 @@ export function describeLimits(blueprint: Pick<Blueprint, 'cpu_limit' | 'memory_
 function BlueprintForm(props: {
   action: string;
   values: BlueprintFormValues;
+  library: Addon[];
   error?: AppError | undefined;
   submit: string;
 }) {
@@ -103,6 +112,7 @@ function BlueprintForm(props: {
           '(last error "killed: out of memory"). Applied by the docker and swarm runtimes, at the next start.'
         }
       />
+      <BlueprintAddonFields library={props.library} values={props.values} errors={fields} />
     </FormCard>
   );
 }
@@ -110,6 +120,7 @@ function BlueprintForm(props: {
 export function BlueprintsPage(props: {
   ctx: PageContext;
   blueprints: Blueprint[];
+  library: Addon[];
   form: BlueprintFormValues;
   error?: AppError | undefined;
 }) {
@@ -128,14 +139,21 @@ export function BlueprintsPage(props: {
               <a href={`/blueprints/${blueprint.id}`}>{blueprint.name}</a>{' '}
               <small>
                 {blueprint.arguments.length} arguments, {blueprint.config.length} cfg lines,{' '}
-                {describeLimits(blueprint)}
+                {describeLimits(blueprint)}, {blueprint.addons.length} addons
+                {blueprint.sourcemod.enabled ? ', SourceMod' : ''}
               </small>
             </li>
           ))}
         </ul>
       )}
       <h2>New blueprint</h2>
-      <BlueprintForm action="/blueprints" values={props.form} error={props.error} submit="Create blueprint" />
+      <BlueprintForm
+        action="/blueprints"
+        values={props.form}
+        library={props.library}
+        error={props.error}
+        submit="Create blueprint"
+      />
     </Layout>
   );
 }
@@ -163,6 +181,7 @@ export function BlueprintPage(props: {
   blueprint: Blueprint;
   problems: string[];
   servers: { id: number; name: string; port: number; actual_state: string }[];
+  library: Addon[];
   form: BlueprintFormValues;
   error?: AppError | undefined;
 }) {
@@ -177,6 +196,7 @@ export function BlueprintPage(props: {
       <BlueprintForm
         action={`/blueprints/${blueprint.id}`}
         values={props.form}
+        library={props.library}
         error={props.error}
         submit="Save"
       />

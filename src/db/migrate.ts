@@ -2,6 +2,9 @@ import { type Migration, type MigrationResultSet, Migrator } from 'kysely';
 import type { DatabaseHandle } from './connect.js';
 import { initial } from './migrations/001-initial.js';
 import { uniquePorts } from './migrations/002-unique-ports.js';
+import { install } from './migrations/003-install.js';
+import { addons } from './migrations/004-addons.js';
+import { accounts } from './migrations/005-accounts.js';
 import { runtimes } from './migrations/007-runtimes.js';
 import type { MigrationFactory } from './migrations/helpers.js';
 
@@ -9,6 +12,9 @@ import type { MigrationFactory } from './migrations/helpers.js';
 const migrationFactories: Record<string, MigrationFactory> = {
   '001-initial': initial,
   '002-unique-ports': uniquePorts,
+  '003-install': install,
+  '004-addons': addons,
+  '005-accounts': accounts,
   '007-runtimes': runtimes,
 };
 

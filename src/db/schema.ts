@@ -8,6 +8,15 @@ export interface Database {
   servers: ServersTable;
   server_ports: ServerPortsTable;
   panel_identity: PanelIdentityTable;
+  addons: AddonsTable;
+  blueprint_addons: BlueprintAddonsTable;
+  install_jobs: InstallJobsTable;
+  install_job_lines: InstallJobLinesTable;
+  install_status: InstallStatusTable;
+  api_tokens: ApiTokensTable;
+  user_totp: UserTotpTable;
+  recovery_codes: RecoveryCodesTable;
+  server_members: ServerMembersTable;
 }
 
 export type Role = 'admin' | 'user';
@@ -21,6 +30,8 @@ export const actualStates = [
   'stopping',
   'crashed',
   'failed',
+  /** A game install or update job runs: the server waits for it (design/install.md). */
+  'updating',
 ] as const;
 export type ActualState = (typeof actualStates)[number];
 
@@ -30,6 +41,8 @@ export interface UsersTable {
   password_hash: string;
   role: Role;
   created_at: string;
+  /** When an admin disabled the account; null while it may sign in. */
+  disabled_at: string | null;
 }
 
 export interface SessionsTable {
@@ -52,6 +65,8 @@ export interface BlueprintsTable {
   cpu_limit: ColumnType<number | null, number | null | undefined, number | null>;
   /** Memory the server may use under the docker and swarm runtimes, in MB; null: no limit. */
   memory_limit_mb: ColumnType<number | null, number | null | undefined, number | null>;
+  /** JSON {enabled, admins: [{steamid, flags, name}]}; its plugins are rows of blueprint_addons. */
+  sourcemod: Generated<string>;
   created_at: string;
   updated_at: string;
 }
@@ -69,6 +84,8 @@ export interface ServersTable {
   rcon_password: string;
   /** The swarm node it runs on: nodes labelled `l4d2web.node=<node>`; '' = any. */
   node: Generated<string>;
+  /** 1 when the blueprint's addons changed since the server was launched; the next launch clears it. */
+  restart_required: Generated<number>;
   created_at: string;
   updated_at: string;
 }
@@ -86,7 +103,119 @@ export interface PanelIdentityTable {
   panel_id: string;
 }
 
+export const addonKinds = ['workshop', 'vpk', 'sourcemod', 'metamod', 'plugin'] as const;
+export type AddonKindName = (typeof addonKinds)[number];
+export const addonStates = ['queued', 'downloading', 'ready', 'failed'] as const;
+export type AddonState = (typeof addonStates)[number];
+
+export interface AddonsTable {
+  id: Generated<number>;
+  user_id: number;
+  kind: AddonKindName;
+  /** The Workshop item's id (digits), or null for uploads. */
+  workshop_id: string | null;
+  title: string;
+  /** The name servers see (one dot). */
+  filename: string;
+  size: number;
+  /** Steam's time_updated (unix seconds) of the stored file; 0 for uploads. */
+  time_updated: number;
+  state: AddonState;
+  percent: Generated<number>;
+  error: Generated<string>;
+  /** SHA-256 of the stored content ('' until stored): its file or tree in $DATA_DIR/addons/. */
+  content_key: Generated<string>;
+  /** JSON array of the map names inside a VPK. */
+  maps: Generated<string>;
+  created_at: string;
+  updated_at: string;
+}
+
+/** An addon a blueprint uses: `addon` (VPKs, SourceMod, Metamod:Source) or `plugin`, in order. */
+export interface BlueprintAddonsTable {
+  blueprint_id: number;
+  addon_id: number;
+  role: 'addon' | 'plugin';
+  position: number;
+}
+
+/** One SteamCMD job (design/install.md); at most one is `running`. */
+export interface InstallJobsTable {
+  id: Generated<number>;
+  kind: 'install' | 'update';
+  state: 'running' | 'succeeded' | 'failed' | 'cancelled';
+  phase: 'bootstrap' | 'download' | 'verify' | 'done';
+  percent: number;
+  bytes_done: number;
+  bytes_total: number;
+  /** SteamCMD runs so far (network retries and the bootstrap retry each count). */
+  attempts: number;
+  error: string;
+  /** 0 once SteamCMD began moving files into the install: the old files may no longer be whole. */
+  files_intact: number;
+  started_at: string;
+  finished_at: string | null;
+}
+
+/** What a job's SteamCMD printed, line by line, kept with the job. */
+export interface InstallJobLinesTable {
+  id: Generated<number>;
+  job_id: number;
+  line: string;
+}
+
+/** One row (id 1): what the last update check learned from Steam. */
+export interface InstallStatusTable {
+  id: number;
+  remote_buildid: string | null;
+  checked_at: string | null;
+}
+
+export type TokenScope = 'read' | 'write';
+
+/** API tokens: only the sha256 of the token is kept (a leaked database leaks no usable token). */
+export interface ApiTokensTable {
+  id: Generated<number>;
+  user_id: number;
+  name: string;
+  scope: TokenScope;
+  token_hash: string;
+  created_at: string;
+  /** Null: never expires. */
+  expires_at: string | null;
+  last_used_at: string | null;
+}
+
+/** A user's two-factor secret: pending until confirmed (enabled_at), encrypted with DATA_DIR's key. */
+export interface UserTotpTable {
+  user_id: number;
+  /** AES-256-GCM ciphertext (src/auth/secret-key.ts), never the secret itself. */
+  secret: string;
+  enabled_at: string | null;
+  /** JSON array of the time steps whose codes signed in lately: a code works once (RFC 6238, 5.2). */
+  used_steps: Generated<string>;
+  created_at: string;
+}
+
+/** One-time recovery codes of a two-factor account: sha256 of each, used_at once spent. */
+export interface RecoveryCodesTable {
+  id: Generated<number>;
+  user_id: number;
+  code_hash: string;
+  used_at: string | null;
+}
+
+/** A user a server is shared with, and what they may do besides view it. */
+export interface ServerMembersTable {
+  server_id: number;
+  user_id: number;
+  /** Comma-separated, from `control`, `console`, `settings` (`view` is implied). */
+  permissions: string;
+  created_at: string;
+}
+
 export type UserRow = Selectable<UsersTable>;
 export type BlueprintRow = Selectable<BlueprintsTable>;
 export type ServerRow = Selectable<ServersTable>;
 export type NewServer = Insertable<ServersTable>;
+export type AddonRow = Selectable<AddonsTable>;

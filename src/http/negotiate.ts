@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import { bearerToken } from './bearer.js';
 
 /** q-value the Accept header gives a media type (0 when absent); wildcards count. */
 function quality(accept: string, type: string): number {
@@ -16,8 +17,12 @@ function quality(accept: string, type: string): number {
   return best;
 }
 
-/** JSON when the body is JSON or Accept prefers application/json over HTML (DESIGN.md). */
+/**
+ * JSON when the body is JSON or Accept prefers application/json over HTML (DESIGN.md), and always
+ * for a bearer token (a script's request: `curl -H 'Authorization: Bearer ...'` gets JSON).
+ */
 export function wantsJson(request: FastifyRequest): boolean {
+  if (bearerToken(request) !== null) return true;
   if (request.headers['content-type']?.toLowerCase().startsWith('application/json')) return true;
   const accept = request.headers.accept;
   if (!accept) return false;

@@ -3,7 +3,7 @@ import fastifySwagger from '@fastify/swagger';
 import type { FastifyInstance, FastifySchema } from 'fastify';
 import { z } from 'zod';
 import { sessionCookie } from '../auth/sessions.js';
-import type { Operation } from '../http/operation.js';
+import { failure, type Operation } from '../http/operation.js';
 import { htmlOnlyRoutes, operations } from './operations.js';
 
 /** The panel's version, from package.json (one level above src/ and dist/). */
@@ -20,7 +20,12 @@ function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, u
 
 /** An operation as the route schema @fastify/swagger reads; it only documents, nothing validates with it. */
 function routeSchemaOf(operation: Operation): FastifySchema & Record<string, unknown> {
-  const responses = Object.entries(operation.responses).map(([status, response]) => [
+  // Every route behind a sign-in may answer 401, whether to a missing session or a bad token.
+  const answers =
+    operation.public || operation.responses[401]
+      ? operation.responses
+      : { ...operation.responses, 401: failure('login required; or: invalid token') };
+  const responses = Object.entries(answers).map(([status, response]) => [
     status,
     response.schema
       ? {
@@ -68,11 +73,18 @@ export async function registerOpenApi(app: FastifyInstance, version = packageVer
         description:
           'A self-hosted panel that runs Left 4 Dead 2 dedicated servers. Send `Accept: application/json` ' +
           '(or a JSON body) for JSON answers; errors are `{"error": "..."}`, and a 400 adds `fields`. ' +
-          'Sign in with POST /login and keep its session cookie. An unsafe request with an `Origin` ' +
-          'of another site is refused (403).',
+          'Sign in with POST /login and keep its session cookie (an unsafe request with an `Origin` of ' +
+          'another site is then refused, 403), or send an API token (GET /account, POST /account/tokens) as ' +
+          '`Authorization: Bearer <token>`: no cookie, no CSRF check, JSON answers. A `read` token may only ' +
+          'read (others 403 "token is read-only"); a revoked, expired or unknown token is 401 "invalid token".',
       },
-      components: { securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: sessionCookie } } },
-      security: [{ session: [] }],
+      components: {
+        securitySchemes: {
+          session: { type: 'apiKey', in: 'cookie', name: sessionCookie },
+          bearer: { type: 'http', scheme: 'bearer', description: 'An API token from POST /account/tokens' },
+        },
+      },
+      security: [{ session: [] }, { bearer: [] }],
     },
     transform: ({ route, url }) => {
       const key = `${Array.isArray(route.method) ? route.method.join(',') : route.method} ${route.url}`;

@@ -15,7 +15,17 @@ import {
   timestamp,
 } from '../http/operation.js';
 import type { LiveStatus } from '../supervisor/control.js';
-import { changeLevelSchema, kickSchema, newServerSchema, rconSchema, serverSchema } from './input.js';
+import { permissions, type ServerAction, serverActions } from './access.js';
+import {
+  changeLevelSchema,
+  kickSchema,
+  memberChangeSchema,
+  newMemberSchema,
+  newServerSchema,
+  rconSchema,
+  serverSchema,
+} from './input.js';
+import type { Member } from './members.js';
 import type { Server } from './servers.js';
 
 export const liveStatusJson = sameAs<LiveStatus>()(
@@ -36,12 +46,25 @@ export const serverJson = sameAs<Server>()(
       actual_state: z.enum(actualStates),
       last_error: z.string().meta({ description: "'' when none" }),
       node: z.string().meta({ description: "The swarm nodes it may run on (label l4d2web.node); '' = any" }),
+      restart_required: z
+        .boolean()
+        .meta({ description: "Its blueprint's addons changed since it was launched; a restart clears it" }),
       created_at: timestamp,
       updated_at: timestamp,
       live: liveStatusJson.nullable(),
+      access: z.enum(['owner', 'member', 'admin']).meta({
+        description: 'How you come to see it: you own it, it is shared with you, or you administer the panel',
+      }),
+      permissions: z
+        .array(z.enum(permissions))
+        .meta({ description: 'What you may do to it: always `view`; owners and admins hold them all' }),
     })
     .meta({ title: 'Server' }),
 );
+
+/** The 403 of a member without the permission a route needs. */
+const refused = (...actions: ServerAction[]) =>
+  failure(actions.map((action) => `you may not ${serverActions[action].words} this server`).join('; or: '));
 
 /** The answer of GET /servers (and of the dashboard, GET /). */
 export const serverList = {
@@ -49,12 +72,17 @@ export const serverList = {
 };
 
 /** Start, stop and restart: the desired state is written; the supervisor acts on it. */
-const accepted = { 202: { description: 'Accepted', schema: serverJson }, 404: notFoundAnswer('server') };
+const accepted = (action: ServerAction) => ({
+  202: { description: 'Accepted', schema: serverJson },
+  403: refused(action),
+  404: notFoundAnswer('server'),
+});
 
 /** A console command through RCON: its reply, or why there is none. */
-const rconResponses = (refused: Answer, notRunning = 'server is not running') => ({
+const rconResponses = (action: ServerAction, badInput: Answer, notRunning = 'server is not running') => ({
   200: { description: 'The reply', schema: outputJson },
-  400: refused,
+  400: badInput,
+  403: refused(action),
   404: notFoundAnswer('server'),
   409: failure(notRunning),
   502: failure('rcon: <reason>'),
@@ -67,7 +95,8 @@ const changeServer: Operation = {
   responses: {
     200: { description: 'The changed server', schema: serverJson },
     400: invalidInput,
-    404: notFoundAnswer('server or blueprint'),
+    403: refused('settings'),
+    404: notFoundAnswer("server or blueprint (a member picks among the owner's)"),
     409: failure('port or name already in use; or: stop the server before changing its port'),
   },
 };
@@ -75,7 +104,77 @@ const changeServer: Operation = {
 const deleteServer: Operation = {
   tag: 'servers',
   summary: 'Stop and delete a server',
-  responses: { 204: { description: 'Deleted' }, 404: notFoundAnswer('server') },
+  responses: { 204: { description: 'Deleted' }, 403: refused('delete'), 404: notFoundAnswer('server') },
+};
+
+const memberJson = sameAs<Member>()(
+  z
+    .object({
+      user_id: z.number().int(),
+      username: z.string(),
+      permissions: z.array(z.enum(permissions)).meta({ description: 'Always holds `view`' }),
+    })
+    .meta({ title: 'Member' }),
+);
+
+const changeMember: Operation = {
+  tag: 'members',
+  summary: "Change a member's permissions (the owner or an admin)",
+  body: { json: memberChangeSchema('json') },
+  responses: {
+    200: { description: 'The member', schema: memberJson },
+    400: invalidInput,
+    403: refused('members'),
+    404: notFoundAnswer('server or member'),
+  },
+};
+
+const removeMember: Operation = {
+  tag: 'members',
+  summary: 'Stop sharing the server with a member: their streams stop showing it at once',
+  responses: {
+    204: { description: 'Removed' },
+    403: refused('members'),
+    404: notFoundAnswer('server or member'),
+  },
+};
+
+/** Sharing a server, for the OpenAPI document. */
+const memberOperations: Operations = {
+  'GET /servers/:id/members': {
+    tag: 'members',
+    summary: 'Who the server is shared with (the owner or an admin)',
+    responses: {
+      200: { description: 'The members', schema: z.object({ members: z.array(memberJson) }) },
+      403: refused('members'),
+      404: notFoundAnswer('server'),
+    },
+  },
+  'POST /servers/:id/members': {
+    tag: 'members',
+    summary: 'Share the server with a user, by name (the owner or an admin)',
+    description:
+      "`permissions` ⊆ control (start, stop, restart), console (RCON, kick, changelevel, console stream), settings (name, port, blueprint among the owner's); `view` is implied.",
+    body: { json: newMemberSchema('json'), form: newMemberSchema('form') },
+    responses: {
+      201: { description: 'A member now', schema: memberJson },
+      400: invalidInput,
+      403: refused('members'),
+      404: failure('server not found; or: user not found'),
+      409: failure('already a member; or: the owner is not a member'),
+    },
+  },
+  'PATCH /servers/:id/members/:user_id': changeMember,
+  'POST /servers/:id/members/:user_id': formTwin(
+    changeMember,
+    "Change a member's permissions (the HTML form; same as PATCH)",
+    memberChangeSchema('form'),
+  ),
+  'DELETE /servers/:id/members/:user_id': removeMember,
+  'POST /servers/:id/members/:user_id/delete': formTwin(
+    removeMember,
+    'Remove a member (the HTML form; same as DELETE)',
+  ),
 };
 
 /** The server routes, for the OpenAPI document. */
@@ -114,17 +213,17 @@ export const serverOperations: Operations = {
   'POST /servers/:id/start': {
     tag: 'servers',
     summary: 'Want the server running (the supervisor starts it)',
-    responses: accepted,
+    responses: accepted('start'),
   },
   'POST /servers/:id/stop': {
     tag: 'servers',
     summary: 'Want the server stopped (the supervisor stops it)',
-    responses: accepted,
+    responses: accepted('stop'),
   },
   'POST /servers/:id/restart': {
     tag: 'servers',
     summary: 'Stop the server and start it again',
-    responses: accepted,
+    responses: accepted('restart'),
   },
   'DELETE /servers/:id': deleteServer,
   'POST /servers/:id/delete': formTwin(
@@ -135,7 +234,7 @@ export const serverOperations: Operations = {
     tag: 'servers',
     summary: 'Run a console command through RCON',
     body: { json: rconSchema, form: rconSchema },
-    responses: rconResponses(invalidInput),
+    responses: rconResponses('console', invalidInput),
   },
   'POST /servers/:id/changelevel': {
     tag: 'servers',
@@ -143,7 +242,7 @@ export const serverOperations: Operations = {
     description:
       "`map` names the map; `custom_map` (the form's free-text field) wins over it when not empty.",
     body: { json: changeLevelSchema, form: changeLevelSchema },
-    responses: rconResponses(failure('map: not a map name, or the server refused it')),
+    responses: rconResponses('changelevel', failure('map: not a map name, or the server refused it')),
   },
   'POST /servers/:id/kick': {
     tag: 'servers',
@@ -152,6 +251,7 @@ export const serverOperations: Operations = {
       'By `userid` (from `status`), or by `name` as GET /servers/{id} lists it: its userid is looked up.',
     body: { json: kickSchema('json'), form: kickSchema('form') },
     responses: rconResponses(
+      'kick',
       invalidInput,
       'server is not running; or: that player is no longer on the server',
     ),
@@ -160,8 +260,11 @@ export const serverOperations: Operations = {
     tag: 'servers',
     summary: "The server's state changes, live status and console lines",
     responses: {
-      200: eventStream('Events `state`, `live` and `console`, beginning with the current state'),
+      200: eventStream(
+        'Events `state`, `live` and (with the `console` permission) `console`, beginning with the current state',
+      ),
       404: notFoundAnswer('server'),
     },
   },
+  ...memberOperations,
 };

@@ -1,15 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import type { VNode } from 'preact';
-import { currentUser } from '../auth/guard.js';
 import type { RouteDeps } from '../deps.js';
 import { AppError } from '../http/errors.js';
 import type { IdRequest } from '../http/input.js';
 import { bodySource } from '../http/negotiate.js';
 import { sendDone } from '../http/respond.js';
 import { typedText } from '../views/submitted.js';
+import { serverOf, serverRoute } from './access.js';
 import { runConsoleCommand } from './console.js';
 import { parseChangeLevel, parseKick } from './input.js';
-import { getServerRow } from './servers.js';
 import { parseStatusPlayers } from './status-reply.js';
 import type { ServerPageFocus } from './views/page-focus.js';
 
@@ -23,29 +22,30 @@ const noSuchPlayer = /no user|no such player|can't kick|not found/i;
  */
 export function registerGameRoutes(
   app: FastifyInstance,
-  { database, supervisor }: Pick<RouteDeps, 'database' | 'supervisor'>,
-  page: {
-    serverId(request: IdRequest): number;
-    detailPage(request: IdRequest, error?: AppError, focus?: ServerPageFocus): Promise<VNode>;
-  },
+  { supervisor }: Pick<RouteDeps, 'supervisor'>,
+  detailPage: (request: IdRequest, error?: AppError, focus?: ServerPageFocus) => Promise<VNode>,
 ) {
-  app.post<{ Params: { id: string } }>('/servers/:id/changelevel', async (request, reply) => {
-    request.formOnError = (error) =>
-      page.detailPage(request, error, {
-        section: 'map',
-        map: typedText(request.body, 'custom_map').trim() || typedText(request.body, 'map'),
+  app.post<{ Params: { id: string } }>(
+    '/servers/:id/changelevel',
+    serverRoute('changelevel'),
+    async (request, reply) => {
+      request.formOnError = (error) =>
+        detailPage(request, error, {
+          section: 'map',
+          map: typedText(request.body, 'custom_map').trim() || typedText(request.body, 'map'),
+        });
+      const { row } = serverOf(request);
+      const map = parseChangeLevel(request.body);
+      const output = await runConsoleCommand(supervisor, row.id, `changelevel ${map}`);
+      if (refusedMap.test(output)) throw new AppError(400, `map: ${output.trim()}`, { map: output.trim() });
+      return sendDone(request, reply, {
+        status: 200,
+        body: { output },
+        location: `/servers/${row.id}#map`,
+        notice: `Changing the map to ${map}.`,
       });
-    const row = await getServerRow(database.db, currentUser(request), page.serverId(request));
-    const map = parseChangeLevel(request.body);
-    const output = await runConsoleCommand(supervisor, row.id, `changelevel ${map}`);
-    if (refusedMap.test(output)) throw new AppError(400, `map: ${output.trim()}`, { map: output.trim() });
-    return sendDone(request, reply, {
-      status: 200,
-      body: { output },
-      location: `/servers/${row.id}#map`,
-      notice: `Changing the map to ${map}.`,
-    });
-  });
+    },
+  );
 
   const gone = () => new AppError(409, 'that player is no longer on the server');
   /** The userid `status` gives the player of that name (the first, should two share it). */
@@ -57,9 +57,9 @@ export function registerGameRoutes(
     return row.userid;
   };
 
-  app.post<{ Params: { id: string } }>('/servers/:id/kick', async (request, reply) => {
-    request.formOnError = (error) => page.detailPage(request, error, { section: 'players' });
-    const row = await getServerRow(database.db, currentUser(request), page.serverId(request));
+  app.post<{ Params: { id: string } }>('/servers/:id/kick', serverRoute('kick'), async (request, reply) => {
+    request.formOnError = (error) => detailPage(request, error, { section: 'players' });
+    const { row } = serverOf(request);
     const input = parseKick(request.body, bodySource(request));
     // By userid, never by name on the command line: a name may hold `;` or quotes.
     const userid = input.userid ?? (await useridOf(row.id, input.name ?? ''));

@@ -11,6 +11,7 @@ import {
 } from '../http/input.js';
 import { consoleCommandProblem } from '../launch/grammar.js';
 import { nodeField } from '../launch/limits.js';
+import { type Permission, permissions } from './access.js';
 
 export function serverSchema(source: BodySource) {
   return z.strictObject({
@@ -38,11 +39,6 @@ export function parseNewServer(body: unknown, source: BodySource): ServerInput {
 /** A change to a server: any subset of name, port, blueprint_id and node. */
 export function parseServerChange(body: unknown, source: BodySource): Partial<ServerInput> {
   return parseBody(schemas[source].partial(), body);
-}
-
-/** Start, stop and restart take no fields (a JSON request may send none at all). */
-export function parseNoFields(body: unknown): void {
-  parseBody(z.strictObject({}), body ?? {});
 }
 
 /** POST /servers/:id/rcon: one console command. */
@@ -99,4 +95,47 @@ export function parseKick(body: unknown, source: BodySource): { userid?: number;
   const input = parseBody(kickSchemas[source], body);
   if (input.userid === undefined && input.name === undefined) throw invalidFields({ name: 'is required' });
   return input;
+}
+
+/** Permissions given to a member: a JSON array, or a form's checkboxes (one value, or several). */
+const permissionList = (source: BodySource) => {
+  const list = z.array(z.enum(permissions, { error: `must be among ${permissions.join(', ')}` }), {
+    error: 'must be an array of permissions',
+  });
+  return source === 'json'
+    ? list
+    : z
+        .union([z.string(), z.array(z.string())], { error: 'must be permissions' })
+        .transform((value) => (Array.isArray(value) ? value : [value]))
+        .pipe(list);
+};
+
+/** POST /servers/:id/members: whom to share the server with, and what they may do (nothing more than view when none). */
+export const newMemberSchema = (source: BodySource) =>
+  z.strictObject({
+    username: z.string({ error: 'must be text' }).trim().min(1, 'is required').max(256, 'is too long'),
+    permissions: permissionList(source).optional(),
+  });
+
+/** PATCH /servers/:id/members/:user_id; a form with no box ticked sends no field at all: view only. */
+export const memberChangeSchema = (source: BodySource) =>
+  z.strictObject({
+    permissions: source === 'json' ? permissionList(source) : permissionList(source).optional(),
+  });
+
+const memberSchemas = {
+  form: { add: newMemberSchema('form'), change: memberChangeSchema('form') },
+  json: { add: newMemberSchema('json'), change: memberChangeSchema('json') },
+};
+
+export function parseNewMember(
+  body: unknown,
+  source: BodySource,
+): { username: string; permissions: Permission[] } {
+  const input = parseBody(memberSchemas[source].add, body);
+  return { username: input.username, permissions: input.permissions ?? [] };
+}
+
+export function parseMemberChange(body: unknown, source: BodySource): Permission[] {
+  return parseBody(memberSchemas[source].change, body ?? {}).permissions ?? [];
 }

@@ -1,9 +1,9 @@
 import type { Kysely, Transaction } from 'kysely';
-import { maySee } from '../auth/ownership.js';
 import type { SessionUser } from '../auth/sessions.js';
 import type { Database } from '../db/schema.js';
 import { AppError } from '../http/errors.js';
 import { clientPortFor } from '../launch/plan.js';
+import { maySeeServer } from './access.js';
 
 /** srcds binds the game port P and the client port P - 10 (LinuxGSM's convention). */
 export function portsFor(gamePort: number): { port: number; purpose: 'game' | 'client' }[] {
@@ -36,7 +36,7 @@ export async function portInUse(
   const holders = await db
     .selectFrom('server_ports')
     .innerJoin('servers', 'servers.id', 'server_ports.server_id')
-    .select(['server_ports.port', 'server_ports.purpose', 'servers.name', 'servers.user_id'])
+    .select(['server_ports.port', 'server_ports.purpose', 'servers.name', 'servers.id'])
     .where(
       'server_ports.port',
       'in',
@@ -47,7 +47,7 @@ export async function portInUse(
   // Explain the clash on the port the user typed first, then the one derived from it.
   const holder = holders.find((h) => h.port === gamePort) ?? holders[0];
   if (!holder) return new AppError(409, 'port already in use');
-  if (!maySee(user, holder.user_id)) {
+  if (!(await maySeeServer(db, user, holder.id))) {
     const message = `port ${holder.port} is in use by another user's server`;
     return new AppError(409, message, { port: message });
   }

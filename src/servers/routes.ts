@@ -1,28 +1,31 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { blueprintMaps } from '../addons/blueprint-addons.js';
+import { sourcemodStatus } from '../addons/sourcemod-card.js';
 import { currentUser } from '../auth/guard.js';
-import { blueprintOfServer, listBlueprints } from '../blueprints/blueprints.js';
-import type { ServerRow } from '../db/schema.js';
+import { blueprintOfServer, listBlueprints, ownBlueprints } from '../blueprints/blueprints.js';
 import type { RouteDeps } from '../deps.js';
 import type { AppError } from '../http/errors.js';
-import { type IdRequest, routeId } from '../http/input.js';
+import { type IdRequest, parseNoFields } from '../http/input.js';
 import { bodySource, wantsJson } from '../http/negotiate.js';
 import { pageContext, sendDone, sendPage } from '../http/respond.js';
 import { buildLaunchPlan, displayLaunchLine } from '../launch/plan.js';
 import { typedText } from '../views/submitted.js';
+import {
+  type AuthorizedServer,
+  listVisibleServers,
+  may,
+  serverOf,
+  serverRoute,
+  visibleServer,
+} from './access.js';
 import { runConsoleCommand } from './console.js';
 import { registerServerEventsRoute } from './events-route.js';
 import { registerGameRoutes } from './game-routes.js';
-import { parseConsoleCommand, parseNewServer, parseNoFields, parseServerChange } from './input.js';
+import { parseConsoleCommand, parseNewServer, parseServerChange } from './input.js';
+import { listMembers } from './members.js';
+import { registerMemberRoutes } from './members-routes.js';
 import { serverPageData } from './page-data.js';
-import {
-  createServer,
-  deleteServerRow,
-  getServerRow,
-  listServerRows,
-  setDesiredState,
-  toServer,
-  updateServer,
-} from './servers.js';
+import { createServer, deleteServerRow, setDesiredState, toServer, updateServer } from './servers.js';
 import { emptyServerForm, serverFormValues, submittedServerValues } from './views/form.js';
 import { ServersPage } from './views/list.js';
 import { ServerPage } from './views/page.js';
@@ -30,21 +33,17 @@ import type { ServerPageFocus } from './views/page-focus.js';
 
 const idRoute = '/servers/:id';
 
-const serverId = (request: IdRequest) => routeId(request.params.id, 'server');
-
-export function registerServerRoutes(
-  app: FastifyInstance,
-  { database, supervisor, config, sessions }: RouteDeps,
-) {
+export function registerServerRoutes(app: FastifyInstance, deps: RouteDeps) {
+  const { database, supervisor, config, sessions, accessWatch } = deps;
   const { db } = database;
-  const serverJson = (row: ServerRow) => toServer(row, supervisor.liveStatus(row.id));
+  const serverJson = (server: AuthorizedServer) => toServer(server, supervisor.liveStatus(server.row.id));
   const placement = config.runtime === 'swarm';
 
   const listPage = async (request: FastifyRequest, error?: AppError) => {
     const user = currentUser(request);
     return ServersPage({
       ctx: pageContext(request),
-      servers: (await listServerRows(db, user)).map(serverJson),
+      servers: (await listVisibleServers(db, user)).map(serverJson),
       blueprints: await listBlueprints(db, user),
       form: error ? submittedServerValues(request.body, emptyServerForm) : emptyServerForm,
       error,
@@ -52,22 +51,34 @@ export function registerServerRoutes(
     });
   };
 
+  /** The server page as the user may see it now (read afresh: a re-rendered form shows today's row). */
   const detailPage = async (request: IdRequest, error?: AppError, focus: ServerPageFocus = {}) => {
     const user = currentUser(request);
-    const server = serverJson(await getServerRow(db, user, serverId(request)));
-    const blueprints = await listBlueprints(db, user);
-    const blueprint =
-      blueprints.find((b) => b.id === server.blueprint_id) ??
-      (await blueprintOfServer(db, server.blueprint_id));
+    const authorized = await visibleServer(db, user, serverOf(request).row.id);
+    const server = serverJson(authorized);
+    const mayChange = may(authorized, 'settings');
+    // A member picks among the owner's blueprints; the owner and admins among those they see.
+    const blueprints = !mayChange
+      ? []
+      : authorized.access === 'member'
+        ? await ownBlueprints(db, authorized.row.user_id)
+        : await listBlueprints(db, user);
+    const blueprint = await blueprintOfServer(db, server.blueprint_id);
+    // Its name is shown to whoever may open it, and to the server's members when it is the owner's;
+    // someone else's blueprint (an admin's) stays a number.
+    const opens = user.role === 'admin' || blueprint.user_id === user.id;
+    const named = opens || blueprint.user_id === authorized.row.user_id;
     const plan = buildLaunchPlan(server, blueprint, {
       dataDir: config.dataDir,
       srcdsDir: config.srcdsDir,
       rconPassword: '',
     });
     const saved = serverFormValues(server);
+    const pageData = await serverPageData({ supervisor, config }, server);
     return ServerPage({
       ctx: pageContext(request),
       server,
+      blueprint: { id: blueprint.id, name: named ? blueprint.name : `#${blueprint.id}`, linked: opens },
       blueprints,
       launchLine: displayLaunchLine(plan),
       form:
@@ -77,13 +88,25 @@ export function registerServerRoutes(
       error,
       focus,
       placement,
-      ...(await serverPageData({ supervisor, config }, server)),
+      members: may(authorized, 'members') ? await listMembers(db, server.id) : null,
+      ...pageData,
+      consoleLines: may(authorized, 'console') ? pageData.consoleLines : [],
+      addonMaps: await blueprintMaps(db, blueprint.id),
+      // Asked only of a running server that runs SourceMod, for those who may use its console: three
+      // RCON commands, one at a time.
+      ...(blueprint.sourcemod.enabled &&
+        may(authorized, 'console') && {
+          sourcemod:
+            server.actual_state === 'running'
+              ? await sourcemodStatus((command) => runConsoleCommand(supervisor, server.id, command))
+              : null,
+        }),
     });
   };
 
   app.get('/servers', async (request, reply) => {
     if (wantsJson(request))
-      return { servers: (await listServerRows(db, currentUser(request))).map(serverJson) };
+      return { servers: (await listVisibleServers(db, currentUser(request))).map(serverJson) };
     return sendPage(request, reply, await listPage(request));
   });
 
@@ -102,72 +125,73 @@ export function registerServerRoutes(
     });
   });
 
-  app.get<{ Params: { id: string } }>(idRoute, async (request, reply) => {
-    if (wantsJson(request))
-      return serverJson(await getServerRow(db, currentUser(request), serverId(request)));
+  app.get<{ Params: { id: string } }>(idRoute, serverRoute('view'), async (request, reply) => {
+    if (wantsJson(request)) return serverJson(serverOf(request));
     return sendPage(request, reply, await detailPage(request));
   });
 
   const update = async (request: IdRequest, reply: FastifyReply) => {
     request.formOnError = (error) => detailPage(request, error);
     const change = parseServerChange(request.body, bodySource(request));
-    const row = await updateServer(db, currentUser(request), serverId(request), change);
+    const server = serverOf(request);
+    const row = await updateServer(db, currentUser(request), server, change);
     supervisor.desiredStateChanged(row.id, 'update');
     return sendDone(request, reply, {
       status: 200,
-      body: serverJson(row),
+      body: serverJson({ ...server, row }),
       location: `/servers/${row.id}`,
       notice: 'Server saved.',
     });
   };
-  app.post<{ Params: { id: string } }>(idRoute, update);
-  app.patch<{ Params: { id: string } }>(idRoute, update);
+  app.post<{ Params: { id: string } }>(idRoute, serverRoute('settings'), update);
+  app.patch<{ Params: { id: string } }>(idRoute, serverRoute('settings'), update);
 
-  /** start / stop / restart: record what the owner wants, and wake the supervisor. */
+  /** start / stop / restart: record what the user wants, and wake the supervisor. */
   const control = (action: 'start' | 'stop' | 'restart', notice: string) =>
-    app.post<{ Params: { id: string } }>(`${idRoute}/${action}`, async (request, reply) => {
-      parseNoFields(request.body);
-      const id = serverId(request);
-      const row = await setDesiredState(
-        db,
-        currentUser(request),
-        id,
-        action === 'stop' ? 'stopped' : 'running',
-      );
-      if (action === 'restart') await supervisor.restart(id);
-      else supervisor.desiredStateChanged(id, action);
-      return sendDone(request, reply, {
-        status: 202,
-        body: serverJson(row),
-        location: `/servers/${id}`,
-        notice,
-      });
-    });
+    app.post<{ Params: { id: string } }>(
+      `${idRoute}/${action}`,
+      serverRoute(action),
+      async (request, reply) => {
+        parseNoFields(request.body);
+        const server = serverOf(request);
+        const { id } = server.row;
+        const row = await setDesiredState(db, id, action === 'stop' ? 'stopped' : 'running');
+        if (action === 'restart') await supervisor.restart(id);
+        else supervisor.desiredStateChanged(id, action);
+        return sendDone(request, reply, {
+          status: 202,
+          body: serverJson({ ...server, row }),
+          location: `/servers/${id}`,
+          notice,
+        });
+      },
+    );
   control('start', 'Starting the server.');
   control('stop', 'Stopping the server.');
   control('restart', 'Restarting the server.');
 
   const remove = async (request: IdRequest, reply: FastifyReply) => {
-    const row = await getServerRow(db, currentUser(request), serverId(request));
+    const { row } = serverOf(request);
     await supervisor.removeServer(row.id);
+    // Its memberships go with it (a foreign key); their streams stop showing it now.
     await deleteServerRow(db, row.id);
+    accessWatch.changed(row.id, null, true);
     return sendDone(request, reply, {
       status: 204,
       location: '/servers',
       notice: `Server ${row.name} deleted.`,
     });
   };
-  app.post<{ Params: { id: string } }>(`${idRoute}/delete`, remove);
-  app.delete<{ Params: { id: string } }>(idRoute, remove);
+  app.post<{ Params: { id: string } }>(`${idRoute}/delete`, serverRoute('delete'), remove);
+  app.delete<{ Params: { id: string } }>(idRoute, serverRoute('delete'), remove);
 
-  registerServerEventsRoute(app, { database, supervisor, sessions, config }, serverId);
+  registerServerEventsRoute(app, { database, supervisor, sessions, accessWatch, config });
 
-  app.post<{ Params: { id: string } }>(`${idRoute}/rcon`, async (request, reply) => {
+  app.post<{ Params: { id: string } }>(`${idRoute}/rcon`, serverRoute('console'), async (request, reply) => {
     request.formOnError = (error) =>
       detailPage(request, error, { section: 'console', command: typedText(request.body, 'command') });
-    const row = await getServerRow(db, currentUser(request), serverId(request));
     const command = parseConsoleCommand(request.body);
-    const output = await runConsoleCommand(supervisor, row.id, command);
+    const output = await runConsoleCommand(supervisor, serverOf(request).row.id, command);
     if (wantsJson(request)) return { output };
     return sendPage(
       request,
@@ -176,5 +200,6 @@ export function registerServerRoutes(
     );
   });
 
-  registerGameRoutes(app, { database, supervisor }, { serverId, detailPage });
+  registerMemberRoutes(app, deps, detailPage);
+  registerGameRoutes(app, { supervisor }, detailPage);
 }

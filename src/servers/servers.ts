@@ -1,16 +1,16 @@
 import type { Kysely } from 'kysely';
-import { ownerScope, visibleRows } from '../auth/ownership.js';
 import type { SessionUser } from '../auth/sessions.js';
-import { getBlueprintRow } from '../blueprints/blueprints.js';
+import { getBlueprintRow, ownBlueprintRow } from '../blueprints/blueprints.js';
 import { uniqueViolation } from '../db/constraint-violation.js';
 import type { Database, DesiredState, ServerRow } from '../db/schema.js';
 import { conflict, notFound } from '../http/errors.js';
 import { generateRconPassword } from '../launch/rcon-password.js';
 import type { LiveStatus } from '../supervisor/control.js';
+import { type AccessKind, type AuthorizedServer, type Permission, visibleServer } from './access.js';
 import type { ServerInput } from './input.js';
 import { portInUse, reservePorts } from './ports.js';
 
-/** A server as JSON shows it: never its rcon password. */
+/** A server as JSON shows it to one user (with what they may do to it): never its rcon password. */
 export interface Server {
   id: number;
   name: string;
@@ -21,12 +21,16 @@ export interface Server {
   last_error: string;
   /** The swarm nodes it may run on (their `l4d2web.node` label); '' = any. */
   node: string;
+  /** Its blueprint's addons changed since it was launched: a restart gives it them. */
+  restart_required: boolean;
   created_at: string;
   updated_at: string;
   live: LiveStatus | null;
+  access: AccessKind;
+  permissions: Permission[];
 }
 
-export function toServer(row: ServerRow, live: LiveStatus | null): Server {
+export function toServer({ row, access, permissions }: AuthorizedServer, live: LiveStatus | null): Server {
   return {
     id: row.id,
     name: row.name,
@@ -36,21 +40,20 @@ export function toServer(row: ServerRow, live: LiveStatus | null): Server {
     actual_state: row.actual_state,
     last_error: row.last_error,
     node: row.node,
+    // Only a live server runs older addons; any later launch gets the blueprint's.
+    restart_required:
+      Number(row.restart_required) === 1 && ['starting', 'running'].includes(row.actual_state),
     created_at: row.created_at,
     updated_at: row.updated_at,
     live,
+    access,
+    permissions: [...permissions],
   };
 }
 
-export function listServerRows(db: Kysely<Database>, user: SessionUser): Promise<ServerRow[]> {
-  return visibleRows(db, 'servers', user).orderBy('name').orderBy('id').execute();
-}
-
-/** The server if this user may see it; 404 otherwise, whether missing or another's. */
+/** The server's row if this user may see it; 404 otherwise, whether missing or another's. */
 export async function getServerRow(db: Kysely<Database>, user: SessionUser, id: number): Promise<ServerRow> {
-  const row = await visibleRows(db, 'servers', user).where('id', '=', id).executeTakeFirst();
-  if (!row) throw notFound('server');
-  return row;
+  return (await visibleServer(db, user, id)).row;
 }
 
 /** Turns a unique-index refusal into the contract's 409; anything else goes on up. */
@@ -108,17 +111,25 @@ export function mayBeRunning(row: ServerRow): boolean {
   return row.desired_state === 'running' || ['starting', 'running', 'stopping'].includes(row.actual_state);
 }
 
+/**
+ * Changes a server the user may change. A member picks among the owner's blueprints; the owner and an
+ * admin among the blueprints they see.
+ */
 export async function updateServer(
   db: Kysely<Database>,
   user: SessionUser,
-  id: number,
+  server: AuthorizedServer,
   change: Partial<ServerInput>,
   now = new Date(),
 ): Promise<ServerRow> {
-  const row = await getServerRow(db, user, id);
+  const { row } = server;
+  const { id } = row;
   const portChanges = change.port !== undefined && change.port !== row.port;
   if (portChanges && mayBeRunning(row)) throw conflict('stop the server before changing its port');
-  if (change.blueprint_id !== undefined) await getBlueprintRow(db, user, change.blueprint_id);
+  if (change.blueprint_id !== undefined) {
+    if (server.access === 'member') await ownBlueprintRow(db, row.user_id, change.blueprint_id);
+    else await getBlueprintRow(db, user, change.blueprint_id);
+  }
   try {
     return await db.transaction().execute(async (trx) => {
       const updated = await trx
@@ -141,20 +152,17 @@ export async function updateServer(
   }
 }
 
-/** Records what the owner wants; the supervisor does the rest. */
+/** Records what someone allowed to control the server wants; the supervisor does the rest. */
 export async function setDesiredState(
   db: Kysely<Database>,
-  user: SessionUser,
   id: number,
   desired: DesiredState,
   now = new Date(),
 ): Promise<ServerRow> {
-  const owner = ownerScope(user);
   const row = await db
     .updateTable('servers')
     .set({ desired_state: desired, updated_at: now.toISOString() })
     .where('id', '=', id)
-    .$if(owner !== null, (query) => query.where('user_id', '=', owner as number))
     .returningAll()
     .executeTakeFirst();
   if (!row) throw notFound('server');

@@ -16,10 +16,13 @@ export interface PageContext {
 export function Layout({
   ctx,
   title,
+  script,
   children,
 }: {
   ctx: PageContext;
   title: string;
+  /** One more same-origin script, for a page that needs its own (the Install page). */
+  script?: string;
   children: ComponentChildren;
 }) {
   return (
@@ -31,6 +34,7 @@ export function Layout({
         <title>{`${title} · l4d2web`}</title>
         <link rel="stylesheet" href="/static/style.css" />
         <script type="module" src="/static/js/live.js" />
+        {script && <script type="module" src={script} />}
       </head>
       <body>
         <a class="skip" href="#main">
@@ -45,7 +49,10 @@ export function Layout({
               <a href="/">Dashboard</a>
               <a href="/servers">Servers</a>
               <a href="/blueprints">Blueprints</a>
+              <a href="/addons">Addons</a>
+              {ctx.user.role === 'admin' && <a href="/install">Install</a>}
               {ctx.user.role === 'admin' && <a href="/users">Users</a>}
+              <a href="/account">Account</a>
               <form method="post" action="/logout" class="inline">
                 <button type="submit" class="link">
                   Log out {ctx.user.username}
@@ -120,6 +127,27 @@ export function FieldFrame(props: {
         </span>
       )}
     </p>
+  );
+}
+
+/** A form that is one button (and hidden fields): plain HTML, so it works without JavaScript. */
+export function ButtonForm(props: {
+  action: string;
+  label: string;
+  /** What a screen reader announces: the label with what it acts on ("Revoke ci-token"). */
+  ariaLabel: string;
+  fields?: Record<string, string>;
+  class?: string;
+}) {
+  return (
+    <form method="post" action={props.action} class="inline">
+      {Object.entries(props.fields ?? {}).map(([name, value]) => (
+        <input key={name} type="hidden" name={name} value={value} />
+      ))}
+      <button type="submit" class={props.class ?? 'secondary'} aria-label={props.ariaLabel}>
+        {props.label}
+      </button>
+    </form>
   );
 }
 

@@ -124,6 +124,7 @@ describe.each(testDialects())('SessionStreams (%s)', (dialect) => {
     ({
       user: { id: userId, username: 'x', role: 'user' },
       sessionId: sessionIdFor(token),
+      credential: { kind: 'session', sessionId: sessionIdFor(token) },
     }) as unknown as FastifyRequest;
 
   /** Holds a stream for a new session of the user; `ended` says whether it was ended. */

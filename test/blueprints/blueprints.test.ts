@@ -39,6 +39,8 @@ describe.each(testDialects())('blueprints over JSON (%s)', (dialect) => {
       ...body,
       cpu_limit: null,
       memory_limit_mb: null,
+      addons: [],
+      sourcemod: { enabled: false, admins: [], plugins: [] },
       created_at: timestamp,
       updated_at: timestamp,
     });

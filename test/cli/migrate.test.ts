@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { migrationNames } from '../../src/db/migrate.js';
 import { tempDir } from '../helpers/app.js';
 import { runCli } from '../helpers/cli.js';
 
@@ -14,7 +15,7 @@ describe('l4d2web migrate', () => {
     const first = await runCli(['migrate'], { DATA_DIR: dataDir });
     expect(first.stderr).toBe('');
     expect(first.status).toBe(0);
-    expect(first.stdout.trim()).toBe('applied: 001-initial, 002-unique-ports');
+    expect(first.stdout.trim()).toBe(`applied: ${migrationNames.join(', ')}`);
     const second = await runCli(['migrate'], { DATA_DIR: dataDir });
     expect(second.status).toBe(0);
     expect(second.stdout.trim()).toBe('database is up to date');

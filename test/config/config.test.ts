@@ -22,6 +22,28 @@ describe('configuration from the environment', () => {
       runtime: 'process',
       dockerHost: { socketPath: '/var/run/docker.sock' },
       srcdsImage: 'l4d2web/srcds:local',
+      steamApiUrl: 'https://api.steampowered.com',
+      maxUploadBytes: 2048 * 1024 * 1024,
+      steamcmd: null,
+      updateCheckHours: 6,
+      autoUpdate: 'off',
+      installMinFreeGb: 12,
+    });
+  });
+
+  it('reads the install settings (design/install.md)', () => {
+    expect(
+      loadConfig({
+        STEAMCMD: '/opt/steamcmd/steamcmd.sh',
+        UPDATE_CHECK_HOURS: '0.5',
+        AUTO_UPDATE: 'when-empty',
+        INSTALL_MIN_FREE_GB: '0',
+      }),
+    ).toMatchObject({
+      steamcmd: '/opt/steamcmd/steamcmd.sh',
+      updateCheckHours: 0.5,
+      autoUpdate: 'when-empty',
+      installMinFreeGb: 0,
     });
   });
 
@@ -59,6 +81,8 @@ describe('configuration from the environment', () => {
       LOG_LEVEL: 'debug',
       PUBLIC_URL: 'https://Panel.Example.com/',
       ALLOWED_HOSTS: ' panel.lan, 192.168.1.10:8080 ,[fd00::1],,',
+      STEAM_API_URL: 'http://127.0.0.1:8123/steam/',
+      MAX_UPLOAD_MB: '100',
     });
     expect(config).toMatchObject({
       port: 9000,
@@ -70,6 +94,8 @@ describe('configuration from the environment', () => {
       logLevel: 'debug',
       publicUrl: 'https://panel.example.com',
       allowedHosts: ['panel.lan', '192.168.1.10:8080', '[fd00::1]'],
+      steamApiUrl: 'http://127.0.0.1:8123/steam',
+      maxUploadBytes: 100 * 1024 * 1024,
     });
     const postgres = loadConfig({ DATABASE_URL: 'postgres://u:p@db/l4d2', SRCDS_DIR: '/opt/l4d2' });
     expect([postgres.databaseUrl, postgres.srcdsDir]).toEqual(['postgres://u:p@db/l4d2', '/opt/l4d2']);
@@ -97,6 +123,16 @@ describe('configuration from the environment', () => {
     ['DOCKER_HOST', 'tcp://user:pw@node:2375'],
     ['SRCDS_IMAGE', 'L4D2/Srcds'],
     ['SRCDS_IMAGE', 'srcds:bad tag'],
+    ['STEAM_API_URL', 'api.steampowered.com'],
+    ['STEAM_API_URL', 'file:///etc/passwd'],
+    ['STEAM_API_URL', 'https://user:key@api.steampowered.com'],
+    ['MAX_UPLOAD_MB', '0'],
+    ['MAX_UPLOAD_MB', '1.5'],
+    ['MAX_UPLOAD_MB', 'lots'],
+    ['UPDATE_CHECK_HOURS', '-1'],
+    ['UPDATE_CHECK_HOURS', 'daily'],
+    ['AUTO_UPDATE', 'always'],
+    ['INSTALL_MIN_FREE_GB', '12GB'],
   ])('refuses %s=%s with one line naming it', (name, value) => {
     let error: unknown;
     try {

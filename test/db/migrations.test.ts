@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { type Kysely, sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type DatabaseHandle, openDatabase } from '../../src/db/connect.js';
+import { uniqueViolation } from '../../src/db/constraint-violation.js';
 import { MigrationError, migrateTo, migrateToLatest, migrationNames } from '../../src/db/migrate.js';
 import type { Database } from '../../src/db/schema.js';
 import { tempDir } from '../helpers/app.js';
@@ -50,7 +51,12 @@ async function seedVersion1(db: Kysely<Database>, servers: { name: string; port:
 
 async function everyRow(db: Kysely<Database>) {
   return {
-    users: await db.selectFrom('users').selectAll().orderBy('id').execute(),
+    // The columns of 001 (later migrations add their own to users).
+    users: await db
+      .selectFrom('users')
+      .select(['id', 'username', 'password_hash', 'role', 'created_at'])
+      .orderBy('id')
+      .execute(),
     sessions: await db.selectFrom('sessions').selectAll().orderBy('id').execute(),
     blueprints: await db.selectFrom('blueprints').selectAll().orderBy('id').execute(),
     servers: await db.selectFrom('servers').selectAll().orderBy('id').execute(),
@@ -111,6 +117,40 @@ describe.each(testDialects())('migrations (%s)', (dialect) => {
     );
     // Migrating again does nothing.
     expect(await migrateToLatest(handle)).toEqual([]);
+  });
+
+  it('005 adds accounts: every user enabled, tokens, two-factor and members, memberships going with their server', async () => {
+    await seedVersion1(handle.db, [{ name: 'alpha', port: 27015 }]);
+    await migrateToLatest(handle);
+    expect(await handle.db.selectFrom('users').select(['username', 'disabled_at']).execute()).toEqual([
+      { username: 'alice', disabled_at: null },
+    ]);
+    expect(await tableNames(handle)).toEqual(
+      expect.arrayContaining(['api_tokens', 'user_totp', 'recovery_codes', 'server_members']),
+    );
+    expect(await indexNames(handle)).toEqual(
+      expect.arrayContaining([
+        'api_tokens_token_hash_unique',
+        'recovery_codes_user_code_unique',
+        'server_members_unique',
+      ]),
+    );
+    await handle.db
+      .insertInto('users')
+      .values({ username: 'bob', password_hash: 'x', role: 'user', created_at: at })
+      .execute();
+    const member = { server_id: 1, user_id: 2, permissions: 'control', created_at: at };
+    await handle.db.insertInto('server_members').values(member).execute();
+    // One membership per user and server, by the database.
+    const twice = await handle.db
+      .insertInto('server_members')
+      .values(member)
+      .execute()
+      .catch((e) => e);
+    expect(uniqueViolation(twice)).toBe('server_members_unique');
+    await handle.db.deleteFrom('server_ports').execute();
+    await handle.db.deleteFrom('servers').execute();
+    expect(await handle.db.selectFrom('server_members').selectAll().execute()).toEqual([]);
   });
 
   it.each([

@@ -10,6 +10,10 @@ import { type Config, loadConfig } from '../../src/config/config.js';
 import { type DatabaseHandle, type Dialect, openDatabase } from '../../src/db/connect.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import type { AppDeps } from '../../src/deps.js';
+import { InstallGate } from '../../src/install/control.js';
+import { Installer, type InstallerSettings } from '../../src/install/installer.js';
+import { InstallStore } from '../../src/install/store.js';
+import { installerSettings } from '../../src/install/wiring.js';
 import type { SupervisorControl } from '../../src/supervisor/control.js';
 import { dropDatabase, freshDatabaseUrl } from './dialects.js';
 
@@ -43,8 +47,20 @@ export interface TestApp {
   app: FastifyInstance;
   database: DatabaseHandle;
   config: Config;
+  /** The app's Installer (src/install/): SteamCMD as STEAMCMD says, no servers held unless given. */
+  installer: Installer;
   dataDir: string;
   close(): Promise<void>;
+}
+
+/** Installer settings for tests: network failures are retried after 20, 40 and 80 ms. */
+export function testInstallerSettings(config: Config): InstallerSettings {
+  return installerSettings(config, { job: { retryBaseMs: 20 } });
+}
+
+/** An Installer on the app's database that holds no servers (HTTP tests without a supervisor). */
+export function testInstaller(config: Config, database: DatabaseHandle): Installer {
+  return new Installer(new InstallStore(database.db), testInstallerSettings(config), null);
 }
 
 /** The real app on a real, migrated database (SQLite file in a temp dir by default). */
@@ -55,6 +71,8 @@ export async function startTestApp(
     supervisor?: SupervisorControl;
     /** An existing database (e.g. one a CLI command wrote) instead of a fresh one. */
     databaseUrl?: string;
+    /** Makes the app's Installer (default: one that holds no servers, quick network retries). */
+    installer?: (config: Config, database: DatabaseHandle) => Installer;
   } = {},
 ): Promise<TestApp> {
   const dataDir = tempDir();
@@ -67,16 +85,24 @@ export async function startTestApp(
   });
   const database = openDatabase(config.databaseUrl);
   await migrateToLatest(database);
-  const deps: AppDeps = { config, database, supervisor: options.supervisor ?? recordingSupervisor() };
+  const installer = (options.installer ?? testInstaller)(config, database);
+  const deps: AppDeps = {
+    config,
+    database,
+    supervisor: options.supervisor ?? recordingSupervisor(),
+    install: new InstallGate(installer, () => true),
+  };
   const app = await buildApp(deps);
   await app.ready();
   return {
     app,
     database,
     config,
+    installer,
     dataDir,
     async close() {
       await app.close();
+      await installer.close();
       await database.close();
       // A fresh PostgreSQL database is dropped (SQLite's file goes with dataDir).
       if (!options.databaseUrl) await dropDatabase(databaseUrl);
@@ -92,6 +118,8 @@ export class Client {
   constructor(
     private readonly app: FastifyInstance,
     private readonly mode: 'json' | 'form',
+    /** Sent with every request, e.g. a bearer token's Authorization. */
+    private readonly defaultHeaders: Record<string, string> = {},
   ) {}
 
   /** The Cookie header this client sends (for requests made outside inject, e.g. event streams). */
@@ -103,7 +131,7 @@ export class Client {
   async send(
     method: InjectOptions['method'],
     url: string,
-    options: { payload?: string; headers?: Record<string, string> } = {},
+    options: { payload?: string | Buffer; headers?: Record<string, string> } = {},
   ) {
     const cookie = this.cookieHeader;
     const response: LightMyRequestResponse = await this.app.inject({
@@ -112,6 +140,7 @@ export class Client {
       headers: {
         ...(cookie && { cookie }),
         accept: this.mode === 'json' ? 'application/json' : 'text/html',
+        ...this.defaultHeaders,
         ...options.headers,
       },
       ...(options.payload !== undefined && { payload: options.payload }),
@@ -195,9 +224,44 @@ export async function createServer(
   return response.json().id;
 }
 
+/** A script's client: every request carries `Authorization: Bearer <token>` and no cookie it did not get. */
+export function tokenClient(app: FastifyInstance, token: string): Client {
+  return new Client(app, 'json', { authorization: `Bearer ${token}` });
+}
+
+/** Makes an API token for a signed-in client and returns it. */
+export async function createApiToken(
+  client: Client,
+  scope: 'read' | 'write' = 'write',
+  name = `${scope} token`,
+): Promise<string> {
+  const response = await client.request(
+    'POST',
+    '/account/tokens',
+    { name, scope },
+    { accept: 'application/json' },
+  );
+  if (response.statusCode !== 201) throw new Error(`create token: ${response.statusCode} ${response.body}`);
+  return response.json().token;
+}
+
 /** Every row of every table in a stable order: equal before and after means nothing changed. */
 export async function snapshot({ db }: DatabaseHandle) {
   return {
+    // Without last_used_at, which every use of a token sets, refused or not.
+    api_tokens: await db
+      .selectFrom('api_tokens')
+      .select(['id', 'user_id', 'name', 'scope', 'token_hash', 'created_at', 'expires_at'])
+      .orderBy('id')
+      .execute(),
+    user_totp: await db.selectFrom('user_totp').selectAll().orderBy('user_id').execute(),
+    recovery_codes: await db.selectFrom('recovery_codes').selectAll().orderBy('id').execute(),
+    server_members: await db
+      .selectFrom('server_members')
+      .selectAll()
+      .orderBy('server_id')
+      .orderBy('user_id')
+      .execute(),
     users: await db.selectFrom('users').selectAll().orderBy('id').execute(),
     sessions: await db.selectFrom('sessions').selectAll().orderBy('id').execute(),
     blueprints: await db.selectFrom('blueprints').selectAll().orderBy('id').execute(),
@@ -223,7 +287,12 @@ export interface OpenStream<Event> {
   close(): void;
 }
 
-export function openStream<Event = unknown>(url: string, cookie: string): OpenStream<Event> {
+/** Opens a stream with a session cookie (a string) or other headers (e.g. a bearer token's). */
+export function openStream<Event = unknown>(
+  url: string,
+  credentials: string | Record<string, string>,
+): OpenStream<Event> {
+  const headers = typeof credentials === 'string' ? { cookie: credentials } : credentials;
   const events: Event[] = [];
   const reader = new SseReader();
   let isEnded = false;
@@ -234,7 +303,7 @@ export function openStream<Event = unknown>(url: string, cookie: string): OpenSt
       resolve();
     };
   });
-  const request = httpRequest(url, { headers: { cookie, accept: 'text/event-stream' } });
+  const request = httpRequest(url, { headers: { ...headers, accept: 'text/event-stream' } });
   const ready = new Promise<number>((resolve, reject) => {
     request.on('response', (response) => {
       response.setEncoding('utf8');

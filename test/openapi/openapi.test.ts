@@ -57,14 +57,16 @@ describe('GET /openapi.json', () => {
     );
   });
 
-  it('marks public routes and requires the session cookie elsewhere', async () => {
+  it('marks public routes and requires the session cookie or a bearer token elsewhere', async () => {
     const doc = await documentOf();
     expect(doc.components.securitySchemes.session).toEqual({
       type: 'apiKey',
       in: 'cookie',
       name: 'l4d2web_session',
     });
-    expect(doc.security).toEqual([{ session: [] }]);
+    expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(doc.security).toEqual([{ session: [] }, { bearer: [] }]);
+    expect(doc.paths['/servers'].get.responses['401']).toBeDefined();
     expect(doc.paths['/login'].post.security).toEqual([]);
     expect(doc.paths['/servers'].get.security).toBeUndefined();
   });

@@ -44,9 +44,12 @@ describe.each(testDialects())('servers over JSON (%s)', (dialect) => {
       actual_state: 'unknown',
       last_error: '',
       node: '',
+      restart_required: false,
       created_at: timestamp,
       updated_at: timestamp,
       live: null,
+      access: 'owner',
+      permissions: ['view', 'control', 'console', 'settings'],
     });
     expect((await script.get('/servers')).json()).toStrictEqual({ servers: [shown.json()] });
     expect(await ports()).toEqual([

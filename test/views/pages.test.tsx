@@ -17,6 +17,8 @@ const blueprint: Blueprint = {
   config: [],
   cpu_limit: null,
   memory_limit_mb: null,
+  addons: [],
+  sourcemod: { enabled: false, admins: [], plugins: [] },
   created_at: '2026-01-01T00:00:00.000Z',
   updated_at: '2026-01-01T00:00:00.000Z',
 };
@@ -29,9 +31,12 @@ const server: Server = {
   actual_state: 'crashed',
   last_error: 'crash loop: exit code 139',
   node: '',
+  restart_required: false,
   created_at: '2026-01-01T00:00:00.000Z',
   updated_at: '2026-01-01T00:00:00.000Z',
   live: null,
+  access: 'owner',
+  permissions: ['view', 'control', 'console', 'settings'],
 };
 
 /** ids of form fields that no <label for> names (hidden inputs and buttons aside). */
@@ -50,6 +55,7 @@ const serverPage = (props: Partial<Parameters<typeof ServerPage>[0]> = {}) =>
     ServerPage({
       ctx,
       server,
+      blueprint: { id: blueprint.id, name: blueprint.name, linked: true },
       blueprints: [blueprint],
       launchLine: '/srv/srcds_run -game left4dead2',
       form: serverFormValues(server),
@@ -191,6 +197,8 @@ describe('server buttons follow the state', () => {
     'crashed/stopped': ['Start'],
     'failed/running': ['Start'],
     'failed/stopped': ['Start'],
+    'updating/running': ['Stop'],
+    'updating/stopped': ['Start'],
   };
   const pairs = Object.keys(expected) as Pair[];
   const inState = (pair: Pair): Server => {

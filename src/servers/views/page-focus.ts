@@ -1,5 +1,5 @@
 /** Which part of the server page a failed (or answered) form belongs to. */
-export type ServerSection = 'settings' | 'console' | 'map' | 'players';
+export type ServerSection = 'settings' | 'console' | 'map' | 'players' | 'members';
 
 /** What the page shows after a form of its own: the section it was about and the user's input. */
 export interface ServerPageFocus {
@@ -10,4 +10,6 @@ export interface ServerPageFocus {
   output?: string;
   /** The map typed or picked. */
   map?: string;
+  /** The username typed in the add-member form. */
+  member?: string;
 }

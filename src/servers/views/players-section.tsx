@@ -1,6 +1,6 @@
 import type { AppError } from '../../http/errors.js';
 import type { Player } from '../../supervisor/control.js';
-import { ErrorMessage } from '../../views/layout.js';
+import { ButtonForm, ErrorMessage } from '../../views/layout.js';
 import type { Server } from '../servers.js';
 
 /** Seconds as srcds shows them: "4:05" or "1:02:03". */
@@ -12,7 +12,7 @@ export function formatConnected(seconds: number): string {
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
 }
 
-/** Who is playing, with a kick button each. */
+/** Who is playing, with a kick button each (for those who may use the console). */
 export function PlayersSection({
   server,
   players,
@@ -51,13 +51,14 @@ export function PlayersSection({
                 <td>{player.score}</td>
                 <td>{formatConnected(player.seconds)}</td>
                 <td>
-                  {player.name && (
-                    <form method="post" action={`/servers/${server.id}/kick`} class="inline">
-                      <input type="hidden" name="name" value={player.name} />
-                      <button type="submit" class="secondary small" aria-label={`Kick ${player.name}`}>
-                        Kick
-                      </button>
-                    </form>
+                  {player.name && server.permissions.includes('console') && (
+                    <ButtonForm
+                      action={`/servers/${server.id}/kick`}
+                      fields={{ name: player.name }}
+                      label="Kick"
+                      ariaLabel={`Kick ${player.name}`}
+                      class="secondary small"
+                    />
                   )}
                 </td>
               </tr>

@@ -1,0 +1,170 @@
+/**
+ * Who may do what to a server: the one place it is decided (design/accounts.md). Every server route
+ * names its action (`config.serverAction`); a hook authorizes it before the handler runs, and the
+ * lists, the dashboard and both event streams ask the same functions.
+ */
+import type { FastifyRequest, RouteOptions } from 'fastify';
+import type { Kysely } from 'kysely';
+import { currentUser } from '../auth/guard.js';
+import type { SessionUser } from '../auth/sessions.js';
+import type { Database, ServerRow } from '../db/schema.js';
+import { AppError, notFound } from '../http/errors.js';
+import { routeId } from '../http/input.js';
+
+export const permissions = ['view', 'control', 'console', 'settings'] as const;
+export type Permission = (typeof permissions)[number];
+
+/** How the user comes to see the server: they own it, it is shared with them, or they administer the panel. */
+export type AccessKind = 'owner' | 'member' | 'admin';
+
+export interface ServerAccess {
+  access: AccessKind;
+  /** Always holds `view`; owners and admins hold them all. */
+  permissions: Permission[];
+}
+
+/**
+ * What each server route does, the permission it needs (`manage`: the owner's or an admin's, never a
+ * member's) and how its refusal reads: 403 "you may not <words> this server".
+ */
+export const serverActions = {
+  view: { needs: 'view', words: 'view' },
+  start: { needs: 'control', words: 'start' },
+  stop: { needs: 'control', words: 'stop' },
+  restart: { needs: 'control', words: 'restart' },
+  console: { needs: 'console', words: 'use the console of' },
+  changelevel: { needs: 'console', words: 'change the map of' },
+  kick: { needs: 'console', words: 'kick players from' },
+  settings: { needs: 'settings', words: 'change the settings of' },
+  delete: { needs: 'manage', words: 'delete' },
+  members: { needs: 'manage', words: 'manage the members of' },
+} as const satisfies Record<string, { needs: Permission | 'manage'; words: string }>;
+
+export type ServerAction = keyof typeof serverActions;
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Set on every route under /servers/:id: what it does to the server, checked before the handler. */
+    serverAction?: ServerAction;
+  }
+  interface FastifyRequest {
+    /** The server of a route with a serverAction, once the user was allowed to do it. */
+    authorizedServer: AuthorizedServer | null;
+  }
+}
+
+/** A server row, and what the user asking may do to it. */
+export interface AuthorizedServer extends ServerAccess {
+  row: ServerRow;
+}
+
+/** Stored membership permissions ("control,console") as the list, `view` first. */
+export function parsePermissions(stored: string): Permission[] {
+  const given = new Set(stored.split(','));
+  return permissions.filter((permission) => permission === 'view' || given.has(permission));
+}
+
+/** The list as stored: without `view` (implied), in a fixed order. */
+export function storedPermissions(list: readonly Permission[]): string {
+  return permissions.filter((permission) => permission !== 'view' && list.includes(permission)).join(',');
+}
+
+/** The decision: what a user may do to a server owned by `ownerId`, given their membership (or null). */
+export function accessOf(
+  user: Pick<SessionUser, 'id' | 'role'>,
+  ownerId: number,
+  membership: string | null,
+): ServerAccess | null {
+  if (ownerId === user.id) return { access: 'owner', permissions: [...permissions] };
+  if (user.role === 'admin') return { access: 'admin', permissions: [...permissions] };
+  if (membership !== null) return { access: 'member', permissions: parsePermissions(membership) };
+  return null;
+}
+
+/** Whether that access allows the action. */
+export function may(access: ServerAccess, action: ServerAction): boolean {
+  const { needs } = serverActions[action];
+  return needs === 'manage' ? access.access !== 'member' : access.permissions.includes(needs);
+}
+
+/** The servers a user may see, each with the user's membership permissions (null when not a member). */
+function visibleServers(db: Kysely<Database>, user: SessionUser) {
+  return db
+    .selectFrom('servers')
+    .leftJoin('server_members', (join) =>
+      join.onRef('server_members.server_id', '=', 'servers.id').on('server_members.user_id', '=', user.id),
+    )
+    .selectAll('servers')
+    .select('server_members.permissions as membership')
+    .$if(user.role !== 'admin', (query) =>
+      query.where((eb) =>
+        eb.or([eb('servers.user_id', '=', user.id), eb('server_members.user_id', 'is not', null)]),
+      ),
+    );
+}
+
+function withAccess(user: SessionUser, { membership, ...row }: ServerRow & { membership: string | null }) {
+  return { row, ...(accessOf(user, row.user_id, membership) as ServerAccess) };
+}
+
+/** Every server the user may see (owned, shared with them, or all for an admin), by name. */
+export async function listVisibleServers(
+  db: Kysely<Database>,
+  user: SessionUser,
+): Promise<AuthorizedServer[]> {
+  const rows = await visibleServers(db, user).orderBy('servers.name').orderBy('servers.id').execute();
+  return rows.map((row) => withAccess(user, row));
+}
+
+/** The server and the user's access to it; 404 when they may not see it, exactly as a missing one. */
+export async function visibleServer(
+  db: Kysely<Database>,
+  user: SessionUser,
+  id: number,
+): Promise<AuthorizedServer> {
+  const row = await visibleServers(db, user).where('servers.id', '=', id).executeTakeFirst();
+  if (!row) throw notFound('server');
+  return withAccess(user, row);
+}
+
+/** The server if the user may do the action: 404 when they may not see it, 403 naming the action otherwise. */
+export async function authorizeServer(
+  db: Kysely<Database>,
+  user: SessionUser,
+  id: number,
+  action: ServerAction,
+): Promise<AuthorizedServer> {
+  const server = await visibleServer(db, user, id);
+  if (!may(server, action)) throw new AppError(403, `you may not ${serverActions[action].words} this server`);
+  return server;
+}
+
+/** Whether the user may see the server (a port clash names it only then). */
+export async function maySeeServer(db: Kysely<Database>, user: SessionUser, id: number): Promise<boolean> {
+  return (await visibleServers(db, user).where('servers.id', '=', id).executeTakeFirst()) !== undefined;
+}
+
+/** onRoute hook: a route under /servers/:id that does not say what it does to the server is a bug, found at start. */
+export function requireServerAction(route: RouteOptions): void {
+  if (!/^\/servers\/:id(\/|$)/.test(route.url) || route.config?.serverAction) return;
+  throw new Error(`${String(route.method)} ${route.url} names no serverAction (src/servers/access.ts)`);
+}
+
+/** preHandler hook: authorizes a server route's action before its handler, which reads serverOf(). */
+export function authorizeServerRoute(db: Kysely<Database>) {
+  return async (request: FastifyRequest<{ Params: { id?: string } }>) => {
+    const action = request.routeOptions.config.serverAction;
+    if (!action) return;
+    const id = routeId(request.params.id ?? '', 'server');
+    request.authorizedServer = await authorizeServer(db, currentUser(request), id, action);
+  };
+}
+
+/** A server route's options: what it does to the server, authorized before its handler. */
+export const serverRoute = (serverAction: ServerAction) => ({ config: { serverAction } });
+
+/** The authorized server of a route with a serverAction. */
+export function serverOf(request: FastifyRequest): AuthorizedServer {
+  if (!request.authorizedServer) throw new Error('serverOf() called on a route without a serverAction');
+  return request.authorizedServer;
+}
