@@ -111,7 +111,7 @@ export async function startPanel(
   const close = async () => {
     closing = true;
     stopSweeping();
-    addons.stop();
+    await addons.stop();
     await app.close();
     await held.stop();
     autoUpdater.stop();

@@ -46,8 +46,8 @@ export class AddonServices {
   }
 
   /** Cuts running downloads off; their addons stay queued for the next start. */
-  stop(): void {
-    this.workshop.stop();
+  stop(): Promise<void> {
+    return this.workshop.stop();
   }
 
   /** Asks Steam about every stored Workshop item; answers the ids of those being updated. */

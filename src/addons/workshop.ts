@@ -51,6 +51,8 @@ export class Workshop {
   private running = 0;
   private readonly idleWaiters: Array<() => void> = [];
   private readonly aborter = new AbortController();
+  /** Progress writes under way: a stop waits for them, so none reaches a closed database. */
+  private readonly progressWrites = new Set<Promise<void>>();
 
   constructor(private readonly deps: WorkshopDeps) {}
 
@@ -227,7 +229,10 @@ export class Workshop {
           if (now - lastWrite < PROGRESS_EVERY_MS || received >= total) return;
           lastWrite = now;
           const percent = Math.min(99, Math.floor((received / Math.max(total, 1)) * 100));
-          void this.progress(job.workshopId, percent);
+          // A lost percentage is harmless (the next one or the end corrects it); a stop awaits these.
+          const write = this.progress(job.workshopId, percent).catch(() => {});
+          this.progressWrites.add(write);
+          void write.finally(() => this.progressWrites.delete(write));
         },
         record: (stored) => this.stored(item, stored),
       });
@@ -315,9 +320,14 @@ export class Workshop {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  /** Cuts running downloads off (their rows stay queued for the next start) and drops the queue. */
-  stop(): void {
+  /**
+   * Cuts running downloads off (their rows stay queued for the next start) and drops the queue;
+   * resolves once nothing of them touches the database any more.
+   */
+  async stop(): Promise<void> {
     this.queue.length = 0;
     this.aborter.abort();
+    await this.idle();
+    await Promise.all(this.progressWrites);
   }
 }

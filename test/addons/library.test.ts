@@ -78,7 +78,7 @@ describe.each(testDialects())('addon library (%s)', (dialect) => {
     steam.requests.length = 0;
   });
   afterEach(async () => {
-    workshop.stop();
+    await workshop.stop();
     await handle.close();
     await dropDatabase(url);
     rmSync(dataDir, { recursive: true, force: true });
@@ -159,7 +159,7 @@ describe.each(testDialects())('addon library (%s)', (dialect) => {
     await writeFile(recent, 'written a moment ago by a commit not yet recorded');
     // A download cut off by the last stop.
     const [cut] = await workshop.add(bob, '1002');
-    workshop.stop();
+    await workshop.stop();
     await handle.db
       .updateTable('addons')
       .set({ state: 'downloading', percent: 40 })
@@ -178,7 +178,7 @@ describe.each(testDialects())('addon library (%s)', (dialect) => {
       state: 'ready',
       percent: 100,
     });
-    services.stop();
+    await services.stop();
   });
 
   it('refuses a private, a wrong-game and a missing item (400), adding nothing', async () => {
