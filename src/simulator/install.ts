@@ -31,10 +31,11 @@ export function simulatorMainPath(): string {
 /**
  * The install's own copy of the compiled simulator: srcds_run runs it from there, so a container that
  * sees only the install and the instance (the docker runtime) runs it too. The simulator imports the
- * RCON framing from ../rcon, hence the two folders; package.json makes Node read them as ES modules.
+ * RCON framing from ../rcon and the VPK reader from ../vpk (it mounts addons), hence the three folders;
+ * package.json makes Node read them as ES modules. test/simulator/bundle.test.ts checks the list.
  */
 export const SIMULATOR_BUNDLE = 'l4d2web-simulator';
-const BUNDLED_FOLDERS = ['simulator', 'rcon'];
+export const BUNDLED_FOLDERS = ['simulator', 'rcon', 'vpk'];
 
 /**
  * Like Valve's srcds_run, the game root is where the script was called from: `dirname $0`, then `pwd`,

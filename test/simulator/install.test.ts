@@ -1,7 +1,12 @@
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isSimulatedInstall, layOutSimulatedInstall, srcdsRunScript } from '../../src/simulator/install.js';
+import {
+  BUNDLED_FOLDERS,
+  isSimulatedInstall,
+  layOutSimulatedInstall,
+  srcdsRunScript,
+} from '../../src/simulator/install.js';
 import { makeSimulatedInstall, startSimulator, stopAllSimulators } from '../helpers/simulator.js';
 
 afterAll(stopAllSimulators);
@@ -14,6 +19,17 @@ async function installWithNode(nodePath: string): Promise<string> {
 }
 
 describe('layOutSimulatedInstall', () => {
+  it("copies every folder the simulator imports: the install's copy runs on its own (in a container too)", async () => {
+    const src = path.resolve(import.meta.dirname, '..', '..', 'src');
+    for (const folder of BUNDLED_FOLDERS) {
+      for (const file of (await readdir(path.join(src, folder))).filter((name) => name.endsWith('.ts'))) {
+        const text = await readFile(path.join(src, folder, file), 'utf8');
+        for (const [, target] of text.matchAll(/from '\.\.\/([^/']+)\//g))
+          expect(BUNDLED_FOLDERS, `${folder}/${file} imports ../${target}`).toContain(target);
+      }
+    }
+  });
+
   it('lays out srcds_run, the cfg tree and the marker, idempotently, keeping server.cfg', async () => {
     const dir = await makeSimulatedInstall();
     const serverCfg = path.join(dir, 'left4dead2', 'cfg', 'server.cfg');
