@@ -2,9 +2,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
+import fastifyMultipart from '@fastify/multipart';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { registerAccountRoutes } from './account/routes.js';
+import { registerAddonRoutes } from './addons/routes.js';
+import { AddonServices } from './addons/service.js';
 import { loadUser, requireLogin } from './auth/guard.js';
 import { IdentityCache } from './auth/identity-cache.js';
 import { LoginLimiter } from './auth/login-limiter.js';
@@ -22,6 +25,7 @@ import { loggerOptions } from './http/logger.js';
 import { answerError } from './http/respond.js';
 import { sendSecurityHeaders } from './http/security-headers.js';
 import { registerInstallRoutes } from './install/routes.js';
+import { registerNodeRoutes } from './nodes/routes.js';
 import { registerOpenApi, registerOpenApiRoute } from './openapi/plugin.js';
 import { authorizeServerRoute, requireServerAction } from './servers/access.js';
 import { AccessWatch } from './servers/access-watch.js';
@@ -46,6 +50,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Bodies are JSON or forms; anything else (text/plain included) is 415, not a string body.
   app.removeContentTypeParser('text/plain');
   await app.register(fastifyFormbody);
+  // Uploads stream to disk (POST /addons/upload sets its own limits); nothing is held in memory.
+  await app.register(fastifyMultipart, { limits: { files: 1, fields: 5, fieldSize: 1024, parts: 6 } });
   await app.register(fastifyCookie);
   // Before any route: it documents the routes registered after it.
   await registerOpenApi(app);
@@ -88,6 +94,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const routeDeps: RouteDeps = {
     ...deps,
     sessions: new SessionStreams(deps.database.db, { log: app.log, identities }),
+    addons: deps.addons ?? ownAddons(app, deps),
     logins: new LoginLimiter(),
     secretKey: new SecretKey(deps.config.dataDir),
     accessWatch: new AccessWatch(),
@@ -95,10 +102,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerAuthRoutes(app, routeDeps);
   registerAccountRoutes(app, routeDeps);
   registerUserRoutes(app, routeDeps);
+  registerNodeRoutes(app, routeDeps);
   registerBlueprintRoutes(app, routeDeps);
+  registerAddonRoutes(app, routeDeps);
   registerServerRoutes(app, routeDeps);
   registerDashboardRoutes(app, routeDeps);
   registerInstallRoutes(app, routeDeps);
   registerOpenApiRoute(app);
   return app;
+}
+
+/** Addon services for an app given none (tests): stopped with the app. */
+function ownAddons(app: FastifyInstance, deps: AppDeps): AddonServices {
+  const addons = new AddonServices(deps.config, deps.database.db, (message) => app.log.warn(message));
+  app.addHook('onClose', async () => addons.stop());
+  return addons;
 }

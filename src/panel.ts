@@ -1,7 +1,10 @@
 import type { FastifyInstance } from 'fastify';
+import { AddonServices } from './addons/service.js';
 import { buildApp } from './app.js';
 import { sweepExpiredSessions } from './auth/sessions.js';
 import type { Config } from './config/config.js';
+import { panelId } from './containers/panel-id.js';
+import { containerRuntime } from './containers/runtime-factory.js';
 import { type DatabaseHandle, openDatabase } from './db/connect.js';
 import { DatabaseFileLock } from './db/file-lock.js';
 import { type LeaseOptions, SupervisionLease } from './db/lock.js';
@@ -10,7 +13,7 @@ import { InstallGate } from './install/control.js';
 import type { Installer } from './install/installer.js';
 import { panelAutoUpdater, panelInstaller } from './install/wiring.js';
 import { LeaseGate } from './supervisor/lease-gate.js';
-import { Supervisor, type SupervisorOptions } from './supervisor/supervisor.js';
+import { defaultSupervisorOptions, Supervisor, type SupervisorOptions } from './supervisor/supervisor.js';
 
 export interface Panel {
   app: FastifyInstance;
@@ -19,6 +22,12 @@ export interface Panel {
   readonly supervisor: Supervisor;
   /** Whether this panel holds the supervision lease, i.e. supervises the game servers. */
   readonly supervising: boolean;
+  /**
+   * The addon store and Workshop queue. The periodic update check (install/auto-update.ts) also calls
+   * `addons.refreshWorkshop()`:
+   * newer Workshop items download and the servers running them get `restart_required`.
+   */
+  addons: AddonServices;
   /** Installs and updates the game (jobs run only while supervising). */
   installer: Installer;
   /** The address it listens on, e.g. http://127.0.0.1:8080. */
@@ -37,33 +46,48 @@ export async function startPanel(
 ): Promise<Panel> {
   const fileLock = DatabaseFileLock.acquireFor(config.databaseUrl);
   const database = openDatabase(config.databaseUrl);
+  let id: string;
   try {
     await migrateToLatest(database);
+    // Labels this database's containers and services (the docker and swarm runtimes).
+    id = await panelId(database.db);
   } catch (error) {
     await database.close();
     fileLock?.release();
     throw error;
   }
+  // The runtime RUNTIME names, made anew for each supervisor (a stopped one closes its runtime).
+  const newSupervisor = () => {
+    const stopGraceMs = supervisorOptions.stopGraceMs ?? defaultSupervisorOptions.stopGraceMs;
+    const runtime = supervisorOptions.runtime ?? containerRuntime(config, id, stopGraceMs);
+    return new Supervisor(config, database, { ...supervisorOptions, runtime });
+  };
   // Supervision lease (issue 5, src/db/lock.ts): panels sharing one PostgreSQL database never
   // supervise at once. Only the lease holder starts its Supervisor; the others serve the UI only
   // (the routes' start/stop/delete calls are dropped there) and take over when the lease is free.
-  let supervisor = new Supervisor(config, database, supervisorOptions);
+  let supervisor = newSupervisor();
   let lease: SupervisionLease | undefined;
   let closing = false;
   const control = new LeaseGate(
     () => supervisor,
     () => lease?.isHeld ?? false,
   );
+  const addons = new AddonServices(config, database.db, (message) => app.log.warn(message));
   // Install and update jobs (src/install/) hold the current supervisor's servers while SteamCMD runs;
   // like the supervisor, they run only while this panel holds the lease.
   const log = { error: (object: unknown, message?: string) => app.log.error(object, message) };
   const installer = panelInstaller(config, database, () => supervisor, log);
-  const autoUpdater = panelAutoUpdater(config, installer, () => supervisor, {
-    info: (message) => app.log.info(message),
-    error: (message) => app.log.error(message),
-  });
+  const autoUpdater = panelAutoUpdater(
+    config,
+    installer,
+    () => supervisor,
+    { info: (message) => app.log.info(message), error: (message) => app.log.error(message) },
+    { alsoRefresh: () => addons.refreshWorkshop() },
+  );
   const install = new InstallGate(installer, () => lease?.isHeld ?? false);
-  const app = await buildApp({ config, database, supervisor: control, install });
+  const app = await buildApp({ config, database, supervisor: control, addons, install });
+  // Half-written downloads go; those a stop cut off start again.
+  await addons.start();
   lease = await SupervisionLease.acquire(config.databaseUrl, {
     ...leaseOptions,
     fileLock,
@@ -79,7 +103,7 @@ export async function startPanel(
       await installer.close();
       await supervisor.stop();
       // A stopped Supervisor does not start again: a fresh one waits for the lease to come back.
-      if (!closing) supervisor = new Supervisor(config, database, supervisorOptions);
+      if (!closing) supervisor = newSupervisor();
     },
   });
   const held = lease;
@@ -87,6 +111,7 @@ export async function startPanel(
   const close = async () => {
     closing = true;
     stopSweeping();
+    await addons.stop();
     await app.close();
     await held.stop();
     autoUpdater.stop();
@@ -116,6 +141,7 @@ export async function startPanel(
     get supervising() {
       return held.isHeld;
     },
+    addons,
     installer,
     url,
     close,

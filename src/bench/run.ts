@@ -1,9 +1,18 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
+import { runtimeKinds } from '../config/runtime.js';
+import {
+  engineUnavailable,
+  initSwarm,
+  simulatorImage,
+  startScratchEngine,
+} from '../containers/scratch-engine.js';
+import { benchDownloads } from './downloads.js';
 import { benchHttp, MEASURES, type Row } from './http.js';
 import { benchInstall } from './install.js';
 import { benchInstances } from './instances.js';
 import { canPin, LOAD_CORE, pinToCore } from './pin.js';
+import { benchRuntime, type RuntimeRun, runtimesReport } from './runtimes.js';
 import { benchStreams } from './streams.js';
 import { benchSupervisor } from './supervisor.js';
 import { percentile, supervisorReport } from './supervisor-report.js';
@@ -168,6 +177,31 @@ async function instances(values: Values) {
   console.log(`Entries in one instance (links and its own directories): ${figures.instanceEntries}.`);
 }
 
+async function downloads(values: { 'download-mb': string; 'download-runs': string }) {
+  const figures = await benchDownloads({
+    sizeMb: Number(values['download-mb']),
+    runs: Number(values['download-runs']),
+  });
+  const mb = figures.bytes / 1024 ** 2;
+  console.log(
+    `# Workshop downloads: a ${mb.toFixed(0)} MB VPK from a local file server, the panel (POST /addons to ` +
+      `ready) against curl to the same disk, interleaved, ${figures.panelSeconds.length} runs each`,
+  );
+  const median = (samples: number[]) => percentile(samples, 50);
+  const rate = (seconds: number) => mb / seconds;
+  console.log('| measure | panel | curl | panel/curl |');
+  console.log('|---|---|---|---|');
+  const panel = rate(median(figures.panelSeconds));
+  const curl = rate(median(figures.curlSeconds));
+  console.log(
+    `| throughput, median MB/s | ${panel.toFixed(0)} | ${curl.toFixed(0)} | ${(panel / curl).toFixed(2)} |`,
+  );
+  console.log(
+    `| panel RSS MB: before, peak during the downloads, after | ${figures.rssBeforeMb.toFixed(0)}, ` +
+      `${figures.rssPeakMb.toFixed(0)}, ${figures.rssAfterMb.toFixed(0)} | | |`,
+  );
+}
+
 async function install(values: Values) {
   const options = { lines: Number(values['progress-lines']), tickMs: Number(values['tick-ms']) };
   const figures = await benchInstall(options);
@@ -192,15 +226,54 @@ async function install(values: Values) {
   console.log('');
 }
 
-const sections = ['http', 'scale', 'streams', 'supervisor', 'instances', 'install'] as const;
+const sections = ['http', 'scale', 'streams', 'supervisor', 'instances', 'install', 'downloads'] as const;
 
 /**
- * `npm run bench [-- --only http|scale|streams|supervisor|instances|install --seconds 3 --rounds 3 --warmup 2
- * --connections 10 --servers 100 --scale-servers 1000 --scale-running 100 --streams 1000 --stream-seconds 20
- * --starts 20 --servers-idle 100 --cpu-seconds 30 --instances 20 --progress-lines 300 --tick-ms 20]`: prints figures (performance.md's tables with their
+ * The process runtime and a container runtime in one run, on an engine of the bench's own (its own
+ * dockerd; a swarm of one node for `swarm`) and the simulator image.
+ */
+async function runtimes(values: {
+  runtime?: string;
+  starts: string;
+  'runtime-idle': string;
+  'cpu-seconds': string;
+}) {
+  const runtime = values.runtime as 'docker' | 'swarm';
+  const reason = engineUnavailable();
+  if (reason) throw new Error(`--runtime ${runtime}: ${reason}`);
+  const options = {
+    starts: Number(values.starts),
+    idleServers: Number(values['runtime-idle']),
+    cpuSeconds: Number(values['cpu-seconds']),
+  };
+  console.log(
+    `# Runtimes: process vs ${runtime}, a panel process each (sqlite) on the srcds simulator ` +
+      `(the image of \`l4d2web image build --simulator\` in a dockerd of the bench's own; ` +
+      `${os.cpus().length} cores, shared)`,
+  );
+  const engine = await startScratchEngine();
+  try {
+    if (runtime === 'swarm') await initSwarm(engine);
+    const image = await simulatorImage(engine);
+    const runs: RuntimeRun[] = [];
+    for (const kind of ['process', runtime] as const)
+      runs.push(await benchRuntime(kind, engine, image, options));
+    for (const line of runtimesReport(runs, options)) console.log(line);
+  } finally {
+    await engine.stop();
+  }
+}
+
+/**
+ * `npm run bench [-- --only http,scale,streams,supervisor,instances,install,downloads --seconds 3 --rounds 3
+ * --warmup 2 --connections 10 --servers 100 --scale-servers 1000 --scale-running 100 --streams 1000
+ * --stream-seconds 20 --starts 20 --servers-idle 100 --cpu-seconds 30 --instances 20 --progress-lines 300
+ * --tick-ms 20 --download-mb 1024 --download-runs 3]`: prints figures (performance.md's tables with their
  * targets), asserts nothing. With DATABASE_URL (a PostgreSQL server), http, scale and streams run on
  * SQLite and then on a fresh database there. `--cpu-prof DIR`: the panel of those sections writes a CPU
  * profile into DIR.
+ * `--runtime docker|swarm [--runtime-idle 20]` compares that runtime with the process runtime instead
+ * (root, Debian's docker.io and debootstrap).
  */
 async function main() {
   const { values } = parseArgs({
@@ -220,8 +293,12 @@ async function main() {
       'servers-idle': { type: 'string', default: '100' },
       'cpu-seconds': { type: 'string', default: '30' },
       instances: { type: 'string', default: '20' },
+      runtime: { type: 'string' },
+      'runtime-idle': { type: 'string', default: '20' },
       'progress-lines': { type: 'string', default: '300' },
       'tick-ms': { type: 'string', default: '20' },
+      'download-mb': { type: 'string', default: '1024' },
+      'download-runs': { type: 'string', default: '3' },
     },
   });
   const only = values.only?.split(',');
@@ -229,10 +306,16 @@ async function main() {
     if (!(sections as readonly string[]).includes(name))
       throw new Error(`--only takes ${sections.join(', ')} (comma-separated)`);
   }
-  const { only: _only, 'cpu-prof': _profile, ...numbers } = values;
+  const { only: _only, 'cpu-prof': _profile, runtime: _runtime, ...numbers } = values;
   for (const [name, value] of Object.entries(numbers)) {
     if (!(Number(value) >= 0) || (name !== 'scale-running' && !(Number(value) > 0)))
       throw new Error(`--${name} takes a positive number`);
+  }
+  if (values.runtime !== undefined) {
+    if (!runtimeKinds.includes(values.runtime as never) || values.runtime === 'process') {
+      throw new Error('--runtime takes docker or swarm (compared with process in the same run)');
+    }
+    return runtimes(values);
   }
   const run = (section: string) => only === undefined || only.includes(section);
   const pin = canPin();
@@ -241,11 +324,12 @@ async function main() {
   if (run('http')) await http(values as Values, pin, false);
   if (run('scale')) await http(values as Values, pin, true);
   if (run('streams')) await streams(values as Values, pin);
-  // The supervisor's and the instances' figures are taken as before, on every core.
+  // The other figures are taken as before, on every core.
   if (pin) pinToCore(process.pid, -1);
   if (run('supervisor')) await supervisor(values as Values);
   if (run('instances')) await instances(values as Values);
   if (run('install')) await install(values as Values);
+  if (run('downloads')) await downloads(values);
 }
 
 main().catch((error: unknown) => {

@@ -1,3 +1,5 @@
+import type { Addon } from '../addons/library.js';
+import { BlueprintAddonFields, type BlueprintAddonValues, noBlueprintAddonValues } from '../addons/views.js';
 import type { AppError } from '../http/errors.js';
 import { Field, FormCard, Layout, type PageContext, TextAreaField } from '../views/layout.js';
 import { StateBadge } from '../views/state-badge.js';
@@ -5,32 +7,64 @@ import { submittedValues } from '../views/submitted.js';
 import type { Blueprint } from './blueprints.js';
 
 /** What the blueprint form shows: the user's own text, kept across a failed submit. */
-export interface BlueprintFormValues {
+export interface BlueprintFormValues extends BlueprintAddonValues {
   name: string;
   arguments: string;
   config: string;
+  cpu_limit: string;
+  memory_limit_mb: string;
 }
 
 export function blueprintFormValues(blueprint: Blueprint): BlueprintFormValues {
+  const { sourcemod } = blueprint;
   return {
     name: blueprint.name,
     arguments: blueprint.arguments.join('\n'),
     config: blueprint.config.join('\n'),
+    cpu_limit: blueprint.cpu_limit === null ? '' : String(blueprint.cpu_limit),
+    memory_limit_mb: blueprint.memory_limit_mb === null ? '' : String(blueprint.memory_limit_mb),
+    addons: blueprint.addons.join(' '),
+    sourcemod_enabled: String(sourcemod.enabled),
+    sourcemod_admins: sourcemod.admins.map((a) => [a.steamid, a.flags, a.name].join(' ').trim()).join('\n'),
+    sourcemod_plugins: sourcemod.plugins.join(' '),
   };
 }
 
 /** The user's input as they sent it, whatever its types, for re-rendering a form. */
 export function submittedBlueprintValues(body: unknown, fallback: BlueprintFormValues): BlueprintFormValues {
   return submittedValues(body, fallback, (value) =>
-    typeof value === 'string' ? value : Array.isArray(value) ? value.join('\n') : undefined,
+    typeof value === 'string'
+      ? value
+      : Array.isArray(value)
+        ? value.join('\n')
+        : typeof value === 'number'
+          ? String(value)
+          : undefined,
   );
 }
 
-export const emptyBlueprintForm: BlueprintFormValues = { name: '', arguments: '', config: '' };
+export const emptyBlueprintForm: BlueprintFormValues = {
+  name: '',
+  arguments: '',
+  config: '',
+  ...noBlueprintAddonValues,
+  cpu_limit: '',
+  memory_limit_mb: '',
+};
+
+/** "1.5 cores, 2048 MB" or "no limits". */
+export function describeLimits(blueprint: Pick<Blueprint, 'cpu_limit' | 'memory_limit_mb'>): string {
+  const limits = [
+    blueprint.cpu_limit !== null && `${blueprint.cpu_limit} ${blueprint.cpu_limit === 1 ? 'core' : 'cores'}`,
+    blueprint.memory_limit_mb !== null && `${blueprint.memory_limit_mb} MB`,
+  ].filter(Boolean);
+  return limits.length ? limits.join(', ') : 'no limits';
+}
 
 function BlueprintForm(props: {
   action: string;
   values: BlueprintFormValues;
+  library: Addon[];
   error?: AppError | undefined;
   submit: string;
 }) {
@@ -61,6 +95,24 @@ function BlueprintForm(props: {
           'RCON password and sv_rcon_* settings, ip, hostport, clientport, and commands that quit or write files.'
         }
       />
+      <Field
+        label="CPU limit (cores)"
+        name="cpu_limit"
+        value={props.values.cpu_limit}
+        error={fields?.cpu_limit}
+        hint="e.g. 1.5; from 0.1 to 256, empty for none. Applied by the docker and swarm runtimes (RUNTIME), at the next start."
+      />
+      <Field
+        label="Memory limit (MB)"
+        name="memory_limit_mb"
+        value={props.values.memory_limit_mb}
+        error={fields?.memory_limit_mb}
+        hint={
+          'e.g. 2048; from 64 to 1048576, empty for none. A server that needs more is killed by the kernel ' +
+          '(last error "killed: out of memory"). Applied by the docker and swarm runtimes, at the next start.'
+        }
+      />
+      <BlueprintAddonFields library={props.library} values={props.values} errors={fields} />
     </FormCard>
   );
 }
@@ -68,6 +120,7 @@ function BlueprintForm(props: {
 export function BlueprintsPage(props: {
   ctx: PageContext;
   blueprints: Blueprint[];
+  library: Addon[];
   form: BlueprintFormValues;
   error?: AppError | undefined;
 }) {
@@ -85,14 +138,22 @@ export function BlueprintsPage(props: {
             <li key={blueprint.id}>
               <a href={`/blueprints/${blueprint.id}`}>{blueprint.name}</a>{' '}
               <small>
-                {blueprint.arguments.length} arguments, {blueprint.config.length} cfg lines
+                {blueprint.arguments.length} arguments, {blueprint.config.length} cfg lines,{' '}
+                {describeLimits(blueprint)}, {blueprint.addons.length} addons
+                {blueprint.sourcemod.enabled ? ', SourceMod' : ''}
               </small>
             </li>
           ))}
         </ul>
       )}
       <h2>New blueprint</h2>
-      <BlueprintForm action="/blueprints" values={props.form} error={props.error} submit="Create blueprint" />
+      <BlueprintForm
+        action="/blueprints"
+        values={props.form}
+        library={props.library}
+        error={props.error}
+        submit="Create blueprint"
+      />
     </Layout>
   );
 }
@@ -120,6 +181,7 @@ export function BlueprintPage(props: {
   blueprint: Blueprint;
   problems: string[];
   servers: { id: number; name: string; port: number; actual_state: string }[];
+  library: Addon[];
   form: BlueprintFormValues;
   error?: AppError | undefined;
 }) {
@@ -134,6 +196,7 @@ export function BlueprintPage(props: {
       <BlueprintForm
         action={`/blueprints/${blueprint.id}`}
         values={props.form}
+        library={props.library}
         error={props.error}
         submit="Save"
       />

@@ -1,9 +1,10 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { parseHost } from './host-name.js';
+import { type RuntimeSettings, runtimeEnvironment, runtimeSettings } from './runtime.js';
 
 /** The panel's settings, read once from the environment (DESIGN.md, Configuration). */
-export interface Config {
+export interface Config extends RuntimeSettings {
   port: number;
   host: string;
   dataDir: string;
@@ -19,6 +20,10 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** `pretty`: one short line per event, for a terminal; `json`: pino's JSON lines, for log collectors. */
   logFormat: 'pretty' | 'json';
+  /** The Steam Web API the Workshop is asked through (STEAM_API_URL), without a trailing slash. */
+  steamApiUrl: string;
+  /** The largest addon upload accepted, in bytes (MAX_UPLOAD_MB). */
+  maxUploadBytes: number;
   /** STEAMCMD: the SteamCMD program (a path, or a name on PATH); null: look for it (design/install.md). */
   steamcmd: string | null;
   /** UPDATE_CHECK_HOURS: how often to ask Steam for a new build; 0: never. */
@@ -75,13 +80,32 @@ const environment = z.object({
     .default([]),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['pretty', 'json'], { error: 'must be pretty or json' }).optional(),
+  STEAM_API_URL: z
+    .string()
+    .refine(isHttpUrl, 'must be an http:// or https:// URL, e.g. https://api.steampowered.com')
+    .transform((url) => url.replace(/\/+$/, ''))
+    .default('https://api.steampowered.com'),
+  MAX_UPLOAD_MB: z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number of megabytes')
+    .transform(Number)
+    .refine((mb) => mb >= 1 && mb <= 1_048_576, 'must be between 1 and 1048576 (1 TB)')
+    .default(2048),
   STEAMCMD: z.string().optional(),
   UPDATE_CHECK_HOURS: nonNegativeNumber('a number of hours (0: never)').default(6),
   AUTO_UPDATE: z
     .enum(['off', 'when-empty', 'now'], { error: 'must be off, when-empty or now' })
     .default('off'),
   INSTALL_MIN_FREE_GB: nonNegativeNumber('a number of GB').default(12),
+  ...runtimeEnvironment,
 });
+
+/** An http(s) URL with a host and no credentials (a path is allowed: an API behind a prefix). */
+function isHttpUrl(text: string): boolean {
+  if (!URL.canParse(text)) return false;
+  const url = new URL(text);
+  return ['http:', 'https:'].includes(url.protocol) && url.hostname !== '' && !url.username && !url.password;
+}
 
 /** An http(s) URL naming a host and nothing below the root (the panel has no path prefix). */
 function isRootUrl(text: string): boolean {
@@ -133,9 +157,12 @@ export function loadConfig(
     allowedHosts: values.ALLOWED_HOSTS,
     logLevel: values.LOG_LEVEL,
     logFormat: values.LOG_FORMAT ?? (stdoutIsTerminal ? 'pretty' : 'json'),
+    steamApiUrl: values.STEAM_API_URL,
+    maxUploadBytes: values.MAX_UPLOAD_MB * 1024 * 1024,
     steamcmd: values.STEAMCMD ?? null,
     updateCheckHours: values.UPDATE_CHECK_HOURS,
     autoUpdate: values.AUTO_UPDATE,
     installMinFreeGb: values.INSTALL_MIN_FREE_GB,
+    ...runtimeSettings(values),
   };
 }

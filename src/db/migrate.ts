@@ -3,7 +3,9 @@ import type { DatabaseHandle } from './connect.js';
 import { initial } from './migrations/001-initial.js';
 import { uniquePorts } from './migrations/002-unique-ports.js';
 import { install } from './migrations/003-install.js';
+import { addons } from './migrations/004-addons.js';
 import { accounts } from './migrations/005-accounts.js';
+import { runtimes } from './migrations/007-runtimes.js';
 import type { MigrationFactory } from './migrations/helpers.js';
 
 /** Versioned migrations, in order. Names sort; never rename or edit one that has shipped. */
@@ -11,7 +13,9 @@ const migrationFactories: Record<string, MigrationFactory> = {
   '001-initial': initial,
   '002-unique-ports': uniquePorts,
   '003-install': install,
+  '004-addons': addons,
   '005-accounts': accounts,
+  '007-runtimes': runtimes,
 };
 
 export const migrationNames = Object.keys(migrationFactories);

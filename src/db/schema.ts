@@ -1,4 +1,4 @@
-import type { Generated, Insertable, Selectable } from 'kysely';
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 
 /** Table types as Kysely sees them; timestamps are ISO-8601 text on both dialects. */
 export interface Database {
@@ -7,6 +7,9 @@ export interface Database {
   blueprints: BlueprintsTable;
   servers: ServersTable;
   server_ports: ServerPortsTable;
+  panel_identity: PanelIdentityTable;
+  addons: AddonsTable;
+  blueprint_addons: BlueprintAddonsTable;
   install_jobs: InstallJobsTable;
   install_job_lines: InstallJobLinesTable;
   install_status: InstallStatusTable;
@@ -58,6 +61,12 @@ export interface BlueprintsTable {
   arguments: string;
   /** JSON array of strings. */
   config: string;
+  /** Cores the server may use under the docker and swarm runtimes (e.g. 1.5); null: no limit. */
+  cpu_limit: ColumnType<number | null, number | null | undefined, number | null>;
+  /** Memory the server may use under the docker and swarm runtimes, in MB; null: no limit. */
+  memory_limit_mb: ColumnType<number | null, number | null | undefined, number | null>;
+  /** JSON {enabled, admins: [{steamid, flags, name}]}; its plugins are rows of blueprint_addons. */
+  sourcemod: Generated<string>;
   created_at: string;
   updated_at: string;
 }
@@ -73,6 +82,10 @@ export interface ServersTable {
   last_error: string;
   /** Per-server RCON password written to the generated cfg; never shown in pages or JSON. */
   rcon_password: string;
+  /** The swarm node it runs on: nodes labelled `l4d2web.node=<node>`; '' = any. */
+  node: Generated<string>;
+  /** 1 when the blueprint's addons changed since the server was launched; the next launch clears it. */
+  restart_required: Generated<number>;
   created_at: string;
   updated_at: string;
 }
@@ -82,6 +95,48 @@ export interface ServerPortsTable {
   port: number;
   server_id: number;
   purpose: 'game' | 'client';
+}
+
+/** This database's panel id (one row): the `l4d2web.panel` label of its containers and services. */
+export interface PanelIdentityTable {
+  singleton: number;
+  panel_id: string;
+}
+
+export const addonKinds = ['workshop', 'vpk', 'sourcemod', 'metamod', 'plugin'] as const;
+export type AddonKindName = (typeof addonKinds)[number];
+export const addonStates = ['queued', 'downloading', 'ready', 'failed'] as const;
+export type AddonState = (typeof addonStates)[number];
+
+export interface AddonsTable {
+  id: Generated<number>;
+  user_id: number;
+  kind: AddonKindName;
+  /** The Workshop item's id (digits), or null for uploads. */
+  workshop_id: string | null;
+  title: string;
+  /** The name servers see (one dot). */
+  filename: string;
+  size: number;
+  /** Steam's time_updated (unix seconds) of the stored file; 0 for uploads. */
+  time_updated: number;
+  state: AddonState;
+  percent: Generated<number>;
+  error: Generated<string>;
+  /** SHA-256 of the stored content ('' until stored): its file or tree in $DATA_DIR/addons/. */
+  content_key: Generated<string>;
+  /** JSON array of the map names inside a VPK. */
+  maps: Generated<string>;
+  created_at: string;
+  updated_at: string;
+}
+
+/** An addon a blueprint uses: `addon` (VPKs, SourceMod, Metamod:Source) or `plugin`, in order. */
+export interface BlueprintAddonsTable {
+  blueprint_id: number;
+  addon_id: number;
+  role: 'addon' | 'plugin';
+  position: number;
 }
 
 /** One SteamCMD job (design/install.md); at most one is `running`. */
@@ -163,3 +218,4 @@ export type UserRow = Selectable<UsersTable>;
 export type BlueprintRow = Selectable<BlueprintsTable>;
 export type ServerRow = Selectable<ServersTable>;
 export type NewServer = Insertable<ServersTable>;
+export type AddonRow = Selectable<AddonsTable>;

@@ -8,7 +8,18 @@ import { z } from 'zod';
 export interface Operation {
   summary: string;
   description?: string;
-  tag: 'auth' | 'account' | 'users' | 'blueprints' | 'servers' | 'members' | 'dashboard' | 'install' | 'meta';
+  tag:
+    | 'auth'
+    | 'account'
+    | 'users'
+    | 'blueprints'
+    | 'addons'
+    | 'servers'
+    | 'members'
+    | 'dashboard'
+    | 'install'
+    | 'nodes'
+    | 'meta';
   /** Reachable without a session. */
   public?: boolean;
   /** The JSON body and, for routes that forms also reach, the form body. */

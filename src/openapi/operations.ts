@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import { accountOperations } from '../account/api.js';
+import { addonOperations } from '../addons/api.js';
 import { authOperations } from '../auth/api.js';
 import { blueprintOperations } from '../blueprints/api.js';
 import { dashboardOperations } from '../dashboard/api.js';
 import type { Operations } from '../http/operation.js';
 import { installOperations } from '../install/api.js';
+import { nodeOperations } from '../nodes/api.js';
 import { serverOperations } from '../servers/api.js';
 import { userOperations } from '../users/api.js';
 
@@ -33,7 +35,9 @@ export const operations: Operations = {
   ...authOperations,
   ...accountOperations,
   ...userOperations,
+  ...nodeOperations,
   ...blueprintOperations,
+  ...addonOperations,
   ...serverOperations,
   ...dashboardOperations,
   ...installOperations,

@@ -1,4 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { blueprintMaps } from '../addons/blueprint-addons.js';
+import { sourcemodStatus } from '../addons/sourcemod-card.js';
 import { currentUser } from '../auth/guard.js';
 import { blueprintOfServer, listBlueprints, ownBlueprints } from '../blueprints/blueprints.js';
 import type { RouteDeps } from '../deps.js';
@@ -39,6 +41,7 @@ export function registerServerRoutes(app: FastifyInstance, deps: RouteDeps) {
   const serverJson = (server: AuthorizedServer) => toServer(server, supervisor.liveStatus(server.row.id));
   // The servers table's rows, each rendered again when what it shows changes.
   const rows = new FragmentCache();
+  const placement = config.runtime === 'swarm';
 
   /** The servers page; with parts, its rows come from the kept ones (send it with those parts). */
   const listPage = async (request: FastifyRequest, error?: AppError, parts?: PageParts) => {
@@ -50,6 +53,7 @@ export function registerServerRoutes(app: FastifyInstance, deps: RouteDeps) {
       form: error ? submittedServerValues(request.body, emptyServerForm) : emptyServerForm,
       error,
       rows: parts,
+      placement,
     });
   };
 
@@ -76,7 +80,7 @@ export function registerServerRoutes(app: FastifyInstance, deps: RouteDeps) {
       rconPassword: '',
     });
     const saved = serverFormValues(server);
-    const pageData = await serverPageData({ supervisor }, server);
+    const pageData = await serverPageData({ supervisor, config }, server);
     return ServerPage({
       ctx: pageContext(request),
       server,
@@ -89,9 +93,20 @@ export function registerServerRoutes(app: FastifyInstance, deps: RouteDeps) {
           : saved,
       error,
       focus,
+      placement,
       members: may(authorized, 'members') ? await listMembers(db, server.id) : null,
       ...pageData,
       consoleLines: may(authorized, 'console') ? pageData.consoleLines : [],
+      addonMaps: await blueprintMaps(db, blueprint.id),
+      // Asked only of a running server that runs SourceMod, for those who may use its console: three
+      // RCON commands, one at a time.
+      ...(blueprint.sourcemod.enabled &&
+        may(authorized, 'console') && {
+          sourcemod:
+            server.actual_state === 'running'
+              ? await sourcemodStatus((command) => runConsoleCommand(supervisor, server.id, command))
+              : null,
+        }),
     });
   };
 
@@ -185,7 +200,7 @@ export function registerServerRoutes(app: FastifyInstance, deps: RouteDeps) {
   app.post<{ Params: { id: string } }>(`${idRoute}/delete`, serverRoute('delete'), remove);
   app.delete<{ Params: { id: string } }>(idRoute, serverRoute('delete'), remove);
 
-  registerServerEventsRoute(app, { database, supervisor, sessions, accessWatch });
+  registerServerEventsRoute(app, { database, supervisor, sessions, accessWatch, config });
 
   app.post<{ Params: { id: string } }>(`${idRoute}/rcon`, serverRoute('console'), async (request, reply) => {
     request.formOnError = (error) =>

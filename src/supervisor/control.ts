@@ -23,11 +23,24 @@ export interface PlayerSample {
   players: number;
 }
 
+/** CPU and memory of a server's container, from the engine (the docker and swarm runtimes). */
+export interface ResourceUsage {
+  /** Cores in use since the sample before (1.0 = one core busy); null for the first sample. */
+  cpu_cores: number | null;
+  /** The container's CPU limit in cores, or null when it has none. */
+  cpu_limit: number | null;
+  memory_mb: number;
+  /** The container's memory limit, or null when it has none. */
+  memory_limit_mb: number | null;
+}
+
 /** What GET /servers/:id/events streams. */
 export type ServerEvent =
   | { type: 'state'; actual_state: string; desired_state: string; last_error: string }
   | { type: 'live'; live: LiveStatus | null }
-  | { type: 'console'; line: string };
+  | { type: 'console'; line: string }
+  /** cpu and memory: the page's text for them ("0.25 of 1.5 cores", "180 of 512 MB", "-"). */
+  | { type: 'usage'; usage: ResourceUsage | null; cpu: string; memory: string };
 
 /** Why desired_state was written: `start` also gives a failed or crash-looping server a fresh try. */
 export type DesiredStateReason = 'start' | 'stop' | 'update';
@@ -54,4 +67,6 @@ export interface SupervisorControl {
   subscribe(serverId: number, listener: (event: ServerEvent) => void): () => void;
   /** The last lines of the server's console log, oldest first (optional: a supervisor may keep none). */
   recentConsole?(serverId: number, lines: number): Promise<string[]>;
+  /** CPU and memory of the running server, or null (optional: only containers report them). */
+  resourceUsage?(serverId: number): Promise<ResourceUsage | null>;
 }

@@ -3,6 +3,7 @@ import type {
   LiveStatus,
   Player,
   PlayerSample,
+  ResourceUsage,
   ServerEvent,
   SupervisorControl,
 } from './control.js';
@@ -23,6 +24,7 @@ export const gateKinds = {
   playerHistory: 'read',
   subscribe: 'read',
   recentConsole: 'read',
+  resourceUsage: 'read',
 } as const satisfies Record<keyof SupervisorControl, 'action' | 'read'>;
 
 /**
@@ -76,5 +78,9 @@ export class LeaseGate implements SupervisorControl {
 
   async recentConsole(serverId: number, lines: number): Promise<string[]> {
     return (await this.current().recentConsole?.(serverId, lines)) ?? [];
+  }
+
+  async resourceUsage(serverId: number): Promise<ResourceUsage | null> {
+    return (await this.current().resourceUsage?.(serverId)) ?? null;
   }
 }

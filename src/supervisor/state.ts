@@ -149,8 +149,14 @@ export interface ServerFacts {
   actual_state: ActualState;
   last_error: string;
   rcon_password: string;
+  node: string;
   arguments: string;
   config: string;
+  cpu_limit: number | null;
+  memory_limit_mb: number | null;
+  blueprint_id: number;
+  /** The blueprint's SourceMod settings (JSON), for the addons a launch links in. */
+  sourcemod: string;
 }
 
 export async function loadFacts({ db }: DatabaseHandle, id: number): Promise<ServerFacts | undefined> {
@@ -164,13 +170,19 @@ export async function loadFacts({ db }: DatabaseHandle, id: number): Promise<Ser
       'servers.actual_state',
       'servers.last_error',
       'servers.rcon_password',
+      'servers.node',
       'blueprints.arguments',
       'blueprints.config',
+      'blueprints.cpu_limit',
+      'blueprints.memory_limit_mb',
+      'servers.blueprint_id',
+      'blueprints.sourcemod',
     ])
     .where('servers.id', '=', id)
     .executeTakeFirst();
 }
 
 export function rconTarget(state: Readonly<ServerState>): RconTarget {
-  return { host: LOOPBACK, port: state.port, password: state.rconPassword };
+  const host = state.process?.handle.host ?? LOOPBACK;
+  return { host, port: state.port, password: state.rconPassword };
 }

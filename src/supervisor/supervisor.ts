@@ -1,3 +1,4 @@
+import { AddonLinker } from '../addons/launch.js';
 import type { Config } from '../config/config.js';
 import { consoleLogPath } from '../config/paths.js';
 import type { DatabaseHandle } from '../db/connect.js';
@@ -11,6 +12,7 @@ import type {
   LiveStatus,
   Player,
   PlayerSample,
+  ResourceUsage,
   ServerEvent,
   SupervisorControl,
 } from './control.js';
@@ -96,6 +98,7 @@ export class Supervisor implements SupervisorControl {
         options: this.options,
         runtime: this.runtime,
         instances: this.instances,
+        addons: new AddonLinker(database.db, dataDir),
         link: this.link,
         clock: this.clock,
       },
@@ -222,6 +225,12 @@ export class Supervisor implements SupervisorControl {
 
   async recentConsole(serverId: number, lines: number): Promise<string[]> {
     return lastConsoleLines(consoleLogPath(this.config.dataDir, serverId), lines);
+  }
+
+  async resourceUsage(serverId: number): Promise<ResourceUsage | null> {
+    const process = this.states.get(serverId)?.process;
+    if (!process?.handle.isAlive()) return null;
+    return (await this.runtime.usage?.(serverId)) ?? null;
   }
 
   // ---------- game install and update jobs (src/install/) ----------

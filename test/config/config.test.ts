@@ -19,6 +19,11 @@ describe('configuration from the environment', () => {
       allowedHosts: [],
       logLevel: 'info',
       logFormat: 'json',
+      runtime: 'process',
+      dockerHost: { socketPath: '/var/run/docker.sock' },
+      srcdsImage: 'l4d2web/srcds:local',
+      steamApiUrl: 'https://api.steampowered.com',
+      maxUploadBytes: 2048 * 1024 * 1024,
       steamcmd: null,
       updateCheckHours: 6,
       autoUpdate: 'off',
@@ -42,6 +47,24 @@ describe('configuration from the environment', () => {
     });
   });
 
+  it('reads the runtime, the Engine API address and the image', () => {
+    expect(
+      loadConfig({
+        RUNTIME: 'swarm',
+        DOCKER_HOST: 'tcp://10.0.0.5:2375',
+        SRCDS_IMAGE: 'registry.lan:5000/l4d2/srcds:2',
+      }),
+    ).toMatchObject({
+      runtime: 'swarm',
+      dockerHost: { protocol: 'http', host: '10.0.0.5', port: 2375 },
+      srcdsImage: 'registry.lan:5000/l4d2/srcds:2',
+    });
+    expect(loadConfig({ RUNTIME: 'docker', DOCKER_HOST: 'unix:///run/d.sock' })).toMatchObject({
+      runtime: 'docker',
+      dockerHost: { socketPath: '/run/d.sock' },
+    });
+  });
+
   it('logs in short lines on a terminal and JSON elsewhere, unless LOG_FORMAT says', () => {
     expect(loadConfig({}, true).logFormat).toBe('pretty');
     expect(loadConfig({}, false).logFormat).toBe('json');
@@ -58,6 +81,8 @@ describe('configuration from the environment', () => {
       LOG_LEVEL: 'debug',
       PUBLIC_URL: 'https://Panel.Example.com/',
       ALLOWED_HOSTS: ' panel.lan, 192.168.1.10:8080 ,[fd00::1],,',
+      STEAM_API_URL: 'http://127.0.0.1:8123/steam/',
+      MAX_UPLOAD_MB: '100',
     });
     expect(config).toMatchObject({
       port: 9000,
@@ -69,6 +94,8 @@ describe('configuration from the environment', () => {
       logLevel: 'debug',
       publicUrl: 'https://panel.example.com',
       allowedHosts: ['panel.lan', '192.168.1.10:8080', '[fd00::1]'],
+      steamApiUrl: 'http://127.0.0.1:8123/steam',
+      maxUploadBytes: 100 * 1024 * 1024,
     });
     const postgres = loadConfig({ DATABASE_URL: 'postgres://u:p@db/l4d2', SRCDS_DIR: '/opt/l4d2' });
     expect([postgres.databaseUrl, postgres.srcdsDir]).toEqual(['postgres://u:p@db/l4d2', '/opt/l4d2']);
@@ -89,6 +116,19 @@ describe('configuration from the environment', () => {
     ['ALLOWED_HOSTS', 'https://panel.example.com'],
     ['ALLOWED_HOSTS', 'panel.example.com/x'],
     ['ALLOWED_HOSTS', 'panel.lan:99999'],
+    ['RUNTIME', 'kubernetes'],
+    ['DOCKER_HOST', '/var/run/docker.sock'],
+    ['DOCKER_HOST', 'unix://relative.sock'],
+    ['DOCKER_HOST', 'ssh://root@node'],
+    ['DOCKER_HOST', 'tcp://user:pw@node:2375'],
+    ['SRCDS_IMAGE', 'L4D2/Srcds'],
+    ['SRCDS_IMAGE', 'srcds:bad tag'],
+    ['STEAM_API_URL', 'api.steampowered.com'],
+    ['STEAM_API_URL', 'file:///etc/passwd'],
+    ['STEAM_API_URL', 'https://user:key@api.steampowered.com'],
+    ['MAX_UPLOAD_MB', '0'],
+    ['MAX_UPLOAD_MB', '1.5'],
+    ['MAX_UPLOAD_MB', 'lots'],
     ['UPDATE_CHECK_HOURS', '-1'],
     ['UPDATE_CHECK_HOURS', 'daily'],
     ['AUTO_UPDATE', 'always'],

@@ -15,6 +15,8 @@ const server = (id: number, name: string): AuthorizedServer => ({
     actual_state: 'running',
     last_error: 'a "quoted" \\ line\nand \u2028 \ud800',
     rcon_password: 'secret',
+    node: 'eu',
+    restart_required: 1,
     created_at: '2026-01-01T00:00:00.000Z',
     updated_at: '2026-01-01T00:00:00.000Z',
   },

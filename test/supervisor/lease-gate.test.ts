@@ -24,6 +24,8 @@ function recorder() {
     playerHistory: () => answer('playerHistory', [{ at: 1, players: 2 }]),
     subscribe: () => answer('subscribe', unsubscribe),
     recentConsole: async () => answer('recentConsole', ['a line']),
+    resourceUsage: async () =>
+      answer('resourceUsage', { cpu_cores: 0.5, cpu_limit: 1, memory_mb: 300, memory_limit_mb: 512 }),
   };
   return { supervisor, called };
 }
@@ -39,6 +41,7 @@ const callEach: { [M in Method]-?: (control: SupervisorControl) => unknown } = {
   playerHistory: (control) => control.playerHistory(1),
   subscribe: (control) => control.subscribe(1, () => {}),
   recentConsole: (control) => control.recentConsole?.(1, 10),
+  resourceUsage: (control) => control.resourceUsage?.(1),
 };
 
 const methods = Object.keys(callEach) as Method[];

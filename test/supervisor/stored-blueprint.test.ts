@@ -79,6 +79,10 @@ describe.each(testDialects())('a blueprint stored before the rules (%s)', (diale
       name: 'old',
       arguments: storedArguments,
       config: storedConfig,
+      cpu_limit: null,
+      memory_limit_mb: null,
+      addons: [],
+      sourcemod: { enabled: false, admins: [], plugins: [] },
       created_at: timestamp,
       updated_at: timestamp,
     });

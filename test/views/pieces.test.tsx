@@ -19,6 +19,8 @@ const server = (id: number, name: string, more: Partial<Server> = {}): Server =>
   last_error: '',
   created_at: '2026-01-01T00:00:00.000Z',
   updated_at: '2026-01-01T00:00:00.000Z',
+  node: '',
+  restart_required: false,
   live: { map: 'c1m1_hotel', players: 3, max_players: 8 },
   access: 'owner',
   permissions: ['view', 'control', 'console', 'settings'],

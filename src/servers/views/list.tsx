@@ -68,10 +68,17 @@ export function ServersPage(props: {
   form: ServerFormValues;
   error?: AppError | undefined;
   rows?: PageParts | undefined;
+  /** RUNTIME=swarm: servers are placed on nodes. */
+  placement?: boolean;
 }) {
   return (
     <Layout ctx={props.ctx} title="Servers">
       <h1>Servers</h1>
+      {props.placement && props.ctx.user?.role === 'admin' && (
+        <p>
+          Servers run on the swarm's <a href="/nodes">nodes</a>.
+        </p>
+      )}
       <div data-events="/events">
         <ServerTable servers={props.servers} rows={props.rows} />
       </div>
@@ -87,6 +94,7 @@ export function ServersPage(props: {
           blueprints={props.blueprints}
           error={props.error}
           submit="Create server"
+          placement={props.placement}
         />
       )}
     </Layout>
