@@ -93,8 +93,7 @@ async function tokenHolder(db: Kysely<Database>, cache: IdentityCache, token: st
 
 /** onRequest hook: who is signing this request (identify), and a read-only token kept to reading. */
 export function loadUser(db: Kysely<Database>, cache: IdentityCache) {
-  return async (request: FastifyRequest) => {
-    if (request.routeOptions.config.sessionless) return;
+  const signIn = async (request: FastifyRequest) => {
     const identity = await identify(db, request, new Date(), cache);
     if (!identity) return;
     request.user = identity.user;
@@ -103,6 +102,11 @@ export function loadUser(db: Kysely<Database>, cache: IdentityCache) {
     if (identity.scope === 'read' && !isSafeMethod(request.method)) {
       throw new AppError(403, 'token is read-only');
     }
+  };
+  // A callback hook: a sessionless request (static files, health) passes without a promise.
+  return (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void) => {
+    if (request.routeOptions.config.sessionless) return done();
+    signIn(request).then(() => done(), done);
   };
 }
 

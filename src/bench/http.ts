@@ -134,32 +134,35 @@ export async function benchHttp(options: HttpBenchOptions): Promise<Row[]> {
     }
     const firstId = ids[0] as number;
 
-    // A POST then a DELETE of what it made, per connection; each connection reuses its own port.
+    // A POST then a DELETE of what it made. autocannon gives each pass of the pair a fresh context,
+    // so ports go back to a pool once their server is deleted (a new one only when none is free).
     let made = 0;
-    let slots = 0;
+    let newPorts = 0;
+    const freePorts: number[] = [];
     const pairHeaders = { ...JSON_HEADERS, ...auth };
+    type PairContext = { port?: number; id?: number };
     const pair: LoadRequest[] = [
       {
         method: 'POST',
         path: '/servers',
         headers: pairHeaders,
-        setupRequest: (request, context: { slot?: number }) => {
-          context.slot ??= slots++;
-          const body = {
-            name: `pair-${made++}`,
-            port: benchPort(options.servers + context.slot),
-            blueprint_id: blueprintId,
-          };
+        setupRequest: (request, context: PairContext) => {
+          context.port = freePorts.pop() ?? benchPort(options.servers + newPorts++);
+          const body = { name: `pair-${made++}`, port: context.port, blueprint_id: blueprintId };
           return { ...request, body: JSON.stringify(body) };
         },
-        onResponse: (status, body, context: { id?: number }) => {
+        onResponse: (status, body, context: PairContext) => {
           context.id = status === 201 ? (JSON.parse(body) as { id: number }).id : 0;
         },
       },
       {
         method: 'DELETE',
         headers: { accept: JSON_TYPE, ...auth },
-        setupRequest: (request, context: { id?: number }) => ({ ...request, path: `/servers/${context.id}` }),
+        setupRequest: (request, context: PairContext) => ({ ...request, path: `/servers/${context.id}` }),
+        onResponse: (status, _body, context: PairContext) => {
+          if (context.port !== undefined && (status === 204 || context.id === 0))
+            freePorts.push(context.port);
+        },
       },
     ];
 
@@ -176,7 +179,7 @@ export async function benchHttp(options: HttpBenchOptions): Promise<Row[]> {
         if (!response.ok) throw new Error(`${measure.name}: ${response.status}`);
         await capture(cannedKey('GET', url, measure.accept), response);
       } else {
-        const body = { name: 'capture', port: benchPort(options.servers + 999), blueprint_id: blueprintId };
+        const body = { name: 'capture', port: benchPort(options.servers + 9999), blueprint_id: blueprintId };
         const created = await fetch(`${base}/servers`, {
           method: 'POST',
           headers: pairHeaders,

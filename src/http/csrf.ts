@@ -1,4 +1,4 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config/config.js';
 import { bearerToken } from './bearer.js';
 import { viaHttps } from './cookies.js';
@@ -36,8 +36,8 @@ export function crossSiteReason(request: FastifyRequest, publicUrl: string | nul
 
 /** onRequest hook: scripts that send neither header (or a bearer token) pass; browsers from elsewhere get 403. */
 export function refuseCrossSite({ publicUrl }: Pick<Config, 'publicUrl'>) {
-  return async (request: FastifyRequest) => {
+  return (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void) => {
     const reason = crossSiteReason(request, publicUrl);
-    if (reason) throw new AppError(403, reason);
+    done(reason ? new AppError(403, reason) : undefined);
   };
 }

@@ -17,10 +17,19 @@ export function matchesEtag(ifNoneMatch: string | undefined, etag: string): bool
  * onSend hook: conditional GETs for what depends on who asks (lists, pages, a server's JSON). Every
  * such 200 carries an ETag (set already by a page made of kept parts, else the hash of its bytes)
  * and `Cache-Control: private, no-cache` (a browser keeps it, asks again, and gets 304 without the
- * body while nothing changed). Not for answers that must not be kept (`no-store`: shown-once
+ * body while nothing changed). A callback hook: it runs for every answer. Not for answers that must not be kept (`no-store`: shown-once
  * secrets), nor for the public, sessionless ones (static files have their own).
  */
-export async function conditionalGet(request: FastifyRequest, reply: FastifyReply, payload: unknown) {
+export function conditionalGet(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  payload: unknown,
+  done: (error: null, payload: unknown) => void,
+) {
+  done(null, conditionalPayload(request, reply, payload));
+}
+
+function conditionalPayload(request: FastifyRequest, reply: FastifyReply, payload: unknown): unknown {
   if (request.method !== 'GET' && request.method !== 'HEAD') return payload;
   if (reply.statusCode !== 200 || request.routeOptions.config.sessionless) return payload;
   if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload;

@@ -1,5 +1,5 @@
 import { BlockList, isIP, isIPv4, isIPv6 } from 'node:net';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config/config.js';
 import { type HostName, parseHost } from '../config/host-name.js';
 import { AppError } from './errors.js';
@@ -51,12 +51,13 @@ export function hostAllowList(config: Pick<Config, 'host' | 'publicUrl' | 'allow
 /** onRequest hook: 421 for a Host the panel does not answer to; routes marked anyHost pass. */
 export function refuseUnknownHost(config: Pick<Config, 'host' | 'publicUrl' | 'allowedHosts'>) {
   const allowed = hostAllowList(config);
-  return async (request: FastifyRequest) => {
-    if (request.routeOptions.config.anyHost) return;
+  // A callback hook, not an async one: every request passes here, and most pass at once.
+  return (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void) => {
+    if (request.routeOptions.config.anyHost) return done();
     // request.host follows X-Forwarded-Host only with TRUST_PROXY: the name the browser used.
     const host = parseHost(request.host);
-    if (host && allowed(host)) return;
+    if (host && allowed(host)) return done();
     const name = host?.name ?? request.host;
-    throw new AppError(421, `unknown host ${name}: set PUBLIC_URL or ALLOWED_HOSTS`);
+    done(new AppError(421, `unknown host ${name}: set PUBLIC_URL or ALLOWED_HOSTS`));
   };
 }
