@@ -12,9 +12,9 @@ import { AppError } from '../http/errors.js';
 import { UploadRefusal } from './archive.js';
 import type { AddonEvents } from './events.js';
 import { sanitizedFilename } from './filenames.js';
-import { isCode, storedExtension } from './library.js';
+import { storedExtension } from './library.js';
 import type { AddonStore } from './store.js';
-import { identifyUpload } from './upload-type.js';
+import { CodeRefused, identifyUpload } from './upload-type.js';
 
 /**
  * Uploads (POST /addons/upload): the file streams to a temp file (hashed on the way, never held in
@@ -74,17 +74,17 @@ export async function storeUpload(
   try {
     let identified: Awaited<ReturnType<typeof identifyUpload>>;
     try {
-      identified = await identifyUpload(upload.file, tree);
+      identified = await identifyUpload(upload.file, tree, user.role === 'admin');
     } catch (error) {
       if (error instanceof UploadRefusal) throw new AppError(400, error.message, { file: error.message });
+      if (error instanceof CodeRefused)
+        throw new AppError(
+          403,
+          'only an admin can upload SourceMod, Metamod:Source or plugin files: they run as code on the host',
+        );
       throw error;
     }
     const { kind } = identified;
-    if (isCode(kind) && user.role !== 'admin')
-      throw new AppError(
-        403,
-        'only an admin can upload SourceMod, Metamod:Source or plugin files: they run as code on the host',
-      );
     const extension = storedExtension(kind);
     const now = new Date().toISOString();
     const row = await store.withKey(upload.sha256, async () => {
