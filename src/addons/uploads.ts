@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Kysely } from 'kysely';
 import type { SessionUser } from '../auth/sessions.js';
 import type { Database } from '../db/schema.js';
-import { firstInvisible } from '../http/characters.js';
+import { withoutInvisible } from '../http/characters.js';
 import { AppError } from '../http/errors.js';
 import { UploadRefusal } from './archive.js';
 import type { AddonEvents } from './events.js';
@@ -52,8 +52,7 @@ export async function receiveUpload(stream: Readable, store: AddonStore): Promis
 /** The title an upload is shown with: its file name, without invisible characters, cut to 128. */
 function titleOf(name: string): string {
   const base = name.split(/[/\\]/).pop() ?? '';
-  const visible = [...base].filter((char) => firstInvisible(char) === null).join('');
-  return visible.slice(0, 128) || 'upload';
+  return withoutInvisible(base).slice(0, 128) || 'upload';
 }
 
 export interface UploadDeps {
