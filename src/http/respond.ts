@@ -31,9 +31,12 @@ export function sendPage(
   return reply.header('etag', etag).send(body);
 }
 
-/** Sends JSON already serialized (kept bytes), as Fastify sends an object: the same type and bytes. */
-export function sendJsonBytes(reply: FastifyReply, body: Buffer) {
-  return reply.type('application/json; charset=utf-8').send(body);
+/**
+ * Sends JSON already serialized (kept bytes), as Fastify sends an object: the same type and bytes;
+ * with the ETag made from what it was kept from (src/http/etag.ts then does not hash it again).
+ */
+export function sendJsonBytes(reply: FastifyReply, { body, etag }: { body: Buffer; etag: string }) {
+  return reply.type('application/json; charset=utf-8').header('etag', etag).send(body);
 }
 
 /** The page a failed request re-renders in HTML: its form, with the message and the user's input. */

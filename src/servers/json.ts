@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { LiveStatus } from '../supervisor/control.js';
 import type { AuthorizedServer } from './access.js';
 import { toServer } from './servers.js';
@@ -6,6 +7,8 @@ import { toServer } from './servers.js';
 interface KeptJson {
   live: LiveStatus | null;
   bytes: Buffer;
+  /** sha1 of the bytes: the ETag of a list is made from these, not from the whole list again. */
+  hash: Buffer;
 }
 
 /**
@@ -18,13 +21,36 @@ const sameLive = (a: LiveStatus | null, b: LiveStatus | null) =>
   a === b ||
   (a !== null && b !== null && a.map === b.map && a.players === b.players && a.max_players === b.max_players);
 
+function keptJson(server: AuthorizedServer, live: LiveStatus | null): KeptJson {
+  const found = kept.get(server);
+  if (found && sameLive(found.live, live)) return found;
+  const bytes = Buffer.from(JSON.stringify(toServer(server, live)));
+  const made = { live, bytes, hash: createHash('sha1').update(bytes).digest() };
+  kept.set(server, made);
+  return made;
+}
+
+/** A JSON body and its ETag. */
+export interface JsonBody {
+  body: Buffer;
+  etag: string;
+}
+
+const tagOf = (hashes: Buffer[]) => {
+  const tag = createHash('sha1');
+  for (const hash of hashes) tag.update(hash);
+  return `"${tag.digest('base64url')}"`;
+};
+
 /** The bytes of JSON.stringify(toServer(server, live)), made once per row and live status. */
 export function serverJsonBytes(server: AuthorizedServer, live: LiveStatus | null): Buffer {
-  const found = kept.get(server);
-  if (found && sameLive(found.live, live)) return found.bytes;
-  const bytes = Buffer.from(JSON.stringify(toServer(server, live)));
-  kept.set(server, { live, bytes });
-  return bytes;
+  return keptJson(server, live).bytes;
+}
+
+/** serverJsonBytes with its ETag. */
+export function serverJsonBody(server: AuthorizedServer, live: LiveStatus | null): JsonBody {
+  const { bytes, hash } = keptJson(server, live);
+  return { body: bytes, etag: tagOf([hash]) };
 }
 
 const OPEN = Buffer.from('{"servers":[');
@@ -38,12 +64,15 @@ const CLOSE = Buffer.from(']}');
 export function serversJsonBody(
   servers: readonly AuthorizedServer[],
   liveStatus: (id: number) => LiveStatus | null,
-): Buffer {
+): JsonBody {
   const chunks: Buffer[] = [OPEN];
+  const hashes: Buffer[] = [OPEN];
   for (const [index, server] of servers.entries()) {
     if (index > 0) chunks.push(COMMA);
-    chunks.push(serverJsonBytes(server, liveStatus(server.row.id)));
+    const { bytes, hash } = keptJson(server, liveStatus(server.row.id));
+    chunks.push(bytes);
+    hashes.push(hash);
   }
   chunks.push(CLOSE);
-  return Buffer.concat(chunks);
+  return { body: Buffer.concat(chunks), etag: tagOf(hashes) };
 }

@@ -23,7 +23,7 @@ import { runConsoleCommand } from './console.js';
 import { registerServerEventsRoute } from './events-route.js';
 import { registerGameRoutes } from './game-routes.js';
 import { parseConsoleCommand, parseNewServer, parseServerChange } from './input.js';
-import { serverJsonBytes, serversJsonBody } from './json.js';
+import { serverJsonBody, serversJsonBody } from './json.js';
 import { listMembers } from './members.js';
 import { registerMemberRoutes } from './members-routes.js';
 import { serverPageData } from './page-data.js';
@@ -140,7 +140,7 @@ export function registerServerRoutes(app: FastifyInstance, deps: RouteDeps) {
   app.get<{ Params: { id: string } }>(idRoute, serverRoute('view'), async (request, reply) => {
     if (wantsJson(request)) {
       const server = serverOf(request);
-      return sendJsonBytes(reply, serverJsonBytes(server, supervisor.liveStatus(server.row.id)));
+      return sendJsonBytes(reply, serverJsonBody(server, supervisor.liveStatus(server.row.id)));
     }
     return sendPage(request, reply, await detailPage(request));
   });

@@ -33,11 +33,11 @@ describe('the kept JSON of servers', () => {
     ]);
     const liveOf = (id: number) => live.get(id) ?? null;
     const expected = () => JSON.stringify({ servers: list.map((one) => toServer(one, liveOf(one.row.id))) });
-    expect(serversJsonBody(list, liveOf).toString('utf8')).toBe(expected());
-    expect(serversJsonBody(list, liveOf).toString('utf8')).not.toContain('secret');
+    expect(serversJsonBody(list, liveOf).body.toString('utf8')).toBe(expected());
+    expect(serversJsonBody(list, liveOf).body.toString('utf8')).not.toContain('secret');
     live.set(1, { map: 'c2m1_highway', players: 4, max_players: 8 });
-    expect(serversJsonBody(list, liveOf).toString('utf8')).toBe(expected());
-    expect(serversJsonBody([], liveOf).toString('utf8')).toBe('{"servers":[]}');
+    expect(serversJsonBody(list, liveOf).body.toString('utf8')).toBe(expected());
+    expect(serversJsonBody([], liveOf).body.toString('utf8')).toBe('{"servers":[]}');
     expect(serverJsonBytes(list[1] as AuthorizedServer, null).toString('utf8')).toBe(
       JSON.stringify(toServer(list[1] as AuthorizedServer, null)),
     );
