@@ -3,6 +3,7 @@ import type { DatabaseHandle } from './connect.js';
 import { initial } from './migrations/001-initial.js';
 import { uniquePorts } from './migrations/002-unique-ports.js';
 import { accounts } from './migrations/005-accounts.js';
+import { operations } from './migrations/006-operations.js';
 import type { MigrationFactory } from './migrations/helpers.js';
 
 /** Versioned migrations, in order. Names sort; never rename or edit one that has shipped. */
@@ -10,6 +11,7 @@ const migrationFactories: Record<string, MigrationFactory> = {
   '001-initial': initial,
   '002-unique-ports': uniquePorts,
   '005-accounts': accounts,
+  '006-operations': operations,
 };
 
 export const migrationNames = Object.keys(migrationFactories);
