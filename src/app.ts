@@ -6,6 +6,7 @@ import fastifyHelmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { registerAccountRoutes } from './account/routes.js';
+import { registerAuditHooks } from './audit/hooks.js';
 import { loadUser, requireLogin } from './auth/guard.js';
 import { LoginLimiter } from './auth/login-limiter.js';
 import { registerAuthRoutes } from './auth/routes.js';
@@ -73,6 +74,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Every route under /servers/:id says what it does to the server; one hook decides who may.
   app.addHook('onRoute', requireServerAction);
   app.addHook('preHandler', authorizeServerRoute(deps.database.db));
+  // Every route that changes state names its audit action; successes (and failed sign-ins) are recorded.
+  registerAuditHooks(app, deps.database.db);
 
   // Routes and hooks throw; one handler answers (src/http/respond.ts).
   app.decorateRequest('formOnError', null);

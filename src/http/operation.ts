@@ -8,11 +8,24 @@ import { z } from 'zod';
 export interface Operation {
   summary: string;
   description?: string;
-  tag: 'auth' | 'account' | 'users' | 'blueprints' | 'servers' | 'members' | 'dashboard' | 'meta';
+  tag:
+    | 'auth'
+    | 'account'
+    | 'users'
+    | 'blueprints'
+    | 'servers'
+    | 'members'
+    | 'dashboard'
+    | 'schedules'
+    | 'webhooks'
+    | 'audit'
+    | 'meta';
   /** Reachable without a session. */
   public?: boolean;
   /** The JSON body and, for routes that forms also reach, the form body. */
   body?: { json: z.ZodType; form?: z.ZodType };
+  /** The query string's parameters (an object schema). */
+  query?: z.ZodType;
   responses: Record<number, Answer>;
 }
 
