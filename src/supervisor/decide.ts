@@ -1,4 +1,5 @@
 import type { ActualState, DesiredState } from '../db/schema.js';
+import type { IncidentKind } from './control.js';
 import type { ExitInfo } from './runtime.js';
 
 /** The timing rules of the reconcile decision. */
@@ -55,6 +56,8 @@ export interface DecideInput {
 export interface Outcome {
   actual: ActualState;
   lastError: string;
+  /** What to alert about, when this outcome is a crash, a hang or a failure (not a stop or a start). */
+  incident?: IncidentKind;
 }
 
 export type Action =
@@ -84,16 +87,25 @@ export function backoffMs(crashCount: number, options: DecideOptions): number {
   return Math.min(doubled, options.backoffMaxMs);
 }
 
-/** The state after one more crash: crashed (restart after a backoff), or failed once the loop is too long. */
-function afterCrash(input: DecideInput, what: string, options: DecideOptions): Outcome {
+/**
+ * The state after one more crash (or hang): crashed (restart after a backoff), or failed once the
+ * loop is too long.
+ */
+function afterCrash(
+  input: DecideInput,
+  what: string,
+  options: DecideOptions,
+  cause: 'crashed' | 'hang' = 'crashed',
+): Outcome {
   const count = recentCrashes(input.crashes, input.now, options).length + 1;
   if (count >= options.crashLoopCount) {
     return {
       actual: 'failed',
       lastError: `crash loop: ${count} crashes in ${seconds(options.crashWindowMs)}, last ${what}`,
+      incident: 'crash_loop',
     };
   }
-  return { actual: 'crashed', lastError: `crashed: ${what}` };
+  return { actual: 'crashed', lastError: `crashed: ${what}`, incident: cause };
 }
 
 /**
@@ -119,7 +131,7 @@ export function decide(input: DecideInput, options: DecideOptions): Action {
         return {
           kind: 'stop',
           gentle: false,
-          outcome: afterCrash(input, what, options),
+          outcome: afterCrash(input, what, options, 'hang'),
           countsAsCrash: true,
         };
       }
@@ -134,7 +146,7 @@ export function decide(input: DecideInput, options: DecideOptions): Action {
         return {
           kind: 'stop',
           gentle: false,
-          outcome: afterCrash(input, what, options),
+          outcome: afterCrash(input, what, options, 'hang'),
           countsAsCrash: true,
         };
       }
@@ -144,6 +156,7 @@ export function decide(input: DecideInput, options: DecideOptions): Action {
         outcome: {
           actual: 'failed',
           lastError: `did not answer A2S within ${seconds(limit)} of its start; stopped it`,
+          incident: 'failed',
         },
         countsAsCrash: false,
       };
@@ -165,7 +178,11 @@ export function decide(input: DecideInput, options: DecideOptions): Action {
     if (input.exit.busyPort) {
       return {
         kind: 'record',
-        outcome: { actual: 'failed', lastError: `port ${input.exit.busyPort} is in use by another program` },
+        outcome: {
+          actual: 'failed',
+          lastError: `port ${input.exit.busyPort} is in use by another program`,
+          incident: 'failed',
+        },
         countsAsCrash: false,
       };
     }
