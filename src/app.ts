@@ -7,6 +7,7 @@ import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { registerAccountRoutes } from './account/routes.js';
 import { registerAuditHooks } from './audit/hooks.js';
+import { registerAuditRoutes } from './audit/routes.js';
 import { loadUser, requireLogin } from './auth/guard.js';
 import { LoginLimiter } from './auth/login-limiter.js';
 import { registerAuthRoutes } from './auth/routes.js';
@@ -21,6 +22,7 @@ import { refuseUnknownHost } from './http/hosts.js';
 import { loggerOptions } from './http/logger.js';
 import { answerError } from './http/respond.js';
 import { registerOpenApi, registerOpenApiRoute } from './openapi/plugin.js';
+import { registerScheduleRoutes } from './schedules/routes.js';
 import { authorizeServerRoute, requireServerAction } from './servers/access.js';
 import { AccessWatch } from './servers/access-watch.js';
 import { registerServerRoutes } from './servers/routes.js';
@@ -100,6 +102,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerBlueprintRoutes(app, routeDeps);
   registerServerRoutes(app, routeDeps);
   registerDashboardRoutes(app, routeDeps);
+  registerScheduleRoutes(app, routeDeps);
+  registerAuditRoutes(app, routeDeps);
   registerOpenApiRoute(app);
   return app;
 }

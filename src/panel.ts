@@ -1,11 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
+import { deleteOldAudit } from './audit/log.js';
 import { sweepExpiredSessions } from './auth/sessions.js';
 import type { Config } from './config/config.js';
 import { type DatabaseHandle, openDatabase } from './db/connect.js';
 import { DatabaseFileLock } from './db/file-lock.js';
 import { type LeaseOptions, SupervisionLease } from './db/lock.js';
 import { migrateToLatest } from './db/migrate.js';
+import { sweepHourly } from './db/sweep.js';
+import { ScheduleRunner } from './schedules/runner.js';
 import { LeaseGate } from './supervisor/lease-gate.js';
 import { Supervisor, type SupervisorOptions } from './supervisor/supervisor.js';
 
@@ -62,10 +65,22 @@ export async function startPanel(
     },
   });
   const held = lease;
-  const stopSweeping = sweepExpiredSessions(database.db, app.log);
+  // Schedules run only where the supervisor runs: the runner looks at the lease on every tick.
+  const runner = new ScheduleRunner({
+    db: database.db,
+    supervisor: control,
+    supervising: () => held.isHeld,
+    log: app.log,
+  });
+  runner.start();
+  const stopSweeping = [
+    sweepExpiredSessions(database.db, app.log),
+    sweepHourly('old audit entries', () => deleteOldAudit(database.db, config.auditRetentionDays), app.log),
+  ];
   const close = async () => {
     closing = true;
-    stopSweeping();
+    for (const stop of stopSweeping) stop();
+    await runner.stop();
     await app.close();
     await held.stop();
     // Game servers keep running: the next panel adopts them.

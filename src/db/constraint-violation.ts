@@ -9,7 +9,8 @@ export type UniqueIndex =
   | 'servers_name_unique'
   | 'servers_port_unique'
   | 'server_ports_port_unique'
-  | 'server_members_unique';
+  | 'server_members_unique'
+  | 'schedule_runs_claim_unique';
 
 const sqliteColumns: Record<string, UniqueIndex> = {
   'users.username': 'users_username_unique',
@@ -18,6 +19,7 @@ const sqliteColumns: Record<string, UniqueIndex> = {
   'servers.port': 'servers_port_unique',
   'server_ports.port': 'server_ports_port_unique',
   'server_members.server_id, server_members.user_id': 'server_members_unique',
+  'schedule_runs.schedule_id, schedule_runs.scheduled_for': 'schedule_runs_claim_unique',
 };
 
 export function uniqueViolation(error: unknown): UniqueIndex | null {

@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import { accountOperations } from '../account/api.js';
+import { auditOperations } from '../audit/api.js';
 import { authOperations } from '../auth/api.js';
 import { blueprintOperations } from '../blueprints/api.js';
 import { dashboardOperations } from '../dashboard/api.js';
 import type { Operations } from '../http/operation.js';
+import { scheduleOperations } from '../schedules/api.js';
 import { serverOperations } from '../servers/api.js';
 import { userOperations } from '../users/api.js';
 
@@ -35,6 +37,8 @@ export const operations: Operations = {
   ...blueprintOperations,
   ...serverOperations,
   ...dashboardOperations,
+  ...scheduleOperations,
+  ...auditOperations,
   ...metaOperations,
 };
 

@@ -43,3 +43,22 @@ export function nextRuns(cron: string, timezone: string, count: number, after: D
 export function nextRun(cron: string, timezone: string, after: Date): Date | null {
   return nextRuns(cron, timezone, 1, after)[0] ?? null;
 }
+
+/**
+ * The runs due in (after, upTo]: the first and the latest, or null when none is. A long gap is not
+ * walked run by run: croner finds both ends.
+ */
+export function dueRuns(
+  cron: string,
+  timezone: string,
+  after: Date,
+  upTo: Date,
+): { first: Date; latest: Date } | null {
+  const pattern = new Cron(cron.trim(), { paused: true, mode: '5-or-6-parts', timezone });
+  const first = pattern.nextRun(after);
+  if (!first || first > upTo) return null;
+  // previousRuns looks strictly before its reference, to the second: step past upTo, then back if too far.
+  const [near] = pattern.previousRuns(1, new Date(upTo.getTime() + 1000));
+  const latest = near && near <= upTo ? near : (pattern.previousRuns(1, upTo)[0] ?? first);
+  return latest < first ? { first, latest: first } : { first, latest };
+}
