@@ -27,6 +27,7 @@ import { authorizeServerRoute, requireServerAction } from './servers/access.js';
 import { AccessWatch } from './servers/access-watch.js';
 import { registerServerRoutes } from './servers/routes.js';
 import { registerUserRoutes } from './users/routes.js';
+import { registerWebhookRoutes } from './webhooks/routes.js';
 
 const publicDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'public');
 
@@ -103,6 +104,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerServerRoutes(app, routeDeps);
   registerDashboardRoutes(app, routeDeps);
   registerScheduleRoutes(app, routeDeps);
+  registerWebhookRoutes(app, routeDeps);
   registerAuditRoutes(app, routeDeps);
   registerOpenApiRoute(app);
   return app;

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import { deleteOldAudit } from './audit/log.js';
+import { SecretKey } from './auth/secret-key.js';
 import { sweepExpiredSessions } from './auth/sessions.js';
 import type { Config } from './config/config.js';
 import { type DatabaseHandle, openDatabase } from './db/connect.js';
@@ -11,6 +12,7 @@ import { sweepHourly } from './db/sweep.js';
 import { ScheduleRunner } from './schedules/runner.js';
 import { LeaseGate } from './supervisor/lease-gate.js';
 import { Supervisor, type SupervisorOptions } from './supervisor/supervisor.js';
+import { Alerts } from './webhooks/alerts.js';
 
 export interface Panel {
   app: FastifyInstance;
@@ -45,7 +47,14 @@ export async function startPanel(
   // Supervision lease (issue 5, src/db/lock.ts): panels sharing one PostgreSQL database never
   // supervise at once. Only the lease holder starts its Supervisor; the others serve the UI only
   // (the routes' start/stop/delete calls are dropped there) and take over when the lease is free.
-  let supervisor = new Supervisor(config, database, supervisorOptions);
+  let alerts: Alerts | undefined;
+  // Each supervisor's incidents (crashes, hangs, failures) go to the alerts' queue.
+  const newSupervisor = () => {
+    const made = new Supervisor(config, database, supervisorOptions);
+    made.onIncident((incident) => alerts?.incident(incident));
+    return made;
+  };
+  let supervisor = newSupervisor();
   let lease: SupervisionLease | undefined;
   let closing = false;
   const control = new LeaseGate(
@@ -53,6 +62,11 @@ export async function startPanel(
     () => lease?.isHeld ?? false,
   );
   const app = await buildApp({ config, database, supervisor: control });
+  const deliveries = new Alerts(
+    { db: database.db, secretKey: new SecretKey(config.dataDir), supervisor: control, log: app.log },
+    { allowPrivate: config.allowPrivateWebhooks },
+  );
+  alerts = deliveries;
   lease = await SupervisionLease.acquire(config.databaseUrl, {
     ...leaseOptions,
     fileLock,
@@ -61,7 +75,7 @@ export async function startPanel(
     onLost: async () => {
       await supervisor.stop();
       // A stopped Supervisor does not start again: a fresh one waits for the lease to come back.
-      if (!closing) supervisor = new Supervisor(config, database, supervisorOptions);
+      if (!closing) supervisor = newSupervisor();
     },
   });
   const held = lease;
@@ -71,6 +85,7 @@ export async function startPanel(
     supervisor: control,
     supervising: () => held.isHeld,
     log: app.log,
+    onFailed: deliveries.scheduleFailed,
   });
   runner.start();
   const stopSweeping = [
@@ -81,6 +96,7 @@ export async function startPanel(
     closing = true;
     for (const stop of stopSweeping) stop();
     await runner.stop();
+    await deliveries.stop();
     await app.close();
     await held.stop();
     // Game servers keep running: the next panel adopts them.

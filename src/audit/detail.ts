@@ -11,8 +11,13 @@ const PASSWORD_SETTING = /([+-]?\w*password\w*)(\s+|=)("[^"]*"|\S+)/gi;
 const MAX_TEXT = 2_000;
 const MAX_ITEMS = 100;
 
+/** Text with the value of every password setting (`rcon_password "x"`, `+sv_password x`) replaced by ***. */
+export function hidePasswordSettings(text: string): string {
+  return text.replace(PASSWORD_SETTING, '$1$2***');
+}
+
 function scrubValue(value: unknown, depth: number): unknown {
-  if (typeof value === 'string') return value.replace(PASSWORD_SETTING, '$1$2***').slice(0, MAX_TEXT);
+  if (typeof value === 'string') return hidePasswordSettings(value).slice(0, MAX_TEXT);
   if (typeof value === 'number' || typeof value === 'boolean' || value === null) return value;
   if (depth > 4) return '…';
   if (Array.isArray(value)) return value.slice(0, MAX_ITEMS).map((item) => scrubValue(item, depth + 1));

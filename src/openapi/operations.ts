@@ -8,6 +8,7 @@ import type { Operations } from '../http/operation.js';
 import { scheduleOperations } from '../schedules/api.js';
 import { serverOperations } from '../servers/api.js';
 import { userOperations } from '../users/api.js';
+import { webhookOperations } from '../webhooks/api.js';
 
 /** The app's own routes (src/app.ts, plugin.ts). */
 const metaOperations: Operations = {
@@ -38,6 +39,7 @@ export const operations: Operations = {
   ...serverOperations,
   ...dashboardOperations,
   ...scheduleOperations,
+  ...webhookOperations,
   ...auditOperations,
   ...metaOperations,
 };
