@@ -104,6 +104,8 @@ export class Alerts {
   private readonly options: AlertOptions;
   private readonly pending = new Set<Promise<void>>();
   private stopped = false;
+  /** Retries waiting for their turn, woken (to give up) when the panel stops. */
+  private readonly waiting = new Set<() => void>();
 
   constructor(
     private readonly deps: {
@@ -136,6 +138,7 @@ export class Alerts {
   /** No new alerts; those under way are given up at their next retry. */
   async stop(): Promise<void> {
     this.stopped = true;
+    for (const wake of [...this.waiting]) wake();
     await this.settled();
   }
 
@@ -204,10 +207,23 @@ export class Alerts {
     await Promise.all(targets.map((target) => this.deliverWithRetries(target, alert)));
   }
 
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.waiting.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      timer.unref();
+      this.waiting.add(wake);
+    });
+  }
+
   private async deliverWithRetries(target: Target, alert: Alert): Promise<void> {
     const delays = [0, ...this.options.retryDelaysMs];
     for (const [attempt, delay] of delays.entries()) {
-      if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay).unref());
+      if (delay > 0) await this.pause(delay);
       if (this.stopped && attempt > 0) return;
       try {
         const status = await deliverOnce(target, alert, this.options);
