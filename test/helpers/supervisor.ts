@@ -63,6 +63,8 @@ export async function startSupervisedApp(
     installDir?: string;
     blueprint?: Record<string, unknown>;
     dialect?: Dialect;
+    /** More environment for the app's config (e.g. ALLOW_PRIVATE_WEBHOOKS). */
+    env?: Record<string, string>;
   } = {},
 ): Promise<SupervisedApp> {
   const installDir = options.installDir ?? (await makeSimulatedInstall());
@@ -74,7 +76,7 @@ export async function startSupervisedApp(
     () => true,
   );
   const testApp = await startTestApp({
-    env: { SRCDS_DIR: installDir },
+    env: { SRCDS_DIR: installDir, ...options.env },
     supervisor,
     dialect: options.dialect,
   });
