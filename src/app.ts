@@ -21,6 +21,7 @@ import { AppError } from './http/errors.js';
 import { refuseUnknownHost } from './http/hosts.js';
 import { loggerOptions } from './http/logger.js';
 import { answerError } from './http/respond.js';
+import { registerInstallRoutes } from './install/routes.js';
 import { registerOpenApi, registerOpenApiRoute } from './openapi/plugin.js';
 import { registerScheduleRoutes } from './schedules/routes.js';
 import { authorizeServerRoute, requireServerAction } from './servers/access.js';
@@ -106,6 +107,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerScheduleRoutes(app, routeDeps);
   registerWebhookRoutes(app, routeDeps);
   registerAuditRoutes(app, routeDeps);
+  registerInstallRoutes(app, routeDeps);
   registerOpenApiRoute(app);
   return app;
 }

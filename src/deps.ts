@@ -3,6 +3,7 @@ import type { SecretKey } from './auth/secret-key.js';
 import type { SessionStreams } from './auth/session-streams.js';
 import type { Config } from './config/config.js';
 import type { DatabaseHandle } from './db/connect.js';
+import type { InstallControl } from './install/control.js';
 import type { AccessWatch } from './servers/access-watch.js';
 import type { SupervisorControl } from './supervisor/control.js';
 
@@ -11,6 +12,8 @@ export interface AppDeps {
   config: Config;
   database: DatabaseHandle;
   supervisor: SupervisorControl;
+  /** Installing and updating the game (src/install/). */
+  install: InstallControl;
 }
 
 /** What the feature routes get: the app's dependencies and what buildApp makes for them. */

@@ -8,15 +8,19 @@ import { ConfigError, loadConfig } from './config/config.js';
 import { openDatabase } from './db/connect.js';
 import { DatabaseInUseError } from './db/file-lock.js';
 import { MigrationError, migrateToLatest } from './db/migrate.js';
+import { installCommand } from './install/cli.js';
+import { simSteamcmdCommand } from './sim-steamcmd/install.js';
 import { simInstallCommand } from './simulator/install.js';
 
 const usage = `usage: l4d2web [command]
   serve                 serve the panel (default)
   demo                  serve the panel on a simulated srcds install
   migrate               apply pending database migrations
+  install               install or update the game with SteamCMD (the panel's job, with a progress bar)
   user add NAME [--admin]  create an account; the password is read from stdin
   db copy --to URL      copy this (SQLite) panel's data into an empty PostgreSQL database
-  sim-install DIR       lay out a simulated srcds install in DIR`;
+  sim-install DIR       lay out a simulated srcds install in DIR
+  sim-steamcmd DIR      lay out the SteamCMD simulator in DIR (STEAMCMD=DIR/steamcmd.sh)`;
 
 async function migrate(): Promise<number> {
   const database = openDatabase(loadConfig().databaseUrl);
@@ -53,11 +57,15 @@ async function main(argv: string[]): Promise<number | undefined> {
       return undefined;
     case 'migrate':
       return migrate();
+    case 'install':
+      return installCommand(loadConfig());
     case 'user':
       if (rest[0] !== 'add' || !rest[1]) break;
       return addUser(loadConfig(), rest[1], values.admin);
     case 'sim-install':
       return simInstallCommand(rest);
+    case 'sim-steamcmd':
+      return simSteamcmdCommand(rest);
     case 'db':
       if (rest[0] !== 'copy') break;
       return dbCopyCommand(loadConfig(), values.to);

@@ -9,6 +9,9 @@ import { DatabaseFileLock } from './db/file-lock.js';
 import { type LeaseOptions, SupervisionLease } from './db/lock.js';
 import { migrateToLatest } from './db/migrate.js';
 import { sweepHourly } from './db/sweep.js';
+import { InstallGate } from './install/control.js';
+import type { Installer } from './install/installer.js';
+import { panelAutoUpdater, panelInstaller } from './install/wiring.js';
 import { ScheduleRunner } from './schedules/runner.js';
 import { LeaseGate } from './supervisor/lease-gate.js';
 import { Supervisor, type SupervisorOptions } from './supervisor/supervisor.js';
@@ -21,6 +24,8 @@ export interface Panel {
   readonly supervisor: Supervisor;
   /** Whether this panel holds the supervision lease, i.e. supervises the game servers. */
   readonly supervising: boolean;
+  /** Installs and updates the game (jobs run only while supervising). */
+  installer: Installer;
   /** The address it listens on, e.g. http://127.0.0.1:8080. */
   url: string;
   close(): Promise<void>;
@@ -61,7 +66,16 @@ export async function startPanel(
     () => supervisor,
     () => lease?.isHeld ?? false,
   );
-  const app = await buildApp({ config, database, supervisor: control });
+  // Install and update jobs (src/install/) hold the current supervisor's servers while SteamCMD runs;
+  // like the supervisor, they run only while this panel holds the lease.
+  const log = { error: (object: unknown, message?: string) => app.log.error(object, message) };
+  const installer = panelInstaller(config, database, () => supervisor, log);
+  const autoUpdater = panelAutoUpdater(config, installer, () => supervisor, {
+    info: (message) => app.log.info(message),
+    error: (message) => app.log.error(message),
+  });
+  const install = new InstallGate(installer, () => lease?.isHeld ?? false);
+  const app = await buildApp({ config, database, supervisor: control, install });
   const deliveries = new Alerts(
     { db: database.db, secretKey: new SecretKey(config.dataDir), supervisor: control, log: app.log },
     { allowPrivate: config.allowPrivateWebhooks },
@@ -71,8 +85,15 @@ export async function startPanel(
     ...leaseOptions,
     fileLock,
     log: app.log,
-    onAcquired: () => supervisor.start(),
+    onAcquired: async () => {
+      // A job the last supervising panel left running ended with it.
+      await installer.store.failInterruptedJobs(new Date().toISOString());
+      await supervisor.start();
+      await autoUpdater.start();
+    },
     onLost: async () => {
+      autoUpdater.stop();
+      await installer.close();
       await supervisor.stop();
       // A stopped Supervisor does not start again: a fresh one waits for the lease to come back.
       if (!closing) supervisor = newSupervisor();
@@ -99,6 +120,9 @@ export async function startPanel(
     await deliveries.stop();
     await app.close();
     await held.stop();
+    autoUpdater.stop();
+    // SteamCMD does not go on unsupervised; the servers it held start again (or fail, naming why).
+    await installer.close();
     // Game servers keep running: the next panel adopts them.
     await supervisor.stop();
     // Only now may another panel take over.
@@ -123,6 +147,7 @@ export async function startPanel(
     get supervising() {
       return held.isHeld;
     },
+    installer,
     url,
     close,
   };

@@ -1,6 +1,7 @@
 // @ts-check
 /**
- * l4d2web's only script. Every page works without it; it adds:
+ * l4d2web's script (the Install page adds install.js, which uses its openStream). Every page works
+ * without it; it adds:
  * - live updates over Server-Sent Events: the element with `data-events` names its stream
  *   (/events for lists of servers, /servers/:id/events on a server page), and the elements with
  *   `data-field` under each `data-server-id` show what the events say, and its start/stop/restart
@@ -50,6 +51,11 @@ function applyState(target, event) {
   for (const element of fields(target, 'last_error')) {
     element.textContent = event.last_error;
     element.hidden = event.last_error === '';
+  }
+  // Notes shown in some states only (why an `updating` server waits).
+  for (const note of target.querySelectorAll('[data-when-state]')) {
+    if (note instanceof HTMLElement)
+      note.hidden = !(note.dataset.whenState ?? '').split(' ').includes(event.actual_state);
   }
   // Each button lists the `actual/desired` states it belongs to (the rule is the server's).
   const states = `${event.actual_state}/${event.desired_state}`;
@@ -187,15 +193,34 @@ function follow(root) {
     }
   };
 
+  openStream(url, ['state', 'live', 'console', 'message'], handle, {
+    opened: () => {
+      replay = true;
+    },
+    status: setStatus,
+  });
+}
+
+/**
+ * Opens an event stream and hands each event of `types` (its JSON data) to `handle`; `status` hears
+ * `live`, `reconnecting…` or `offline: reload the page`, and `opened` each (re)connection. The
+ * Install page's script uses it too.
+ * @template Event
+ * @param {string} url
+ * @param {string[]} types
+ * @param {(event: Event) => void} handle
+ * @param {{ opened: () => void; status: (text: string) => void }} hooks
+ */
+export function openStream(url, types, handle, hooks) {
   const source = new EventSource(url);
   source.addEventListener('open', () => {
-    replay = true;
-    setStatus('live');
+    hooks.opened();
+    hooks.status('live');
   });
   source.addEventListener('error', () => {
-    setStatus(source.readyState === EventSource.CLOSED ? 'offline: reload the page' : 'reconnecting…');
+    hooks.status(source.readyState === EventSource.CLOSED ? 'offline: reload the page' : 'reconnecting…');
   });
-  for (const type of ['state', 'live', 'console', 'message']) {
+  for (const type of types) {
     source.addEventListener(type, (message) => {
       if (!(message instanceof MessageEvent) || typeof message.data !== 'string') return;
       try {

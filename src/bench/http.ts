@@ -45,6 +45,14 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** `l4d2web serve` as its own process on 127.0.0.1:port, logging nothing, with `env` on top of ours. */
+export function spawnBenchPanel(port: number, env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, [mainJs, 'serve'], {
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...env },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+}
+
 export const JSON_HEADERS = { 'content-type': 'application/json', accept: 'application/json' };
 
 /** Registers the first (admin) account on a fresh panel and creates the `bench` blueprint. */
@@ -84,16 +92,9 @@ export async function benchHttp(options: HttpBenchOptions): Promise<Row[]> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'l4d2web-bench-'));
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const panel = spawn(process.execPath, [mainJs, 'serve'], {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATA_DIR: dataDir,
-      LOG_LEVEL: 'silent',
-      ...(options.databaseUrl && { DATABASE_URL: options.databaseUrl }),
-    },
-    stdio: 'inherit',
+  const panel = spawnBenchPanel(port, {
+    DATA_DIR: dataDir,
+    ...(options.databaseUrl && { DATABASE_URL: options.databaseUrl }),
   });
   const raw = fork(rawServerJs, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   try {

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { benchHttp } from './http.js';
+import { benchInstall } from './install.js';
 import { benchInstances } from './instances.js';
 import { benchSupervisor } from './supervisor.js';
 import { percentile, supervisorReport } from './supervisor-report.js';
@@ -62,8 +63,31 @@ async function instances(values: { instances: string }) {
   console.log(`Entries in one instance (links and its own directories): ${figures.instanceEntries}.`);
 }
 
+async function install(values: { 'progress-lines': string; 'tick-ms': string }) {
+  const options = { lines: Number(values['progress-lines']), tickMs: Number(values['tick-ms']) };
+  const figures = await benchInstall(options);
+  console.log(
+    `# Install progress: SteamCMD (the simulator, under the panel's pseudo-terminal) prints ${options.lines} ` +
+      `progress lines, one every ${options.tickMs} ms; an SSE client on /install/events times each event ` +
+      `(${os.cpus().length} cores, shared)`,
+  );
+  console.log('| measure | n | median | p95 | max | aim |');
+  console.log('|---|---|---|---|---|---|');
+  const { latencyMs } = figures;
+  console.log(
+    `| progress line printed → event in the browser (ms) | ${latencyMs.length} | ${percentile(latencyMs, 50).toFixed(1)} | ` +
+      `${percentile(latencyMs, 95).toFixed(1)} | ${Math.max(...latencyMs).toFixed(1)} | p95 < 200 |`,
+  );
+  console.log('');
+  console.log(
+    `Events received for ${figures.received} of ${figures.printed} progress lines. Over the ${figures.jobSeconds.toFixed(1)} s ` +
+      `job: panel CPU ${figures.panelCpuPercent.toFixed(1)} % of one core, pty relay (script) ` +
+      `${figures.relayCpuPercent.toFixed(1)} %.`,
+  );
+}
+
 /**
- * `npm run bench [-- --only http|supervisor|instances --seconds 10 --connections 10 --starts 20 --servers-idle 100
+ * `npm run bench [-- --only http|supervisor|instances|install --progress-lines 300 --tick-ms 20 --seconds 10 --connections 10 --starts 20 --servers-idle 100
  * --cpu-seconds 30 --instances 20]`: prints figures, asserts nothing.
  */
 async function main() {
@@ -77,11 +101,13 @@ async function main() {
       'servers-idle': { type: 'string', default: '100' },
       'cpu-seconds': { type: 'string', default: '30' },
       instances: { type: 'string', default: '20' },
+      'progress-lines': { type: 'string', default: '300' },
+      'tick-ms': { type: 'string', default: '20' },
     },
   });
-  const sections = ['http', 'supervisor', 'instances'];
+  const sections = ['http', 'supervisor', 'instances', 'install'];
   if (values.only !== undefined && !sections.includes(values.only)) {
-    throw new Error('--only takes http, supervisor or instances');
+    throw new Error('--only takes http, supervisor, instances or install');
   }
   for (const name of [
     'seconds',
@@ -91,6 +117,8 @@ async function main() {
     'servers-idle',
     'cpu-seconds',
     'instances',
+    'progress-lines',
+    'tick-ms',
   ] as const) {
     if (!(Number(values[name]) > 0)) throw new Error(`--${name} takes a positive number`);
   }
@@ -100,6 +128,8 @@ async function main() {
   if (run('supervisor')) await supervisor(values);
   if (values.only === undefined) console.log('');
   if (run('instances')) await instances(values);
+  if (values.only === undefined) console.log('');
+  if (run('install')) await install(values);
 }
 
 main().catch((error: unknown) => {

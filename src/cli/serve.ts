@@ -1,8 +1,8 @@
 import type { Config } from '../config/config.js';
-import { startPanel } from '../panel.js';
+import { type Panel, startPanel } from '../panel.js';
 
 /** Serves until SIGINT/SIGTERM, then closes cleanly; game servers keep running. */
-export async function serve(config: Config): Promise<void> {
+export async function serve(config: Config): Promise<Panel> {
   const panel = await startPanel(config);
   panel.app.log.info(
     `l4d2web on ${panel.url} (database: ${panel.database.dialect}, srcds: ${config.srcdsDir})`,
@@ -13,4 +13,5 @@ export async function serve(config: Config): Promise<void> {
   };
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);
+  return panel;
 }

@@ -23,6 +23,14 @@ export interface Config {
   allowPrivateWebhooks: boolean;
   /** Audit entries older than this many days are swept (AUDIT_RETENTION_DAYS; 0 keeps them forever). */
   auditRetentionDays: number;
+  /** STEAMCMD: the SteamCMD program (a path, or a name on PATH); null: look for it (design/install.md). */
+  steamcmd: string | null;
+  /** UPDATE_CHECK_HOURS: how often to ask Steam for a new build; 0: never. */
+  updateCheckHours: number;
+  /** AUTO_UPDATE: what a found update does by itself. */
+  autoUpdate: 'off' | 'when-empty' | 'now';
+  /** INSTALL_MIN_FREE_GB: an install or update refuses to start with less free in SRCDS_DIR. */
+  installMinFreeGb: number;
 }
 
 export class ConfigError extends Error {}
@@ -30,6 +38,13 @@ export class ConfigError extends Error {}
 const booleanText = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
   .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+function nonNegativeNumber(what: string) {
+  return z
+    .string()
+    .regex(/^\d+(\.\d+)?$/, `must be ${what}`)
+    .transform(Number);
+}
 
 const environment = z.object({
   PORT: z
@@ -70,6 +85,12 @@ const environment = z.object({
     .regex(/^\d{1,6}$/, 'must be a whole number of days (0 keeps entries forever)')
     .transform(Number)
     .default(365),
+  STEAMCMD: z.string().optional(),
+  UPDATE_CHECK_HOURS: nonNegativeNumber('a number of hours (0: never)').default(6),
+  AUTO_UPDATE: z
+    .enum(['off', 'when-empty', 'now'], { error: 'must be off, when-empty or now' })
+    .default('off'),
+  INSTALL_MIN_FREE_GB: nonNegativeNumber('a number of GB').default(12),
 });
 
 /** An http(s) URL naming a host and nothing below the root (the panel has no path prefix). */
@@ -124,5 +145,9 @@ export function loadConfig(
     logFormat: values.LOG_FORMAT ?? (stdoutIsTerminal ? 'pretty' : 'json'),
     allowPrivateWebhooks: values.ALLOW_PRIVATE_WEBHOOKS,
     auditRetentionDays: values.AUDIT_RETENTION_DAYS,
+    steamcmd: values.STEAMCMD ?? null,
+    updateCheckHours: values.UPDATE_CHECK_HOURS,
+    autoUpdate: values.AUTO_UPDATE,
+    installMinFreeGb: values.INSTALL_MIN_FREE_GB,
   };
 }

@@ -13,7 +13,7 @@ import { DashboardPage } from './views.js';
 /** GET / (the dashboard) and GET /events (one stream for all of the user's servers). */
 export function registerDashboardRoutes(
   app: FastifyInstance,
-  { database, supervisor, sessions, accessWatch }: RouteDeps,
+  { database, supervisor, sessions, accessWatch, install }: RouteDeps,
 ) {
   const { db } = database;
   const streams = new EventStreams(app, 20_000, (request, end) => sessions.hold(request, end));
@@ -29,6 +29,8 @@ export function registerDashboardRoutes(
       servers: servers.map((server) => ({ server, history: supervisor.playerHistory(server.id) })),
       // Only the first-steps list (no servers yet) asks about blueprints.
       blueprints: servers.length === 0 ? await listBlueprints(db, user) : [],
+      // Admins hear when the game is missing or an update is out (design/install.md).
+      install: user.role === 'admin' ? await install.snapshot() : null,
       now: Date.now(),
     });
     return sendPage(request, reply, page);

@@ -1,4 +1,6 @@
 import type { Blueprint } from '../blueprints/blueprints.js';
+import type { Install } from '../install/control.js';
+import { InstallBanner } from '../install/views.js';
 import type { Server } from '../servers/servers.js';
 import { LastError, PlayersSparkline, PortMapPlayers, ServerActions } from '../servers/views/status.js';
 import type { PlayerSample } from '../supervisor/control.js';
@@ -39,6 +41,8 @@ export function DashboardPage(props: {
   ctx: PageContext;
   servers: DashboardServer[];
   blueprints: Blueprint[];
+  /** For admins: the game's install, for the banner. */
+  install?: Install | null;
   now: number;
 }) {
   const { servers } = props;
@@ -49,6 +53,7 @@ export function DashboardPage(props: {
         <h1>Dashboard</h1>
         <span class="live-status muted" data-live-status />
       </div>
+      {props.install && <InstallBanner install={props.install} />}
       {servers.length === 0 ? (
         <ol class="card steps">
           <li>

@@ -2,6 +2,7 @@ import { type Migration, type MigrationResultSet, Migrator } from 'kysely';
 import type { DatabaseHandle } from './connect.js';
 import { initial } from './migrations/001-initial.js';
 import { uniquePorts } from './migrations/002-unique-ports.js';
+import { install } from './migrations/003-install.js';
 import { accounts } from './migrations/005-accounts.js';
 import { operations } from './migrations/006-operations.js';
 import type { MigrationFactory } from './migrations/helpers.js';
@@ -10,6 +11,7 @@ import type { MigrationFactory } from './migrations/helpers.js';
 const migrationFactories: Record<string, MigrationFactory> = {
   '001-initial': initial,
   '002-unique-ports': uniquePorts,
+  '003-install': install,
   '005-accounts': accounts,
   '006-operations': operations,
 };

@@ -7,6 +7,9 @@ export interface Database {
   blueprints: BlueprintsTable;
   servers: ServersTable;
   server_ports: ServerPortsTable;
+  install_jobs: InstallJobsTable;
+  install_job_lines: InstallJobLinesTable;
+  install_status: InstallStatusTable;
   api_tokens: ApiTokensTable;
   user_totp: UserTotpTable;
   recovery_codes: RecoveryCodesTable;
@@ -29,6 +32,8 @@ export const actualStates = [
   'stopping',
   'crashed',
   'failed',
+  /** A game install or update job runs: the server waits for it (design/install.md). */
+  'updating',
 ] as const;
 export type ActualState = (typeof actualStates)[number];
 
@@ -82,6 +87,38 @@ export interface ServerPortsTable {
   port: number;
   server_id: number;
   purpose: 'game' | 'client';
+}
+
+/** One SteamCMD job (design/install.md); at most one is `running`. */
+export interface InstallJobsTable {
+  id: Generated<number>;
+  kind: 'install' | 'update';
+  state: 'running' | 'succeeded' | 'failed' | 'cancelled';
+  phase: 'bootstrap' | 'download' | 'verify' | 'done';
+  percent: number;
+  bytes_done: number;
+  bytes_total: number;
+  /** SteamCMD runs so far (network retries and the bootstrap retry each count). */
+  attempts: number;
+  error: string;
+  /** 0 once SteamCMD began moving files into the install: the old files may no longer be whole. */
+  files_intact: number;
+  started_at: string;
+  finished_at: string | null;
+}
+
+/** What a job's SteamCMD printed, line by line, kept with the job. */
+export interface InstallJobLinesTable {
+  id: Generated<number>;
+  job_id: number;
+  line: string;
+}
+
+/** One row (id 1): what the last update check learned from Steam. */
+export interface InstallStatusTable {
+  id: number;
+  remote_buildid: string | null;
+  checked_at: string | null;
 }
 
 export type TokenScope = 'read' | 'write';

@@ -123,3 +123,8 @@ export function routeId(raw: string, what: string): number {
   if (/^\d{1,9}$/.test(raw) && Number(raw) > 0) return Number(raw);
   throw notFound(what);
 }
+
+/** Routes that take no fields (start, stop, restart, the install buttons); a JSON request may send none at all. */
+export function parseNoFields(body: unknown): void {
+  parseBody(z.strictObject({}), body ?? {});
+}

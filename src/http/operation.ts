@@ -16,6 +16,7 @@ export interface Operation {
     | 'servers'
     | 'members'
     | 'dashboard'
+    | 'install'
     | 'schedules'
     | 'webhooks'
     | 'audit'

@@ -5,6 +5,7 @@ import { authOperations } from '../auth/api.js';
 import { blueprintOperations } from '../blueprints/api.js';
 import { dashboardOperations } from '../dashboard/api.js';
 import type { Operations } from '../http/operation.js';
+import { installOperations } from '../install/api.js';
 import { scheduleOperations } from '../schedules/api.js';
 import { serverOperations } from '../servers/api.js';
 import { userOperations } from '../users/api.js';
@@ -41,6 +42,7 @@ export const operations: Operations = {
   ...scheduleOperations,
   ...webhookOperations,
   ...auditOperations,
+  ...installOperations,
   ...metaOperations,
 };
 

@@ -51,3 +51,16 @@ export function currentBootId(): string {
   }
   return bootId;
 }
+
+/** The pids whose parent is `pid` (the kernel's list of a task's children); none when it is gone. */
+export function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
+}

@@ -29,11 +29,6 @@ export function parseServerChange(body: unknown, source: BodySource): Partial<Se
   return parseBody(schemas[source].partial(), body);
 }
 
-/** Start, stop and restart take no fields (a JSON request may send none at all). */
-export function parseNoFields(body: unknown): void {
-  parseBody(z.strictObject({}), body ?? {});
-}
-
 /** POST /servers/:id/rcon: one console command. */
 export const rconSchema = z.strictObject({
   command: z

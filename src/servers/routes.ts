@@ -5,7 +5,7 @@ import { currentUser } from '../auth/guard.js';
 import { blueprintOfServer, listBlueprints, ownBlueprints } from '../blueprints/blueprints.js';
 import type { RouteDeps } from '../deps.js';
 import type { AppError } from '../http/errors.js';
-import type { IdRequest } from '../http/input.js';
+import { type IdRequest, parseNoFields } from '../http/input.js';
 import { bodySource, wantsJson } from '../http/negotiate.js';
 import { pageContext, sendDone, sendPage } from '../http/respond.js';
 import { buildLaunchPlan, displayLaunchLine } from '../launch/plan.js';
@@ -21,7 +21,7 @@ import {
 import { runConsoleCommand } from './console.js';
 import { registerServerEventsRoute } from './events-route.js';
 import { registerGameRoutes } from './game-routes.js';
-import { parseConsoleCommand, parseNewServer, parseNoFields, parseServerChange } from './input.js';
+import { parseConsoleCommand, parseNewServer, parseServerChange } from './input.js';
 import { listMembers } from './members.js';
 import { registerMemberRoutes } from './members-routes.js';
 import { serverPageData } from './page-data.js';

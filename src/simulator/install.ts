@@ -7,19 +7,25 @@ import { fileURLToPath } from 'node:url';
 export const SIMULATED_MARKER = 'l4d2web-simulated-install.txt';
 
 /**
- * The compiled simulator entry point. From dist/ it sits next to this file; when this file runs from
- * src/ (under vitest), it is the dist/ equivalent, which `npm run build` produces.
+ * A compiled program's entry point, `dist/<folder>/main.js`. From dist/ it sits beside this file's
+ * folder; when this file runs from src/ (under vitest), it is the dist/ equivalent, which `npm run
+ * build` produces.
  */
-export function simulatorMainPath(): string {
+export function builtEntryPoint(folder: string): string {
   const here = path.dirname(fileURLToPath(import.meta.url));
-  if (path.basename(path.dirname(here)) === 'src') {
-    return path.resolve(here, '..', '..', 'dist', 'simulator', 'main.js');
-  }
-  return path.join(here, 'main.js');
+  const dist =
+    path.basename(path.dirname(here)) === 'src' ? path.resolve(here, '..', '..', 'dist') : path.dirname(here);
+  return path.join(dist, folder, 'main.js');
 }
 
-function shellQuote(word: string): string {
+/** Quotes a word for sh (the simulator stands alone: it imports nothing of the panel's launch code). */
+export function shellQuote(word: string): string {
   return `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+/** The compiled srcds simulator. */
+export function simulatorMainPath(): string {
+  return builtEntryPoint('simulator');
 }
 
 /**

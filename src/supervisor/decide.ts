@@ -50,8 +50,19 @@ export interface DecideInput {
   restart: boolean;
   /** The server is being deleted. */
   removing: boolean;
+  /** A game install or update job runs: nothing starts, running servers are stopped (design/install.md). */
+  updating: boolean;
+  /**
+   * Why the last job left the install unusable, or null: servers that waited for it (`updating`)
+   * fail naming it instead of starting.
+   */
+  updateFailure: string | null;
   now: number;
 }
+
+/** What a game install or update job asks of every server (DecideInput's part of it). */
+export type UpdateHold = Pick<DecideInput, 'updating' | 'updateFailure'>;
+export const noHold: UpdateHold = { updating: false, updateFailure: null };
 
 export interface Outcome {
   actual: ActualState;
@@ -67,8 +78,8 @@ export type Action =
   | { kind: 'record'; outcome: Outcome; countsAsCrash: boolean }
   /** Launch the server; a launch the owner asked for (clearError) starts with an empty last_error and crash history. */
   | { kind: 'launch'; clearError: boolean }
-  /** Stop the process (gently: RCON quit first), then record the outcome. */
-  | { kind: 'stop'; gentle: boolean; outcome: Outcome; countsAsCrash: boolean };
+  /** Stop the process (gently: RCON quit first, after a `say` to the players when `warn`), then record the outcome. */
+  | { kind: 'stop'; gentle: boolean; outcome: Outcome; countsAsCrash: boolean; warn?: boolean };
 
 const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
 
@@ -122,6 +133,10 @@ export function decide(input: DecideInput, options: DecideOptions): Action {
       return { kind: 'stop', gentle: true, outcome: { actual: 'stopped', lastError }, countsAsCrash: false };
     if (input.restart)
       return { kind: 'stop', gentle: true, outcome: { actual: 'stopped', lastError }, countsAsCrash: false };
+    if (input.updating) {
+      const outcome = { actual: 'updating' as const, lastError };
+      return { kind: 'stop', gentle: true, outcome, countsAsCrash: false, warn: true };
+    }
     if (process.lastAnswerAt !== null) {
       if (actual !== 'running')
         return { kind: 'record', outcome: { actual: 'running', lastError }, countsAsCrash: false };
@@ -173,6 +188,19 @@ export function decide(input: DecideInput, options: DecideOptions): Action {
       return { kind: 'record', outcome: { actual: 'stopped', lastError }, countsAsCrash: false };
     }
     return { kind: 'none' };
+  }
+  if (input.updating) {
+    // It waits for the job; an exit meanwhile is no crash to count.
+    if (actual !== 'updating' || input.exit)
+      return { kind: 'record', outcome: { actual: 'updating', lastError }, countsAsCrash: false };
+    return { kind: 'none' };
+  }
+  if (actual === 'updating') {
+    if (input.updateFailure !== null) {
+      const failed = { actual: 'failed' as const, lastError: `game update failed: ${input.updateFailure}` };
+      return { kind: 'record', outcome: failed, countsAsCrash: false };
+    }
+    return { kind: 'launch', clearError: true };
   }
   if (input.exit) {
     if (input.exit.busyPort) {

@@ -14,6 +14,8 @@ export interface SupervisorOptions extends DecideOptions {
   a2sTimeoutMs: number;
   /** Stop: wait this long after RCON quit, then after SIGTERM, before the next step. */
   stopGraceMs: number;
+  /** Before a server stops for a game update: this long between the RCON `say` warning and `quit`. */
+  updateWarningMs: number;
   rconConnectTimeoutMs: number;
   rconCommandTimeoutMs: number;
   /** Adopted processes are not our children; /proc is checked this often to see them exit. */
@@ -44,6 +46,7 @@ export const defaultSupervisorOptions: SupervisorOptions = {
   a2sStartingIntervalMs: 1_000,
   a2sTimeoutMs: 1_500,
   stopGraceMs: 10_000,
+  updateWarningMs: 5_000,
   rconConnectTimeoutMs: 3_000,
   rconCommandTimeoutMs: 5_000,
   adoptedPollMs: 1_000,

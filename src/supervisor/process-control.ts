@@ -66,7 +66,7 @@ export async function stopProcess(
   deps: ProcessDeps,
   handle: RuntimeHandle,
   target: RconTarget,
-  request: { gentle: boolean; why: string },
+  request: { gentle: boolean; why: string; warning?: string | undefined },
 ): Promise<boolean> {
   const { options, runtime, clock } = deps;
   const note = (text: string) =>
@@ -74,11 +74,19 @@ export async function stopProcess(
   const gone = (ms: number) =>
     Promise.race([handle.exited.then(() => true), sleep(clock, ms).then(() => !handle.isAlive())]);
   if (request.gentle) {
-    await note('stopping: rcon quit');
     const quick = {
       connectTimeoutMs: Math.min(options.rconConnectTimeoutMs, 2_000),
       commandTimeoutMs: 2_000,
     };
+    if (request.warning) {
+      // The players hear why before the server goes: a `say`, then a moment to read it.
+      await note(`stopping: rcon say ${request.warning}`);
+      await deps.link
+        .command(handle.serverId, target, `say ${request.warning}`, quick)
+        .catch(() => undefined);
+      if (await gone(options.updateWarningMs)) return true;
+    }
+    await note('stopping: rcon quit');
     await deps.link.command(handle.serverId, target, 'quit', quick).catch(() => undefined);
     if (await gone(options.stopGraceMs)) return true;
   } else {

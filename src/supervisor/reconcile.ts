@@ -3,7 +3,7 @@ import { consoleLogPath, serverDataDir } from '../config/paths.js';
 import type { DatabaseHandle } from '../db/connect.js';
 import type { ConsoleFollowers } from './console-follow.js';
 import { appendConsoleNote, readLogFrom } from './console-log.js';
-import { type Action, decide, describeExit, type Outcome, recentCrashes } from './decide.js';
+import { type Action, decide, describeExit, type Outcome, recentCrashes, type UpdateHold } from './decide.js';
 import type { EventBus } from './events.js';
 import type { LiveAnswer } from './link.js';
 import type { A2sPoller } from './poller.js';
@@ -20,6 +20,9 @@ import {
   type ServerState,
   type States,
 } from './state.js';
+
+/** What the players read before their server stops for a game update (no `;`: srcds splits commands there). */
+export const UPDATE_WARNING = 'This server stops now for a game update, and is back in a few minutes.';
 
 /** What a server's reconcile is told: requests from the panel, and what its watchers observed. */
 export type ServerMessage =
@@ -45,6 +48,8 @@ export interface StepDeps {
   readonly processes: ProcessDeps;
   /** Posts a message to a server's reconcile (how a process's exit comes back). */
   post(serverId: number, message: ServerMessage): void;
+  /** What a game install or update job asks of the servers now (src/install/). */
+  hold(): UpdateHold;
 }
 
 /**
@@ -95,7 +100,7 @@ export class ReconcileStep {
     const { options } = this.deps.processes;
     const now = this.clock.now();
     state.crashes = recentCrashes(state.crashes, now, options);
-    return decide(decideInput(state, now), options);
+    return decide(decideInput(state, now, this.deps.hold()), options);
   }
 
   /** The row into the state; a row that is gone means the server is being removed. */
@@ -166,6 +171,8 @@ export class ReconcileStep {
       case 'record':
         if (action.countsAsCrash) state.crashes.push(this.clock.now());
         state.exit = null;
+        // A start pressed during a game update job is answered by the job's end (start, or fail).
+        if (action.outcome.actual === 'updating') state.retry = false;
         await this.record(state, action.outcome);
         return { again: true };
       case 'launch':
@@ -202,6 +209,7 @@ export class ReconcileStep {
     const gone = await stopProcess(this.deps.processes, handle, rconTarget(state), {
       gentle: action.gentle,
       why: action.outcome.lastError,
+      warning: action.warn ? UPDATE_WARNING : undefined,
     });
     if (gone) this.untrack(state);
     if (action.countsAsCrash) state.crashes.push(this.clock.now());

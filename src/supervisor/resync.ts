@@ -2,7 +2,7 @@ import { consoleLogPath } from '../config/paths.js';
 import type { DatabaseHandle } from '../db/connect.js';
 import type { Clock } from './clock.js';
 import { boundConsoleLog } from './console-log.js';
-import { decide } from './decide.js';
+import { decide, type UpdateHold } from './decide.js';
 import type { SupervisorOptions } from './options.js';
 import { decideInput, newServerState, type ReadonlyStates, type States } from './state.js';
 
@@ -13,6 +13,8 @@ export interface ResyncDeps {
   readonly clock: Clock;
   readonly states: ReadonlyStates & Pick<States, 'pruneRemoved'>;
   isBusy(serverId: number): boolean;
+  /** What a game install or update job asks of the servers now. */
+  hold(): UpdateHold;
   /** Asks the server's reconcile to read its row and act. */
   look(serverId: number): void;
 }
@@ -75,7 +77,8 @@ export class PeriodicResync {
           actual: row.actual_state,
           lastError: row.last_error,
         };
-        if (decide(decideInput(asRowSays, now), options).kind !== 'none') this.deps.look(row.id);
+        if (decide(decideInput(asRowSays, now, this.deps.hold()), options).kind !== 'none')
+          this.deps.look(row.id);
         if (known.process) logsToBound.push(consoleLogPath(dataDir, row.id));
       }
       states.pruneRemoved(present, now);

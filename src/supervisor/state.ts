@@ -2,7 +2,7 @@ import type { DatabaseHandle } from '../db/connect.js';
 import type { ActualState, DesiredState } from '../db/schema.js';
 import type { RconTarget } from '../rcon/client.js';
 import type { LiveStatus, Player, PlayerSample } from './control.js';
-import type { DecideInput, ObservedExit } from './decide.js';
+import { type DecideInput, noHold, type ObservedExit, type UpdateHold } from './decide.js';
 import { LOOPBACK } from './link.js';
 import type { RuntimeHandle } from './runtime.js';
 
@@ -118,7 +118,11 @@ export class States implements ReadonlyStates {
 }
 
 /** What decide() is asked about the server (decide.ts). */
-export function decideInput(state: Readonly<ServerState>, now: number): DecideInput {
+export function decideInput(
+  state: Readonly<ServerState>,
+  now: number,
+  hold: UpdateHold = noHold,
+): DecideInput {
   const { process } = state;
   return {
     desired: state.desired,
@@ -132,6 +136,7 @@ export function decideInput(state: Readonly<ServerState>, now: number): DecideIn
     retry: state.retry,
     restart: state.restart,
     removing: state.removing,
+    ...hold,
     now,
   };
 }

@@ -16,7 +16,7 @@ import type {
   ServerEvent,
   SupervisorControl,
 } from './control.js';
-import { backoffMs } from './decide.js';
+import { backoffMs, noHold, type UpdateHold } from './decide.js';
 import { RconFailed, ServerNotRunning } from './errors.js';
 import { EventBus } from './events.js';
 import { type ServerLink, sourceLink } from './link.js';
@@ -53,6 +53,8 @@ export class Supervisor implements SupervisorControl {
   private readonly reconciler: KeyedReconciler<ServerMessage>;
   private readonly resync: PeriodicResync;
   private closed = false;
+  /** What a game install or update job asks of the servers (holdForUpdate, releaseUpdateHold). */
+  private hold: UpdateHold = noHold;
 
   constructor(
     readonly config: Config,
@@ -100,6 +102,7 @@ export class Supervisor implements SupervisorControl {
         clock: this.clock,
       },
       post: (id, message) => void this.reconciler.post(id, message),
+      hold: () => this.hold,
     });
     this.reconciler = new KeyedReconciler((id, messages) => step.run(id, messages), {
       clock: this.clock,
@@ -117,6 +120,7 @@ export class Supervisor implements SupervisorControl {
       clock: this.clock,
       states,
       isBusy: (id) => this.reconciler.isBusy(id),
+      hold: () => this.hold,
       look: (id) => void this.look(id),
     });
   }
@@ -256,6 +260,70 @@ export class Supervisor implements SupervisorControl {
   /** Listens to every server's incidents (crashes, hangs, failures); see EventBus.onIncident. */
   onIncident(listener: (incident: Incident) => void): () => void {
     return this.events.onIncident(listener);
+  }
+
+  // ---------- game install and update jobs (src/install/) ----------
+
+  /**
+   * A job is about to change the install: from now on no server starts, and every running one is
+   * warned (RCON `say`), stopped and recorded `updating`, as is every other server that should run.
+   * Resolves once no server process is left, or after `waitMs` (a process that cannot be stopped
+   * is recorded failed by its reconcile; the job goes ahead).
+   */
+  async holdForUpdate(waitMs = 120_000): Promise<void> {
+    this.hold = { updating: true, updateFailure: null };
+    await this.lookAtEveryServer();
+    const deadline = Date.now() + waitMs;
+    while (this.serversWithProcesses().length > 0 && Date.now() < deadline && !this.closed) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  /**
+   * The job is over. With the install usable (`failure` null) the instances are rebuilt from it and
+   * every server that should run starts again; otherwise those servers fail, naming `failure`.
+   */
+  async releaseUpdateHold(failure: string | null): Promise<void> {
+    if (failure === null) {
+      try {
+        await this.instances.rebuildAll();
+      } catch (error) {
+        // Each launch builds its instance anyway; this only does it for all at once.
+        console.error(
+          `supervisor: rebuilding the instances after the update failed: ${(error as Error).message}`,
+        );
+      }
+    }
+    this.hold = { updating: false, updateFailure: failure };
+    await this.lookAtEveryServer();
+  }
+
+  /**
+   * AUTO_UPDATE=when-empty: whether every server with a process says over A2S that nobody plays. A
+   * server that does not answer may have players: never empty.
+   */
+  async everyServerEmpty(): Promise<boolean> {
+    const answers = await Promise.all(
+      this.serversWithProcesses().map((state) =>
+        this.link.query(state.port, this.options.a2sTimeoutMs).then(
+          (answer) => answer.live.players === 0,
+          () => false,
+        ),
+      ),
+    );
+    return answers.every(Boolean);
+  }
+
+  private serversWithProcesses() {
+    return [...this.states.ids()].flatMap((id) => {
+      const state = this.states.get(id);
+      return state?.process ? [state] : [];
+    });
+  }
+
+  private async lookAtEveryServer(): Promise<void> {
+    const rows = await this.database.db.selectFrom('servers').select(['id']).execute();
+    await Promise.all(rows.map(({ id }) => this.look(id)));
   }
 
   // ---------- for tests and diagnostics ----------

@@ -16,10 +16,13 @@ export interface PageContext {
 export function Layout({
   ctx,
   title,
+  script,
   children,
 }: {
   ctx: PageContext;
   title: string;
+  /** One more same-origin script, for a page that needs its own (the Install page). */
+  script?: string;
   children: ComponentChildren;
 }) {
   return (
@@ -31,6 +34,7 @@ export function Layout({
         <title>{`${title} · l4d2web`}</title>
         <link rel="stylesheet" href="/static/style.css" />
         <script type="module" src="/static/js/live.js" />
+        {script && <script type="module" src={script} />}
       </head>
       <body>
         <a class="skip" href="#main">
@@ -45,6 +49,7 @@ export function Layout({
               <a href="/">Dashboard</a>
               <a href="/servers">Servers</a>
               <a href="/blueprints">Blueprints</a>
+              {ctx.user.role === 'admin' && <a href="/install">Install</a>}
               {ctx.user.role === 'admin' && <a href="/users">Users</a>}
               <a href="/account">Account</a>
               <form method="post" action="/logout" class="inline">

@@ -135,6 +135,12 @@ const samples: Record<string, (f: Fixture) => Sample> = {
   'POST /servers/:id/delete': () => ({ status: 204 }),
   'GET /': () => ({ status: 200 }),
   'GET /events': () => ({ status: 200 }),
+  'GET /install': () => ({ status: 200 }),
+  'GET /install/events': () => ({ status: 200 }),
+  'POST /install/check': () => ({ status: 200 }),
+  // No job runs yet: the token passes, the installer refuses (cancel first, so it never races the job).
+  'POST /install/cancel': () => ({ status: 409 }),
+  'POST /install': () => ({ status: 202 }),
   // Public routes: a token is still checked (an invalid one is 401), and a read token may not post.
   'POST /register': () => ({ body: { username: 'erin', password }, status: 201 }),
   'POST /login': () => ({ body: { username: 'bob', password }, status: 200 }),

@@ -28,13 +28,20 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(): Promise<Harness> {
+export async function startHarness(
+  options: {
+    /** More environment for the panel's configuration (STEAMCMD, ...). */
+    env?: Record<string, string>;
+    /** Lay the simulated game out before the panel starts (default); false: the game is missing. */
+    installed?: boolean;
+  } = {},
+): Promise<Harness> {
   if (!existsSync(simulatorMainPath()))
     throw new Error('run `npm run build` first: the simulator runs from dist/');
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium`);
   const dataDir = await mkdtemp(path.join(tmpdir(), 'l4d2web-browser-'));
   const srcdsDir = path.join(dataDir, 'sim-srcds');
-  await layOutSimulatedInstall(srcdsDir);
+  if (options.installed !== false) await layOutSimulatedInstall(srcdsDir);
   const config = loadConfig({
     DATA_DIR: dataDir,
     SRCDS_DIR: srcdsDir,
@@ -42,6 +49,8 @@ export async function startHarness(): Promise<Harness> {
     HOST: '127.0.0.1',
     ALLOW_REGISTRATION: 'true',
     LOG_LEVEL: 'silent',
+    UPDATE_CHECK_HOURS: '0',
+    ...options.env,
   });
   const panel = await startPanel(config, {
     a2sIntervalMs: 400,

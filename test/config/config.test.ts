@@ -19,6 +19,26 @@ describe('configuration from the environment', () => {
       allowedHosts: [],
       logLevel: 'info',
       logFormat: 'json',
+      steamcmd: null,
+      updateCheckHours: 6,
+      autoUpdate: 'off',
+      installMinFreeGb: 12,
+    });
+  });
+
+  it('reads the install settings (design/install.md)', () => {
+    expect(
+      loadConfig({
+        STEAMCMD: '/opt/steamcmd/steamcmd.sh',
+        UPDATE_CHECK_HOURS: '0.5',
+        AUTO_UPDATE: 'when-empty',
+        INSTALL_MIN_FREE_GB: '0',
+      }),
+    ).toMatchObject({
+      steamcmd: '/opt/steamcmd/steamcmd.sh',
+      updateCheckHours: 0.5,
+      autoUpdate: 'when-empty',
+      installMinFreeGb: 0,
     });
   });
 
@@ -69,6 +89,10 @@ describe('configuration from the environment', () => {
     ['ALLOWED_HOSTS', 'https://panel.example.com'],
     ['ALLOWED_HOSTS', 'panel.example.com/x'],
     ['ALLOWED_HOSTS', 'panel.lan:99999'],
+    ['UPDATE_CHECK_HOURS', '-1'],
+    ['UPDATE_CHECK_HOURS', 'daily'],
+    ['AUTO_UPDATE', 'always'],
+    ['INSTALL_MIN_FREE_GB', '12GB'],
   ])('refuses %s=%s with one line naming it', (name, value) => {
     let error: unknown;
     try {

@@ -10,6 +10,10 @@ import { type Config, loadConfig } from '../../src/config/config.js';
 import { type DatabaseHandle, type Dialect, openDatabase } from '../../src/db/connect.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import type { AppDeps } from '../../src/deps.js';
+import { InstallGate } from '../../src/install/control.js';
+import { Installer, type InstallerSettings } from '../../src/install/installer.js';
+import { InstallStore } from '../../src/install/store.js';
+import { installerSettings } from '../../src/install/wiring.js';
 import type { SupervisorControl } from '../../src/supervisor/control.js';
 import { dropDatabase, freshDatabaseUrl } from './dialects.js';
 
@@ -43,8 +47,20 @@ export interface TestApp {
   app: FastifyInstance;
   database: DatabaseHandle;
   config: Config;
+  /** The app's Installer (src/install/): SteamCMD as STEAMCMD says, no servers held unless given. */
+  installer: Installer;
   dataDir: string;
   close(): Promise<void>;
+}
+
+/** Installer settings for tests: network failures are retried after 20, 40 and 80 ms. */
+export function testInstallerSettings(config: Config): InstallerSettings {
+  return installerSettings(config, { job: { retryBaseMs: 20 } });
+}
+
+/** An Installer on the app's database that holds no servers (HTTP tests without a supervisor). */
+export function testInstaller(config: Config, database: DatabaseHandle): Installer {
+  return new Installer(new InstallStore(database.db), testInstallerSettings(config), null);
 }
 
 /** The real app on a real, migrated database (SQLite file in a temp dir by default). */
@@ -55,6 +71,8 @@ export async function startTestApp(
     supervisor?: SupervisorControl;
     /** An existing database (e.g. one a CLI command wrote) instead of a fresh one. */
     databaseUrl?: string;
+    /** Makes the app's Installer (default: one that holds no servers, quick network retries). */
+    installer?: (config: Config, database: DatabaseHandle) => Installer;
   } = {},
 ): Promise<TestApp> {
   const dataDir = tempDir();
@@ -67,16 +85,24 @@ export async function startTestApp(
   });
   const database = openDatabase(config.databaseUrl);
   await migrateToLatest(database);
-  const deps: AppDeps = { config, database, supervisor: options.supervisor ?? recordingSupervisor() };
+  const installer = (options.installer ?? testInstaller)(config, database);
+  const deps: AppDeps = {
+    config,
+    database,
+    supervisor: options.supervisor ?? recordingSupervisor(),
+    install: new InstallGate(installer, () => true),
+  };
   const app = await buildApp(deps);
   await app.ready();
   return {
     app,
     database,
     config,
+    installer,
     dataDir,
     async close() {
       await app.close();
+      await installer.close();
       await database.close();
       // A fresh PostgreSQL database is dropped (SQLite's file goes with dataDir).
       if (!options.databaseUrl) await dropDatabase(databaseUrl);

@@ -16,7 +16,7 @@ export function runCli(
   input = '',
 ): Promise<{ status: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, [main, ...args], {
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent', ...env },
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent', UPDATE_CHECK_HOURS: '0', ...env },
   });
   const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
   let stdout = '';
@@ -57,15 +57,22 @@ function childrenOf(pid: number | undefined): number[] {
 }
 
 /**
- * `l4d2web serve` (the built dist/) as a real process with only this environment and PATH, on a free
+ * `l4d2web serve` (or `demo`; the built dist/) as a real process with only this environment and PATH, on a free
  * port unless PORT is given, logging at warn unless LOG_LEVEL is given. With `terminal`, under a
  * pseudo-terminal (util-linux `script`), as a user's shell would run it. The caller stops or kills it.
  */
-export function spawnPanel(env: Record<string, string>, { terminal = false } = {}): PanelProcess {
-  const command = [process.execPath, main, 'serve'];
+export function spawnPanel(
+  env: Record<string, string>,
+  {
+    terminal = false,
+    command: subcommand = 'serve',
+  }: { terminal?: boolean; command?: 'serve' | 'demo' } = {},
+): PanelProcess {
+  const command = [process.execPath, main, subcommand];
   const options: SpawnOptions = {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { PATH: process.env.PATH ?? '', PORT: '0', LOG_LEVEL: 'warn', ...env },
+    // No update checks: a steamcmd on PATH must never reach Steam from a test.
+    env: { PATH: process.env.PATH ?? '', PORT: '0', LOG_LEVEL: 'warn', UPDATE_CHECK_HOURS: '0', ...env },
   };
   const child: ChildProcess = terminal
     ? spawn('script', ['-qfec', `exec ${command.map((part) => `'${part}'`).join(' ')}`, '/dev/null'], options)

@@ -5,6 +5,9 @@
 import { expect } from 'vitest';
 import { killLeftovers as killProcessGroupsOf, processesOf } from '../../src/bench/procs.js';
 import type { Dialect } from '../../src/db/connect.js';
+import { Installer } from '../../src/install/installer.js';
+import { InstallStore } from '../../src/install/store.js';
+import { liveInstall } from '../../src/install/wiring.js';
 import { isRunning, readProcStat } from '../../src/os/proc.js';
 import type { ServerEvent } from '../../src/supervisor/control.js';
 import { LeaseGate } from '../../src/supervisor/lease-gate.js';
@@ -17,6 +20,7 @@ import {
   signUp,
   startTestApp,
   type TestApp,
+  testInstallerSettings,
 } from './app.js';
 import { FakeClock } from './fake-clock.js';
 import { FakeRuntime } from './fake-runtime.js';
@@ -39,6 +43,7 @@ export const fastOptions: Partial<SupervisorOptions> = {
   rconConnectTimeoutMs: 1_500,
   rconCommandTimeoutMs: 2_000,
   adoptedPollMs: 200,
+  updateWarningMs: 300,
 };
 
 export interface SupervisedApp extends TestApp {
@@ -63,7 +68,7 @@ export async function startSupervisedApp(
     installDir?: string;
     blueprint?: Record<string, unknown>;
     dialect?: Dialect;
-    /** More environment for the app's config (e.g. ALLOW_PRIVATE_WEBHOOKS). */
+    /** More environment for the app's configuration (STEAMCMD, ...). */
     env?: Record<string, string>;
   } = {},
 ): Promise<SupervisedApp> {
@@ -79,6 +84,13 @@ export async function startSupervisedApp(
     env: { SRCDS_DIR: installDir, ...options.env },
     supervisor,
     dialect: options.dialect,
+    // Jobs hold the servers of the current supervisor, as in a panel (src/install/wiring.ts).
+    installer: (config, database) =>
+      new Installer(
+        new InstallStore(database.db),
+        testInstallerSettings(config),
+        liveInstall(() => current as Supervisor),
+      ),
   });
   dirsInUse.add(installDir);
   dirsInUse.add(testApp.dataDir);
@@ -120,6 +132,7 @@ export async function startSupervisedApp(
       return app.supervisor;
     },
     async close() {
+      await app.installer.close();
       await app.supervisor.stop();
       await testApp.close();
     },

@@ -30,6 +30,8 @@ const base: DecideInput = {
   retry: false,
   restart: false,
   removing: false,
+  updating: false,
+  updateFailure: null,
   now,
 };
 const at = (input: Partial<DecideInput>) => decide({ ...base, ...input }, options);
@@ -182,6 +184,42 @@ describe('decide', () => {
       kind: 'record',
       outcome: { actual: 'stopped' },
     });
+  });
+
+  it('while a game update job runs: running servers are stopped with a warning, none starts', () => {
+    expect(at({ updating: true, actual: 'running', process: alive(now - 9_000, now - 100) })).toEqual({
+      kind: 'stop',
+      gentle: true,
+      outcome: { actual: 'updating', lastError: '' },
+      countsAsCrash: false,
+      warn: true,
+    });
+    expect(at({ updating: true, actual: 'stopped' })).toEqual({
+      kind: 'record',
+      outcome: { actual: 'updating', lastError: '' },
+      countsAsCrash: false,
+    });
+    expect(at({ updating: true, actual: 'failed', lastError: 'x', retry: true })).toMatchObject({
+      kind: 'record',
+      outcome: { actual: 'updating', lastError: 'x' },
+    });
+    expect(at({ updating: true, actual: 'updating' })).toEqual({ kind: 'none' });
+    // Not wanted: stopped as ever.
+    expect(at({ updating: true, desired: 'stopped', actual: 'updating' })).toMatchObject({
+      kind: 'record',
+      outcome: { actual: 'stopped' },
+    });
+  });
+
+  it('after the job: the servers that waited start again, or fail naming why the install is unusable', () => {
+    expect(at({ actual: 'updating', lastError: 'old' })).toEqual({ kind: 'launch', clearError: true });
+    expect(at({ actual: 'updating', updateFailure: 'download interrupted (network)' })).toEqual({
+      kind: 'record',
+      outcome: { actual: 'failed', lastError: 'game update failed: download interrupted (network)' },
+      countsAsCrash: false,
+    });
+    // A failure of the last job means nothing to servers that did not wait for it.
+    expect(at({ actual: 'stopped', updateFailure: 'x' })).toEqual({ kind: 'launch', clearError: true });
   });
 
   it('describes exits', () => {

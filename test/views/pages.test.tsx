@@ -191,6 +191,8 @@ describe('server buttons follow the state', () => {
     'crashed/stopped': ['Start'],
     'failed/running': ['Start'],
     'failed/stopped': ['Start'],
+    'updating/running': ['Stop'],
+    'updating/stopped': ['Start'],
   };
   const pairs = Object.keys(expected) as Pair[];
   const inState = (pair: Pair): Server => {

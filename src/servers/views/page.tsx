@@ -15,7 +15,7 @@ import { MapSection } from './map-section.js';
 import { MembersSection } from './members-section.js';
 import type { ServerPageFocus, ServerSection } from './page-focus.js';
 import { PlayersSection } from './players-section.js';
-import { LastError, PlayersSparkline, PortMapPlayers, ServerActions } from './status.js';
+import { LastError, PlayersSparkline, PortMapPlayers, ServerActions, UpdatingNote } from './status.js';
 
 /** The wanted state, live facts, last hour and blueprint, with the last error and the buttons. */
 function StatusSection(props: {
@@ -47,6 +47,7 @@ function StatusSection(props: {
         </div>
       </dl>
       <LastError server={server} />
+      <UpdatingNote server={server} />
       <ServerActions server={server} />
     </section>
   );

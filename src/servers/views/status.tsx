@@ -7,8 +7,8 @@ import type { Server } from '../servers.js';
 export type ServerAction = 'start' | 'stop' | 'restart';
 type ServerStates = Pick<Server, 'actual_state' | 'desired_state'>;
 
-/** States in which nothing runs: the ones a server can be started from. */
-const idleStates: readonly ActualState[] = ['stopped', 'failed', 'crashed', 'unknown'];
+/** States in which nothing runs: the ones a server can be started from (`updating`: once the job ends). */
+const idleStates: readonly ActualState[] = ['stopped', 'failed', 'crashed', 'unknown', 'updating'];
 
 /**
  * The buttons a server's state calls for. Start when nothing runs and none is wanted, or after
@@ -146,5 +146,17 @@ export function LastError({
     <Tag class="error-text" data-field="last_error" hidden={!server.last_error}>
       {server.last_error}
     </Tag>
+  );
+}
+
+/**
+ * Why an `updating` server waits (design/install.md), kept in the page (hidden) otherwise, so the
+ * page script shows it when the state changes.
+ */
+export function UpdatingNote({ server }: { server: Pick<Server, 'actual_state'> }) {
+  return (
+    <p class="notice" data-when-state="updating" hidden={server.actual_state !== 'updating'}>
+      The game is being installed or updated: this server starts again once that is done.
+    </p>
   );
 }
