@@ -16,6 +16,7 @@ import { ScheduleRunner } from './schedules/runner.js';
 import { LeaseGate } from './supervisor/lease-gate.js';
 import { Supervisor, type SupervisorOptions } from './supervisor/supervisor.js';
 import { Alerts } from './webhooks/alerts.js';
+import { alertOnInstall } from './webhooks/install-alerts.js';
 
 export interface Panel {
   app: FastifyInstance;
@@ -81,6 +82,7 @@ export async function startPanel(
     { allowPrivate: config.allowPrivateWebhooks },
   );
   alerts = deliveries;
+  const stopInstallAlerts = alertOnInstall(installer, deliveries);
   lease = await SupervisionLease.acquire(config.databaseUrl, {
     ...leaseOptions,
     fileLock,
@@ -106,6 +108,7 @@ export async function startPanel(
     supervisor: control,
     supervising: () => held.isHeld,
     log: app.log,
+    install,
     onFailed: deliveries.scheduleFailed,
   });
   runner.start();
@@ -117,6 +120,7 @@ export async function startPanel(
     closing = true;
     for (const stop of stopSweeping) stop();
     await runner.stop();
+    stopInstallAlerts();
     await deliveries.stop();
     await app.close();
     await held.stop();

@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import { currentUser } from '../auth/guard.js';
 import type { RouteDeps } from '../deps.js';
 import type { AppError } from '../http/errors.js';
 import { wantsJson } from '../http/negotiate.js';
@@ -19,7 +18,8 @@ function formValues(query: unknown): AuditFormValues {
 export function registerAuditRoutes(app: FastifyInstance, { database }: RouteDeps) {
   const { db } = database;
   app.get('/audit', async (request, reply) => {
-    const user = currentUser(request);
+    // Signed in (the login guard sees to it); read without src/auth, which records into this log.
+    const user = request.user as NonNullable<typeof request.user>;
     const form = formValues(request.query);
     request.formOnError = (error: AppError) =>
       AuditPage({

@@ -10,6 +10,8 @@ import type { Kysely } from 'kysely';
 import type { SessionUser } from '../auth/sessions.js';
 import { uniqueViolation } from '../db/constraint-violation.js';
 import type { Database, RunOutcome } from '../db/schema.js';
+import type { InstallControl } from '../install/control.js';
+import { JobAlreadyRunning } from '../install/store.js';
 import { setDesiredState } from '../servers/servers.js';
 import { type Clock, systemClock } from '../supervisor/clock.js';
 import type { PlayerCount, SupervisorControl } from '../supervisor/control.js';
@@ -24,6 +26,8 @@ export interface RunnerOptions {
   recheckMs: number;
   /** A run found due later than this after its time was missed (no panel ran then). */
   graceMs: number;
+  /** `update`: how often the install job is looked at until it ends. */
+  installPollMs: number;
   clock: Clock;
 }
 
@@ -31,6 +35,7 @@ export const defaultRunnerOptions: RunnerOptions = {
   tickMs: 1_000,
   recheckMs: 30_000,
   graceMs: 60_000,
+  installPollMs: 2_000,
   clock: systemClock,
 };
 
@@ -47,6 +52,8 @@ export interface RunnerDeps {
   /** Whether this panel supervises now (holds the lease). */
   supervising: () => boolean;
   log: { warn(message: string): void };
+  /** The game's install (src/install/), for `update` tasks; without it they fail, saying so. */
+  install?: Pick<InstallControl, 'start' | 'snapshot'>;
   /** Told of every failed run (must not wait). */
   onFailed?: (failure: FailedRun) => void;
 }
@@ -401,8 +408,31 @@ export class ScheduleRunner {
         return task.action === 'say' ? 'said' : `ran ${command.split(' ')[0]}`;
       }
       case 'update':
-        throw new Error('update: this panel does not manage the game install yet');
+        return this.update();
     }
+  }
+
+  /**
+   * Updates the game install (every server of the panel is held while SteamCMD runs, design/install.md)
+   * and waits for the job to end; a job already running (another server's task of this run) is joined.
+   */
+  private async update(): Promise<string> {
+    const { install } = this.deps;
+    if (!install) throw new Error('update: this panel does not manage the game install');
+    let job = await install.start().catch(async (error: unknown) => {
+      if (error instanceof JobAlreadyRunning) return (await install.snapshot()).job;
+      throw new Error(`update: ${error instanceof Error ? error.message : String(error)}`);
+    });
+    const jobId = job?.id;
+    while (job?.state === 'running') {
+      await this.sleep(this.options.installPollMs);
+      const latest = (await install.snapshot()).job;
+      job = latest?.id === jobId ? latest : job && { ...job, state: 'failed', error: 'the job was replaced' };
+    }
+    if (!job) throw new Error('update: no job started');
+    if (job.state !== 'succeeded')
+      throw new Error(`update: the ${job.kind} ${job.state}${job.error ? `: ${job.error}` : ''}`);
+    return job.kind === 'install' ? 'installed the game' : 'updated the game';
   }
 
   private sleep(ms: number): Promise<void> {
