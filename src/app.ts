@@ -3,9 +3,12 @@ import { fileURLToPath } from 'node:url';
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
 import fastifyHelmet from '@fastify/helmet';
+import fastifyMultipart from '@fastify/multipart';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { registerAccountRoutes } from './account/routes.js';
+import { registerAddonRoutes } from './addons/routes.js';
+import { AddonServices } from './addons/service.js';
 import { registerAuditHooks } from './audit/hooks.js';
 import { registerAuditRoutes } from './audit/routes.js';
 import { loadUser, requireLogin } from './auth/guard.js';
@@ -48,6 +51,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Bodies are JSON or forms; anything else (text/plain included) is 415, not a string body.
   app.removeContentTypeParser('text/plain');
   await app.register(fastifyFormbody);
+  // Uploads stream to disk (POST /addons/upload sets its own limits); nothing is held in memory.
+  await app.register(fastifyMultipart, { limits: { files: 1, fields: 5, fieldSize: 1024, parts: 6 } });
   await app.register(fastifyCookie);
   // Before any route: it documents the routes registered after it.
   await registerOpenApi(app);
@@ -94,6 +99,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const routeDeps: RouteDeps = {
     ...deps,
     sessions: new SessionStreams(deps.database.db, { log: app.log }),
+    addons: deps.addons ?? ownAddons(app, deps),
     logins: new LoginLimiter(),
     secretKey: new SecretKey(deps.config.dataDir),
     accessWatch: new AccessWatch(),
@@ -102,6 +108,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerAccountRoutes(app, routeDeps);
   registerUserRoutes(app, routeDeps);
   registerBlueprintRoutes(app, routeDeps);
+  registerAddonRoutes(app, routeDeps);
   registerServerRoutes(app, routeDeps);
   registerDashboardRoutes(app, routeDeps);
   registerScheduleRoutes(app, routeDeps);
@@ -110,4 +117,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerInstallRoutes(app, routeDeps);
   registerOpenApiRoute(app);
   return app;
+}
+
+/** Addon services for an app given none (tests): stopped with the app. */
+function ownAddons(app: FastifyInstance, deps: AppDeps): AddonServices {
+  const addons = new AddonServices(deps.config, deps.database.db, (message) => app.log.warn(message));
+  app.addHook('onClose', async () => addons.stop());
+  return addons;
 }

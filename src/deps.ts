@@ -1,3 +1,4 @@
+import type { AddonServices } from './addons/service.js';
 import type { LoginLimiter } from './auth/login-limiter.js';
 import type { SecretKey } from './auth/secret-key.js';
 import type { SessionStreams } from './auth/session-streams.js';
@@ -12,6 +13,8 @@ export interface AppDeps {
   config: Config;
   database: DatabaseHandle;
   supervisor: SupervisorControl;
+  /** The addon store, events and Workshop queue; buildApp makes its own when none is given (tests). */
+  addons?: AddonServices;
   /** Installing and updating the game (src/install/). */
   install: InstallControl;
 }
@@ -20,6 +23,7 @@ export interface AppDeps {
 export interface RouteDeps extends AppDeps {
   /** Ends sessions and the event streams opened under them. */
   sessions: SessionStreams;
+  addons: AddonServices;
   /** Failed sign-ins (wrong passwords and wrong two-factor codes) per address and account. */
   logins: LoginLimiter;
   /** DATA_DIR's key: encrypts two-factor secrets, signs pending logins. */

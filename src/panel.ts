@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { AddonServices } from './addons/service.js';
 import { buildApp } from './app.js';
 import { deleteOldAudit } from './audit/log.js';
 import { SecretKey } from './auth/secret-key.js';
@@ -25,6 +26,12 @@ export interface Panel {
   readonly supervisor: Supervisor;
   /** Whether this panel holds the supervision lease, i.e. supervises the game servers. */
   readonly supervising: boolean;
+  /**
+   * The addon store and Workshop queue. The periodic update check (install/auto-update.ts) also calls
+   * `addons.refreshWorkshop()`:
+   * newer Workshop items download and the servers running them get `restart_required`.
+   */
+  addons: AddonServices;
   /** Installs and updates the game (jobs run only while supervising). */
   installer: Installer;
   /** The address it listens on, e.g. http://127.0.0.1:8080. */
@@ -67,16 +74,22 @@ export async function startPanel(
     () => supervisor,
     () => lease?.isHeld ?? false,
   );
+  const addons = new AddonServices(config, database.db, (message) => app.log.warn(message));
   // Install and update jobs (src/install/) hold the current supervisor's servers while SteamCMD runs;
   // like the supervisor, they run only while this panel holds the lease.
   const log = { error: (object: unknown, message?: string) => app.log.error(object, message) };
   const installer = panelInstaller(config, database, () => supervisor, log);
-  const autoUpdater = panelAutoUpdater(config, installer, () => supervisor, {
-    info: (message) => app.log.info(message),
-    error: (message) => app.log.error(message),
-  });
+  const autoUpdater = panelAutoUpdater(
+    config,
+    installer,
+    () => supervisor,
+    { info: (message) => app.log.info(message), error: (message) => app.log.error(message) },
+    { alsoRefresh: () => addons.refreshWorkshop() },
+  );
   const install = new InstallGate(installer, () => lease?.isHeld ?? false);
-  const app = await buildApp({ config, database, supervisor: control, install });
+  const app = await buildApp({ config, database, supervisor: control, addons, install });
+  // Half-written downloads go; those a stop cut off start again.
+  await addons.start();
   const deliveries = new Alerts(
     { db: database.db, secretKey: new SecretKey(config.dataDir), supervisor: control, log: app.log },
     { allowPrivate: config.allowPrivateWebhooks },
@@ -122,6 +135,7 @@ export async function startPanel(
     await runner.stop();
     stopInstallAlerts();
     await deliveries.stop();
+    await addons.stop();
     await app.close();
     await held.stop();
     autoUpdater.stop();
@@ -151,6 +165,7 @@ export async function startPanel(
     get supervising() {
       return held.isHeld;
     },
+    addons,
     installer,
     url,
     close,

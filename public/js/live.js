@@ -298,8 +298,26 @@ function enhanceConsole(form) {
   });
 }
 
+/**
+ * The addon library follows its stream (`data-addon-events`): on a change it re-renders the table from
+ * a fresh copy of the page (downloads progress, uploads and deletions elsewhere), at most every 500 ms.
+ * @param {HTMLElement} root
+ */
+function followAddons(root) {
+  const url = root.dataset.addonEvents;
+  if (!url) return;
+  const refresh = debounce(() => void refreshSection('[data-addon-library]').catch(() => undefined), 500);
+  const source = new EventSource(url);
+  // The stream starts with every addon (one refresh after connecting), then each change.
+  for (const type of ['addon', 'removed']) source.addEventListener(type, refresh);
+  addEventListener('pagehide', () => source.close());
+}
+
 for (const root of document.querySelectorAll('[data-events]')) {
   if (root instanceof HTMLElement) follow(root);
+}
+for (const root of document.querySelectorAll('[data-addon-events]')) {
+  if (root instanceof HTMLElement) followAddons(root);
 }
 for (const form of document.querySelectorAll('form[data-rcon]')) {
   if (form instanceof HTMLFormElement) enhanceConsole(form);

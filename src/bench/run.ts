@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
+import { benchDownloads } from './downloads.js';
 import { benchHttp } from './http.js';
 import { benchInstall } from './install.js';
 import { benchInstances } from './instances.js';
@@ -63,6 +64,31 @@ async function instances(values: { instances: string }) {
   console.log(`Entries in one instance (links and its own directories): ${figures.instanceEntries}.`);
 }
 
+async function downloads(values: { 'download-mb': string; 'download-runs': string }) {
+  const figures = await benchDownloads({
+    sizeMb: Number(values['download-mb']),
+    runs: Number(values['download-runs']),
+  });
+  const mb = figures.bytes / 1024 ** 2;
+  console.log(
+    `# Workshop downloads: a ${mb.toFixed(0)} MB VPK from a local file server, the panel (POST /addons to ` +
+      `ready) against curl to the same disk, interleaved, ${figures.panelSeconds.length} runs each`,
+  );
+  const median = (samples: number[]) => percentile(samples, 50);
+  const rate = (seconds: number) => mb / seconds;
+  console.log('| measure | panel | curl | panel/curl |');
+  console.log('|---|---|---|---|');
+  const panel = rate(median(figures.panelSeconds));
+  const curl = rate(median(figures.curlSeconds));
+  console.log(
+    `| throughput, median MB/s | ${panel.toFixed(0)} | ${curl.toFixed(0)} | ${(panel / curl).toFixed(2)} |`,
+  );
+  console.log(
+    `| panel RSS MB: before, peak during the downloads, after | ${figures.rssBeforeMb.toFixed(0)}, ` +
+      `${figures.rssPeakMb.toFixed(0)}, ${figures.rssAfterMb.toFixed(0)} | | |`,
+  );
+}
+
 async function install(values: { 'progress-lines': string; 'tick-ms': string }) {
   const options = { lines: Number(values['progress-lines']), tickMs: Number(values['tick-ms']) };
   const figures = await benchInstall(options);
@@ -87,8 +113,9 @@ async function install(values: { 'progress-lines': string; 'tick-ms': string }) 
 }
 
 /**
- * `npm run bench [-- --only http|supervisor|instances|install --progress-lines 300 --tick-ms 20 --seconds 10 --connections 10 --starts 20 --servers-idle 100
- * --cpu-seconds 30 --instances 20]`: prints figures, asserts nothing.
+ * `npm run bench [-- --only http|supervisor|instances|install|downloads --seconds 10 --connections 10 --starts 20
+ * --servers-idle 100 --cpu-seconds 30 --instances 20 --progress-lines 300 --tick-ms 20 --download-mb 1024
+ * --download-runs 3]`: prints figures, asserts nothing.
  */
 async function main() {
   const { values } = parseArgs({
@@ -103,11 +130,13 @@ async function main() {
       instances: { type: 'string', default: '20' },
       'progress-lines': { type: 'string', default: '300' },
       'tick-ms': { type: 'string', default: '20' },
+      'download-mb': { type: 'string', default: '1024' },
+      'download-runs': { type: 'string', default: '3' },
     },
   });
-  const sections = ['http', 'supervisor', 'instances', 'install'];
+  const sections = ['http', 'supervisor', 'instances', 'install', 'downloads'];
   if (values.only !== undefined && !sections.includes(values.only)) {
-    throw new Error('--only takes http, supervisor, instances or install');
+    throw new Error('--only takes http, supervisor, instances, install or downloads');
   }
   for (const name of [
     'seconds',
@@ -119,6 +148,8 @@ async function main() {
     'instances',
     'progress-lines',
     'tick-ms',
+    'download-mb',
+    'download-runs',
   ] as const) {
     if (!(Number(values[name]) > 0)) throw new Error(`--${name} takes a positive number`);
   }
@@ -130,6 +161,7 @@ async function main() {
   if (run('instances')) await instances(values);
   if (values.only === undefined) console.log('');
   if (run('install')) await install(values);
+  if (run('downloads')) await downloads(values);
 }
 
 main().catch((error: unknown) => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { sourcemodJson } from '../addons/api.js';
 import {
   failure,
   formTwin,
@@ -21,6 +22,8 @@ export const blueprintJson = sameAs<Blueprint>()(
       name: z.string(),
       arguments: z.array(z.string()),
       config: z.array(z.string()),
+      addons: z.array(z.number().int()).meta({ description: 'The addons its servers get, in order' }),
+      sourcemod: sourcemodJson,
       created_at: timestamp,
       updated_at: timestamp,
     })
@@ -62,7 +65,9 @@ export const blueprintOperations: Operations = {
     tag: 'blueprints',
     summary: 'Create a blueprint',
     description:
-      'In forms, `arguments` and `config` are a JSON array of strings or text with one item per line.',
+      'In forms, `arguments` and `config` are a JSON array of strings or text with one item per line; ' +
+      '`addons` and `sourcemod_plugins` are ids (repeated fields or text), `sourcemod_enabled` a checkbox, ' +
+      '`sourcemod_admins` one `SteamID flags name` per line.',
     body: { json: newBlueprintSchema('json'), form: newBlueprintSchema('form') },
     responses: {
       201: { description: 'Created', schema: idJson },

@@ -1,4 +1,12 @@
 import type { Kysely } from 'kysely';
+import {
+  type BlueprintAddons,
+  checkBlueprintAddons,
+  NO_BLUEPRINT_ADDONS,
+  readBlueprintAddons,
+  type SourcemodSettings,
+  saveBlueprintAddons,
+} from '../addons/blueprint-addons.js';
 import { ownerScope, visibleRows } from '../auth/ownership.js';
 import type { SessionUser } from '../auth/sessions.js';
 import { foreignKeyViolation, uniqueViolation } from '../db/constraint-violation.js';
@@ -11,24 +19,34 @@ export interface Blueprint {
   name: string;
   arguments: string[];
   config: string[];
+  /** Ids of the addons its servers get (VPKs, and which SourceMod and Metamod:Source). */
+  addons: number[];
+  sourcemod: SourcemodSettings;
   created_at: string;
   updated_at: string;
 }
 
-export function toBlueprint(row: BlueprintRow): Blueprint {
+export function toBlueprint(row: BlueprintRow, addons: BlueprintAddons = NO_BLUEPRINT_ADDONS): Blueprint {
   return {
     id: row.id,
     name: row.name,
     arguments: JSON.parse(row.arguments) as string[],
     config: JSON.parse(row.config) as string[],
+    addons: addons.addons,
+    sourcemod: addons.sourcemod,
     created_at: row.created_at,
     updated_at: row.updated_at,
   };
 }
 
+/** Rows as JSON shows them, each with its addons (one query for all of them). */
+async function withAddons(db: Kysely<Database>, rows: BlueprintRow[]): Promise<Blueprint[]> {
+  const addons = await readBlueprintAddons(db, rows);
+  return rows.map((row) => toBlueprint(row, addons.get(row.id)));
+}
+
 export async function listBlueprints(db: Kysely<Database>, user: SessionUser): Promise<Blueprint[]> {
-  const rows = await visibleRows(db, 'blueprints', user).orderBy('name').orderBy('id').execute();
-  return rows.map(toBlueprint);
+  return withAddons(db, await visibleRows(db, 'blueprints', user).orderBy('name').orderBy('id').execute());
 }
 
 /** The blueprint if this user may see it; 404 otherwise, whether missing or another's. */
@@ -70,11 +88,12 @@ export async function ownBlueprints(db: Kysely<Database>, ownerId: number): Prom
     .orderBy('name')
     .orderBy('id')
     .execute();
-  return rows.map(toBlueprint);
+  return withAddons(db, rows);
 }
 
 export async function getBlueprint(db: Kysely<Database>, user: SessionUser, id: number): Promise<Blueprint> {
-  return toBlueprint(await getBlueprintRow(db, user, id));
+  const [blueprint] = await withAddons(db, [await getBlueprintRow(db, user, id)]);
+  return blueprint as Blueprint;
 }
 
 function nameTaken(error: unknown): never {
@@ -89,20 +108,28 @@ export async function createBlueprint(
   input: BlueprintInput,
   now = new Date(),
 ): Promise<number> {
-  const { id } = await db
-    .insertInto('blueprints')
-    .values({
-      user_id: user.id,
-      name: input.name,
-      arguments: JSON.stringify(input.arguments),
-      config: JSON.stringify(input.config),
-      created_at: now.toISOString(),
-      updated_at: now.toISOString(),
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow()
-    .catch(nameTaken);
-  return id;
+  const addons = {
+    addons: input.addons ?? NO_BLUEPRINT_ADDONS.addons,
+    sourcemod: input.sourcemod ?? NO_BLUEPRINT_ADDONS.sourcemod,
+  };
+  await checkBlueprintAddons(db, user, addons);
+  return db.transaction().execute(async (trx) => {
+    const { id } = await trx
+      .insertInto('blueprints')
+      .values({
+        user_id: user.id,
+        name: input.name,
+        arguments: JSON.stringify(input.arguments),
+        config: JSON.stringify(input.config),
+        created_at: now.toISOString(),
+        updated_at: now.toISOString(),
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+      .catch(nameTaken);
+    await saveBlueprintAddons(trx, id, addons);
+    return id;
+  });
 }
 
 export async function updateBlueprint(
@@ -112,20 +139,28 @@ export async function updateBlueprint(
   change: Partial<BlueprintInput>,
   now = new Date(),
 ): Promise<Blueprint> {
-  await getBlueprintRow(db, user, id);
-  const row = await db
-    .updateTable('blueprints')
-    .set({
-      ...(change.name !== undefined && { name: change.name }),
-      ...(change.arguments !== undefined && { arguments: JSON.stringify(change.arguments) }),
-      ...(change.config !== undefined && { config: JSON.stringify(change.config) }),
-      updated_at: now.toISOString(),
-    })
-    .where('id', '=', id)
-    .returningAll()
-    .executeTakeFirstOrThrow()
-    .catch(nameTaken);
-  return toBlueprint(row);
+  const current = await getBlueprint(db, user, id);
+  // Addons and SourceMod are checked together: enabling SourceMod depends on the addons chosen.
+  const addons =
+    change.addons === undefined && change.sourcemod === undefined
+      ? null
+      : { addons: change.addons ?? current.addons, sourcemod: change.sourcemod ?? current.sourcemod };
+  if (addons) await checkBlueprintAddons(db, user, addons);
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('blueprints')
+      .set({
+        ...(change.name !== undefined && { name: change.name }),
+        ...(change.arguments !== undefined && { arguments: JSON.stringify(change.arguments) }),
+        ...(change.config !== undefined && { config: JSON.stringify(change.config) }),
+        updated_at: now.toISOString(),
+      })
+      .where('id', '=', id)
+      .execute()
+      .catch(nameTaken);
+    if (addons) await saveBlueprintAddons(trx, id, addons);
+  });
+  return getBlueprint(db, user, id);
 }
 
 /**
@@ -142,7 +177,8 @@ export async function blueprintOfServer(
     .selectAll()
     .where('id', '=', blueprintId)
     .executeTakeFirstOrThrow();
-  return { ...toBlueprint(row), user_id: row.user_id };
+  const [blueprint] = await withAddons(db, [row]);
+  return { ...(blueprint as Blueprint), user_id: row.user_id };
 }
 
 /** The servers built from a blueprint that this user may see. */

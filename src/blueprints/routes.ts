@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { listAddons } from '../addons/library.js';
 import { changedFields } from '../audit/detail.js';
 import { audited, noteAudit } from '../audit/hooks.js';
 import { currentUser } from '../auth/guard.js';
@@ -35,6 +36,7 @@ export function registerBlueprintRoutes(app: FastifyInstance, { database }: AppD
     BlueprintsPage({
       ctx: pageContext(request),
       blueprints: await listBlueprints(db, currentUser(request)),
+      library: await listAddons(db, currentUser(request)),
       form: error ? submittedBlueprintValues(request.body, emptyBlueprintForm) : emptyBlueprintForm,
       error,
     });
@@ -48,6 +50,7 @@ export function registerBlueprintRoutes(app: FastifyInstance, { database }: AppD
       blueprint,
       problems: blueprintProblems(blueprint),
       servers: await serversUsingBlueprint(db, currentUser(request), blueprint.id),
+      library: await listAddons(db, currentUser(request)),
       form: error ? submittedBlueprintValues(request.body, saved) : saved,
       error,
     });

@@ -1,3 +1,5 @@
+import type { Addon } from '../addons/library.js';
+import { BlueprintAddonFields, type BlueprintAddonValues, noBlueprintAddonValues } from '../addons/views.js';
 import type { AppError } from '../http/errors.js';
 import { Field, FormCard, Layout, type PageContext, TextAreaField } from '../views/layout.js';
 import { StateBadge } from '../views/state-badge.js';
@@ -5,17 +7,22 @@ import { submittedValues } from '../views/submitted.js';
 import type { Blueprint } from './blueprints.js';
 
 /** What the blueprint form shows: the user's own text, kept across a failed submit. */
-export interface BlueprintFormValues {
+export interface BlueprintFormValues extends BlueprintAddonValues {
   name: string;
   arguments: string;
   config: string;
 }
 
 export function blueprintFormValues(blueprint: Blueprint): BlueprintFormValues {
+  const { sourcemod } = blueprint;
   return {
     name: blueprint.name,
     arguments: blueprint.arguments.join('\n'),
     config: blueprint.config.join('\n'),
+    addons: blueprint.addons.join(' '),
+    sourcemod_enabled: String(sourcemod.enabled),
+    sourcemod_admins: sourcemod.admins.map((a) => [a.steamid, a.flags, a.name].join(' ').trim()).join('\n'),
+    sourcemod_plugins: sourcemod.plugins.join(' '),
   };
 }
 
@@ -26,11 +33,17 @@ export function submittedBlueprintValues(body: unknown, fallback: BlueprintFormV
   );
 }
 
-export const emptyBlueprintForm: BlueprintFormValues = { name: '', arguments: '', config: '' };
+export const emptyBlueprintForm: BlueprintFormValues = {
+  name: '',
+  arguments: '',
+  config: '',
+  ...noBlueprintAddonValues,
+};
 
 function BlueprintForm(props: {
   action: string;
   values: BlueprintFormValues;
+  library: Addon[];
   error?: AppError | undefined;
   submit: string;
 }) {
@@ -61,6 +74,7 @@ function BlueprintForm(props: {
           'RCON password and sv_rcon_* settings, ip, hostport, clientport, and commands that quit or write files.'
         }
       />
+      <BlueprintAddonFields library={props.library} values={props.values} errors={fields} />
     </FormCard>
   );
 }
@@ -68,6 +82,7 @@ function BlueprintForm(props: {
 export function BlueprintsPage(props: {
   ctx: PageContext;
   blueprints: Blueprint[];
+  library: Addon[];
   form: BlueprintFormValues;
   error?: AppError | undefined;
 }) {
@@ -85,14 +100,21 @@ export function BlueprintsPage(props: {
             <li key={blueprint.id}>
               <a href={`/blueprints/${blueprint.id}`}>{blueprint.name}</a>{' '}
               <small>
-                {blueprint.arguments.length} arguments, {blueprint.config.length} cfg lines
+                {blueprint.arguments.length} arguments, {blueprint.config.length} cfg lines,{' '}
+                {blueprint.addons.length} addons{blueprint.sourcemod.enabled ? ', SourceMod' : ''}
               </small>
             </li>
           ))}
         </ul>
       )}
       <h2>New blueprint</h2>
-      <BlueprintForm action="/blueprints" values={props.form} error={props.error} submit="Create blueprint" />
+      <BlueprintForm
+        action="/blueprints"
+        values={props.form}
+        library={props.library}
+        error={props.error}
+        submit="Create blueprint"
+      />
     </Layout>
   );
 }
@@ -120,6 +142,7 @@ export function BlueprintPage(props: {
   blueprint: Blueprint;
   problems: string[];
   servers: { id: number; name: string; port: number; actual_state: string }[];
+  library: Addon[];
   form: BlueprintFormValues;
   error?: AppError | undefined;
 }) {
@@ -134,6 +157,7 @@ export function BlueprintPage(props: {
       <BlueprintForm
         action={`/blueprints/${blueprint.id}`}
         values={props.form}
+        library={props.library}
         error={props.error}
         submit="Save"
       />

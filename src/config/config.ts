@@ -23,6 +23,10 @@ export interface Config {
   allowPrivateWebhooks: boolean;
   /** Audit entries older than this many days are swept (AUDIT_RETENTION_DAYS; 0 keeps them forever). */
   auditRetentionDays: number;
+  /** The Steam Web API the Workshop is asked through (STEAM_API_URL), without a trailing slash. */
+  steamApiUrl: string;
+  /** The largest addon upload accepted, in bytes (MAX_UPLOAD_MB). */
+  maxUploadBytes: number;
   /** STEAMCMD: the SteamCMD program (a path, or a name on PATH); null: look for it (design/install.md). */
   steamcmd: string | null;
   /** UPDATE_CHECK_HOURS: how often to ask Steam for a new build; 0: never. */
@@ -85,6 +89,17 @@ const environment = z.object({
     .regex(/^\d{1,6}$/, 'must be a whole number of days (0 keeps entries forever)')
     .transform(Number)
     .default(365),
+  STEAM_API_URL: z
+    .string()
+    .refine(isHttpUrl, 'must be an http:// or https:// URL, e.g. https://api.steampowered.com')
+    .transform((url) => url.replace(/\/+$/, ''))
+    .default('https://api.steampowered.com'),
+  MAX_UPLOAD_MB: z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number of megabytes')
+    .transform(Number)
+    .refine((mb) => mb >= 1 && mb <= 1_048_576, 'must be between 1 and 1048576 (1 TB)')
+    .default(2048),
   STEAMCMD: z.string().optional(),
   UPDATE_CHECK_HOURS: nonNegativeNumber('a number of hours (0: never)').default(6),
   AUTO_UPDATE: z
@@ -92,6 +107,13 @@ const environment = z.object({
     .default('off'),
   INSTALL_MIN_FREE_GB: nonNegativeNumber('a number of GB').default(12),
 });
+
+/** An http(s) URL with a host and no credentials (a path is allowed: an API behind a prefix). */
+function isHttpUrl(text: string): boolean {
+  if (!URL.canParse(text)) return false;
+  const url = new URL(text);
+  return ['http:', 'https:'].includes(url.protocol) && url.hostname !== '' && !url.username && !url.password;
+}
 
 /** An http(s) URL naming a host and nothing below the root (the panel has no path prefix). */
 function isRootUrl(text: string): boolean {
@@ -145,6 +167,8 @@ export function loadConfig(
     logFormat: values.LOG_FORMAT ?? (stdoutIsTerminal ? 'pretty' : 'json'),
     allowPrivateWebhooks: values.ALLOW_PRIVATE_WEBHOOKS,
     auditRetentionDays: values.AUDIT_RETENTION_DAYS,
+    steamApiUrl: values.STEAM_API_URL,
+    maxUploadBytes: values.MAX_UPLOAD_MB * 1024 * 1024,
     steamcmd: values.STEAMCMD ?? null,
     updateCheckHours: values.UPDATE_CHECK_HOURS,
     autoUpdate: values.AUTO_UPDATE,

@@ -9,6 +9,7 @@ export type UniqueIndex =
   | 'servers_name_unique'
   | 'servers_port_unique'
   | 'server_ports_port_unique'
+  | 'addons_user_workshop_unique'
   | 'install_jobs_one_running'
   | 'server_members_unique'
   | 'schedule_runs_claim_unique';
@@ -19,6 +20,7 @@ const sqliteColumns: Record<string, UniqueIndex> = {
   'servers.name': 'servers_name_unique',
   'servers.port': 'servers_port_unique',
   'server_ports.port': 'server_ports_port_unique',
+  'addons.user_id, addons.workshop_id': 'addons_user_workshop_unique',
   'install_jobs.state': 'install_jobs_one_running',
   'server_members.server_id, server_members.user_id': 'server_members_unique',
   'schedule_runs.schedule_id, schedule_runs.scheduled_for': 'schedule_runs_claim_unique',

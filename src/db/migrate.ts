@@ -3,6 +3,7 @@ import type { DatabaseHandle } from './connect.js';
 import { initial } from './migrations/001-initial.js';
 import { uniquePorts } from './migrations/002-unique-ports.js';
 import { install } from './migrations/003-install.js';
+import { addons } from './migrations/004-addons.js';
 import { accounts } from './migrations/005-accounts.js';
 import { operations } from './migrations/006-operations.js';
 import type { MigrationFactory } from './migrations/helpers.js';
@@ -12,6 +13,7 @@ const migrationFactories: Record<string, MigrationFactory> = {
   '001-initial': initial,
   '002-unique-ports': uniquePorts,
   '003-install': install,
+  '004-addons': addons,
   '005-accounts': accounts,
   '006-operations': operations,
 };

@@ -7,6 +7,8 @@ export interface Database {
   blueprints: BlueprintsTable;
   servers: ServersTable;
   server_ports: ServerPortsTable;
+  addons: AddonsTable;
+  blueprint_addons: BlueprintAddonsTable;
   install_jobs: InstallJobsTable;
   install_job_lines: InstallJobLinesTable;
   install_status: InstallStatusTable;
@@ -63,6 +65,8 @@ export interface BlueprintsTable {
   arguments: string;
   /** JSON array of strings. */
   config: string;
+  /** JSON {enabled, admins: [{steamid, flags, name}]}; its plugins are rows of blueprint_addons. */
+  sourcemod: Generated<string>;
   created_at: string;
   updated_at: string;
 }
@@ -78,6 +82,8 @@ export interface ServersTable {
   last_error: string;
   /** Per-server RCON password written to the generated cfg; never shown in pages or JSON. */
   rcon_password: string;
+  /** 1 when the blueprint's addons changed since the server was launched; the next launch clears it. */
+  restart_required: Generated<number>;
   created_at: string;
   updated_at: string;
 }
@@ -87,6 +93,42 @@ export interface ServerPortsTable {
   port: number;
   server_id: number;
   purpose: 'game' | 'client';
+}
+
+export const addonKinds = ['workshop', 'vpk', 'sourcemod', 'metamod', 'plugin'] as const;
+export type AddonKindName = (typeof addonKinds)[number];
+export const addonStates = ['queued', 'downloading', 'ready', 'failed'] as const;
+export type AddonState = (typeof addonStates)[number];
+
+export interface AddonsTable {
+  id: Generated<number>;
+  user_id: number;
+  kind: AddonKindName;
+  /** The Workshop item's id (digits), or null for uploads. */
+  workshop_id: string | null;
+  title: string;
+  /** The name servers see (one dot). */
+  filename: string;
+  size: number;
+  /** Steam's time_updated (unix seconds) of the stored file; 0 for uploads. */
+  time_updated: number;
+  state: AddonState;
+  percent: Generated<number>;
+  error: Generated<string>;
+  /** SHA-256 of the stored content ('' until stored): its file or tree in $DATA_DIR/addons/. */
+  content_key: Generated<string>;
+  /** JSON array of the map names inside a VPK. */
+  maps: Generated<string>;
+  created_at: string;
+  updated_at: string;
+}
+
+/** An addon a blueprint uses: `addon` (VPKs, SourceMod, Metamod:Source) or `plugin`, in order. */
+export interface BlueprintAddonsTable {
+  blueprint_id: number;
+  addon_id: number;
+  role: 'addon' | 'plugin';
+  position: number;
 }
 
 /** One SteamCMD job (design/install.md); at most one is `running`. */
@@ -244,3 +286,4 @@ export type UserRow = Selectable<UsersTable>;
 export type BlueprintRow = Selectable<BlueprintsTable>;
 export type ServerRow = Selectable<ServersTable>;
 export type NewServer = Insertable<ServersTable>;
+export type AddonRow = Selectable<AddonsTable>;

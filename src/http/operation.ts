@@ -13,6 +13,7 @@ export interface Operation {
     | 'account'
     | 'users'
     | 'blueprints'
+    | 'addons'
     | 'servers'
     | 'members'
     | 'dashboard'

@@ -1,10 +1,18 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
-/** Sends one event, named by its `type` (`event: state`), with the object as its JSON data. */
-export type SendEvent<Event extends { type: string } = { type: string }> = (event: Event) => void;
+/**
+ * Sends one event, named by its `type` (`event: state`), with the object as its JSON data, or its
+ * `payload` when it has one (`event: addon`, the data an Addon as it is).
+ */
+export type SendEvent<Event extends StreamEvent = StreamEvent> = (event: Event) => void;
+
+export interface StreamEvent {
+  type: string;
+  payload?: unknown;
+}
 
 /** What one stream sends: the current facts, then the changes as they come. */
-export interface EventFeed<Event extends { type: string }> {
+export interface EventFeed<Event extends StreamEvent> {
   /** Starts listening to the changes; returns the unsubscribe function. `end` ends the stream. */
   subscribe(send: SendEvent<Event>, end: () => void): () => void;
   /** Sends the current facts; changes heard meanwhile are sent after it, in order. */
@@ -47,7 +55,7 @@ export class EventStreams {
    * the two; unsubscribes once the client goes away or the app closes. A failed snapshot ends the
    * stream (the browser reconnects).
    */
-  async serve<Event extends { type: string }>(
+  async serve<Event extends StreamEvent>(
     request: FastifyRequest,
     reply: FastifyReply,
     feed: EventFeed<Event>,
@@ -68,7 +76,7 @@ export class EventStreams {
   }
 
   /** Sends the headers and keeps the stream alive until the client goes away or the app closes. */
-  private openStream<Event extends { type: string }>(
+  private openStream<Event extends StreamEvent>(
     request: FastifyRequest,
     reply: FastifyReply,
     onEnd: () => void,
@@ -106,7 +114,7 @@ export class EventStreams {
     raw.once('close', end);
     raw.on('error', end);
     const send: SendEvent<Event> = (event) =>
-      write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+      write(`event: ${event.type}\ndata: ${JSON.stringify('payload' in event ? event.payload : event)}\n\n`);
     return { send, end };
   }
 }

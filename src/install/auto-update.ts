@@ -16,6 +16,8 @@ export interface AutoUpdateOptions {
   /** The first periodic check, at the earliest this long after start (when the last one is older). */
   firstCheckMs: number;
   log: { info(message: string): void; error(message: string): void };
+  /** What else refreshes with the periodic check (the Workshop's addons, design/addons.md). */
+  alsoRefresh?: () => Promise<unknown>;
 }
 
 export const DEFAULT_EMPTY_POLL_MS = 30_000;
@@ -67,6 +69,11 @@ export class AutoUpdater {
       await this.installer.check();
     } catch (error) {
       this.options.log.error(`update check failed: ${(error as Error).message}`);
+    }
+    try {
+      await this.options.alsoRefresh?.();
+    } catch (error) {
+      this.options.log.error(`Workshop refresh failed: ${(error as Error).message}`);
     }
     this.schedule(this.options.checkEveryMs);
   }

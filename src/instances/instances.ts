@@ -113,7 +113,7 @@ async function listMirrored(root: string, followLinks: boolean): Promise<Listing
 const TEMP_SUFFIX = '.l4d2web-new';
 
 /** Replaces whatever is at `file` in one rename: a running server never sees the name missing. */
-async function replaceAtomically(file: string, make: (temp: string) => Promise<void>): Promise<void> {
+export async function replaceAtomically(file: string, make: (temp: string) => Promise<void>): Promise<void> {
   const temp = file + TEMP_SUFFIX;
   try {
     await make(temp);

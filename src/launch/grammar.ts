@@ -16,6 +16,7 @@ const SRCDS_RUN = 'is an option of srcds_run, which the panel runs';
 const RUNS_CFG = 'runs a cfg file, which only the panel does';
 const ENDS = 'ends the server process: use Stop or Restart';
 const WRITES = 'writes files on the host, which the panel does not allow';
+const NATIVE = "loads native code, which only the blueprint's Metamod:Source and SourceMod bring";
 
 /** Console commands and cvars a user may not run or set, case-insensitive; `*` ends a prefix. */
 const refusedCommands: [name: string, reason: string, from: Source][] = [
@@ -30,6 +31,8 @@ const refusedCommands: [name: string, reason: string, from: Source][] = [
   ['con_logfile', WRITES, 'console'],
   ['writeip', WRITES, 'console'],
   ['writeid', WRITES, 'console'],
+  // SourceMod's sm_dump_* write their report to any path given, absolute ones too.
+  ['sm_dump_*', WRITES, 'console'],
   ['plugin_load', 'loads a plugin binary, which the panel does not allow', 'console'],
   // The addresses and ports: the panel binds them on the launch line.
   ['ip', PANEL, 'cfg'],
@@ -121,11 +124,44 @@ interface Refused {
   reason: string;
 }
 
+/**
+ * Metamod:Source's `meta` and SourceMod's `sm` menus, allow-listed: what only reports, and SourceMod
+ * plugins (which come from the blueprint's plugins folder). Loading native code by path (`meta load`,
+ * `sm exts load`) and the rest (`sm config`, `sm prof` writing files...) are refused.
+ */
+const allowedMenus: Record<string, Record<string, readonly string[] | 'any'>> = {
+  meta: { version: 'any', list: 'any', info: 'any', game: 'any', credits: 'any', cmds: 'any', cvars: 'any' },
+  sm: {
+    version: 'any',
+    plugins: 'any',
+    exts: ['list', 'info'],
+    cmds: 'any',
+    cvars: 'any',
+    credits: 'any',
+  },
+};
+
+function menuRefusal(name: string, args: string[]): Refused | null {
+  const menu = allowedMenus[name.toLowerCase()];
+  const [sub = '', action = ''] = args;
+  if (!menu || sub === '') return null;
+  const allowed = menu[sub.toLowerCase()];
+  if (allowed === 'any') return null;
+  if (allowed?.includes(action.toLowerCase())) return null;
+  const native = ['load', 'retry', 'reload'].includes((allowed ? action : sub).toLowerCase());
+  return {
+    name: [name, sub, ...(allowed ? [action] : [])].join(' ').trim(),
+    reason: native ? NATIVE : 'is not among the Metamod:Source and SourceMod commands the panel allows',
+  };
+}
+
 /** The first refused name in a command or what it wraps; quotes are dropped, as srcds drops them. */
 function refusedIn(command: string, source: Source): Refused | null {
   const [name = '', ...args] = command.replaceAll('"', ' ').trim().split(/\s+/);
   const reason = commandReason(name, source);
   if (reason) return { name, reason };
+  const menu = menuRefusal(name, args);
+  if (menu) return menu;
   for (const inner of wrappedCommands(name, args)) {
     const refused = refusedIn(inner, source);
     if (refused) return refused;

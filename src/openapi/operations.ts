@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { accountOperations } from '../account/api.js';
+import { addonOperations } from '../addons/api.js';
 import { auditOperations } from '../audit/api.js';
 import { authOperations } from '../auth/api.js';
 import { blueprintOperations } from '../blueprints/api.js';
@@ -37,6 +38,7 @@ export const operations: Operations = {
   ...accountOperations,
   ...userOperations,
   ...blueprintOperations,
+  ...addonOperations,
   ...serverOperations,
   ...dashboardOperations,
   ...scheduleOperations,

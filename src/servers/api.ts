@@ -44,6 +44,9 @@ export const serverJson = sameAs<Server>()(
       desired_state: z.enum(desiredStates),
       actual_state: z.enum(actualStates),
       last_error: z.string().meta({ description: "'' when none" }),
+      restart_required: z
+        .boolean()
+        .meta({ description: "Its blueprint's addons changed since it was launched; a restart clears it" }),
       created_at: timestamp,
       updated_at: timestamp,
       live: liveStatusJson.nullable(),

@@ -1,4 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { blueprintMaps } from '../addons/blueprint-addons.js';
+import { sourcemodStatus } from '../addons/sourcemod-card.js';
 import { changedFields } from '../audit/detail.js';
 import { audited, noteAudit } from '../audit/hooks.js';
 import { currentUser } from '../auth/guard.js';
@@ -90,6 +92,16 @@ export function registerServerRoutes(app: FastifyInstance, deps: RouteDeps) {
       members: may(authorized, 'members') ? await listMembers(db, server.id) : null,
       ...pageData,
       consoleLines: may(authorized, 'console') ? pageData.consoleLines : [],
+      addonMaps: await blueprintMaps(db, blueprint.id),
+      // Asked only of a running server that runs SourceMod, for those who may use its console: three
+      // RCON commands, one at a time.
+      ...(blueprint.sourcemod.enabled &&
+        may(authorized, 'console') && {
+          sourcemod:
+            server.actual_state === 'running'
+              ? await sourcemodStatus((command) => runConsoleCommand(supervisor, server.id, command))
+              : null,
+        }),
     });
   };
 

@@ -19,6 +19,8 @@ export interface Server {
   desired_state: ServerRow['desired_state'];
   actual_state: ServerRow['actual_state'];
   last_error: string;
+  /** Its blueprint's addons changed since it was launched: a restart gives it them. */
+  restart_required: boolean;
   created_at: string;
   updated_at: string;
   live: LiveStatus | null;
@@ -35,6 +37,9 @@ export function toServer({ row, access, permissions }: AuthorizedServer, live: L
     desired_state: row.desired_state,
     actual_state: row.actual_state,
     last_error: row.last_error,
+    // Only a live server runs older addons; any later launch gets the blueprint's.
+    restart_required:
+      Number(row.restart_required) === 1 && ['starting', 'running'].includes(row.actual_state),
     created_at: row.created_at,
     updated_at: row.updated_at,
     live,

@@ -1,8 +1,10 @@
 import { GAME_VERSION } from './a2s.js';
+import type { MountedAddons } from './addons.js';
 import { isValidCfgPath, readCfg } from './cfg.js';
 import { formatDuration, type LogLine } from './console.js';
 import { CVARS, cvarSpec } from './cvars.js';
 import { isStockMap, STOCK_MAPS } from './maps.js';
+import { metaCommand, RELOADED_ADMINS, smCommand } from './sourcemod.js';
 import type { GameState, SimPlayer } from './state.js';
 import { argumentText, splitCommands, tokenize } from './tokenize.js';
 
@@ -14,6 +16,8 @@ export interface CommandHost {
   /** "ip:port" as `status` shows it. */
   readonly address: string;
   readonly crashOnMapChange: boolean;
+  /** What `addons/` mounted: maps beyond the stock ones, Metamod:Source and SourceMod. */
+  readonly addons: MountedAddons;
   /** False while the command line runs: `+map` then only picks the first map to load. */
   readonly mapLoaded: boolean;
   /** Exit 0 once the current reply went out. */
@@ -87,7 +91,7 @@ export class CommandRunner {
       case 'exec':
         return this.exec(args[0] ?? '', source);
       case 'maps':
-        return `${STOCK_MAPS.filter((m) => m.includes((args[0] ?? '*').replace('*', ''))).join('\n')}\n`;
+        return this.maps(args[0] ?? '*');
       case 'cvarlist':
         return this.cvarlist();
       case 'sim_addplayer':
@@ -100,10 +104,31 @@ export class CommandRunner {
         return 'Simulating a hang: no more A2S or RCON answers.\n';
       case 'sim_longreply':
         return longReply(Number(args[0] ?? 10000));
+      case 'meta':
+        if (this.host.addons.metamod) return metaCommand(args, this.host.addons);
+        break;
+      case 'sm':
+        if (this.host.addons.sourcemod) return smCommand(args, this.host.addons);
+        break;
+      case 'sm_reloadadmins':
+        if (this.host.addons.sourcemod) return RELOADED_ADMINS;
+        break;
       default:
         if (state.hasCvar(name)) return this.cvar(name, args);
-        return source === 'console' ? '' : `Unknown command "${rawName}"\n`;
     }
+    return source === 'console' ? '' : `Unknown command "${rawName}"\n`;
+  }
+
+  /** Stock maps, then the mounted addons' maps. */
+  private knownMaps(): string[] {
+    return [...STOCK_MAPS, ...[...this.host.addons.maps].filter((map) => !isStockMap(map)).sort()];
+  }
+
+  private maps(filter: string): string {
+    const part = filter.replace('*', '');
+    return `${this.knownMaps()
+      .filter((map) => map.includes(part))
+      .join('\n')}\n`;
   }
 
   private status(): string {
@@ -129,7 +154,7 @@ export class CommandRunner {
 
   private changeLevel(command: 'changelevel' | 'map', map: string | undefined): string {
     if (map === undefined) return `Usage:  ${command} <map>\n`;
-    if (!isStockMap(map)) {
+    if (!isStockMap(map) && !this.host.addons.maps.has(map)) {
       return command === 'map'
         ? `map load failed: ${map} not found or invalid\n`
         : `changelevel failed: ${map} not found\n`;

@@ -1,5 +1,6 @@
 import type { Server } from 'node:net';
 import { answerQueries } from './a2s.js';
+import { type MountedAddons, mountAddons, NO_ADDONS } from './addons.js';
 import { type BoundSockets, bindPorts } from './bind.js';
 import { cfgDir } from './cfg.js';
 import type { CommandLine } from './command-line.js';
@@ -28,6 +29,7 @@ export class Simulator implements CommandHost {
   address = '';
   port = 0;
   mapLoaded = false;
+  addons: MountedAddons = NO_ADDONS;
   private ready = false;
   private hung = false;
   private readyWaiters: Array<() => void> = [];
@@ -69,6 +71,8 @@ export class Simulator implements CommandHost {
       afterReply: () => this.afterReply(),
     });
     this.scheduleFaults();
+    // srcds mounts addons/ before the command line's +map picks the first map.
+    this.addons = await mountAddons(this.commandLine.rootDir, this.commandLine.game, this.log);
     for (const command of this.commandLine.commands) this.runConsole(command);
     // L4D2 runs server.cfg when the first map loads, after the command line.
     this.log(`Loading map "${this.state.map}"`);

@@ -1,3 +1,5 @@
+import { AddonLaunchError } from '../addons/blueprint-addons.js';
+import type { AddonLinker } from '../addons/launch.js';
 import { launchRefusal } from '../blueprints/rules.js';
 import { consoleLogPath } from '../config/paths.js';
 import type { Instances } from '../instances/instances.js';
@@ -18,6 +20,8 @@ export interface ProcessDeps {
   readonly options: SupervisorOptions;
   readonly runtime: Runtime;
   readonly instances: Instances;
+  /** Links the blueprint's addons into the built instance. */
+  readonly addons: AddonLinker;
   readonly link: ServerLink;
   readonly clock: Clock;
 }
@@ -28,7 +32,8 @@ export type LaunchOutcome = { handle: RuntimeHandle; logOffset: number } | { ref
 /**
  * Launches the server's process. Refuses, with the reason noted in its console log, a blueprint stored
  * before today's rules (src/blueprints/rules.ts), a port another program holds, an instance directory
- * that cannot be built, and whatever the runtime refuses (e.g. no srcds_run).
+ * that cannot be built or get its blueprint's addons (src/addons/launch.ts), and whatever the runtime
+ * refuses (e.g. no srcds_run).
  */
 export async function launchServer(deps: ProcessDeps, facts: ServerFacts): Promise<LaunchOutcome> {
   const logPath = consoleLogPath(deps.dataDir, facts.id);
@@ -46,10 +51,20 @@ export async function launchServer(deps: ProcessDeps, facts: ServerFacts): Promi
   );
   const logOffset = await logSize(logPath);
   try {
+    let paths: Awaited<ReturnType<Instances['build']>>;
     try {
-      await deps.instances.build(facts.id);
+      paths = await deps.instances.build(facts.id);
     } catch (error) {
       throw new LaunchError(`could not build the instance directory: ${(error as Error).message}`);
+    }
+    try {
+      await deps.addons.prepare(facts.id, paths, { id: facts.blueprint_id, sourcemod: facts.sourcemod });
+    } catch (error) {
+      const reason =
+        error instanceof AddonLaunchError
+          ? error.message
+          : `could not link its addons: ${(error as Error).message}`;
+      throw new LaunchError(reason);
     }
     return { handle: await deps.runtime.launch(facts.id, plan), logOffset };
   } catch (error) {

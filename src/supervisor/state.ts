@@ -151,6 +151,9 @@ export interface ServerFacts {
   rcon_password: string;
   arguments: string;
   config: string;
+  blueprint_id: number;
+  /** The blueprint's SourceMod settings (JSON), for the addons a launch links in. */
+  sourcemod: string;
 }
 
 export async function loadFacts({ db }: DatabaseHandle, id: number): Promise<ServerFacts | undefined> {
@@ -166,6 +169,8 @@ export async function loadFacts({ db }: DatabaseHandle, id: number): Promise<Ser
       'servers.rcon_password',
       'blueprints.arguments',
       'blueprints.config',
+      'servers.blueprint_id',
+      'blueprints.sourcemod',
     ])
     .where('servers.id', '=', id)
     .executeTakeFirst();

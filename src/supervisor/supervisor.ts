@@ -1,3 +1,4 @@
+import { AddonLinker } from '../addons/launch.js';
 import type { Config } from '../config/config.js';
 import { consoleLogPath } from '../config/paths.js';
 import type { DatabaseHandle } from '../db/connect.js';
@@ -98,6 +99,7 @@ export class Supervisor implements SupervisorControl {
         options: this.options,
         runtime: this.runtime,
         instances: this.instances,
+        addons: new AddonLinker(database.db, dataDir),
         link: this.link,
         clock: this.clock,
       },

@@ -49,6 +49,7 @@ export function Layout({
               <a href="/">Dashboard</a>
               <a href="/servers">Servers</a>
               <a href="/blueprints">Blueprints</a>
+              <a href="/addons">Addons</a>
               {ctx.user.role === 'admin' && <a href="/install">Install</a>}
               {ctx.user.role === 'admin' && <a href="/users">Users</a>}
               <a href="/account">Account</a>

@@ -2,6 +2,7 @@ import { TOTP } from 'otpauth';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createToken, tokenHash } from '../../src/auth/tokens.js';
 import { operations } from '../../src/openapi/operations.js';
+import { buildMapVpk } from '../../src/vpk/writer.js';
 import {
   type Client,
   createApiToken,
@@ -17,10 +18,13 @@ import {
   tokenClient,
 } from '../helpers/app.js';
 import { testDialects } from '../helpers/dialects.js';
+import { uploaded } from '../helpers/workshop.js';
 
 /** The ids and secrets the table's requests use; each destructive route has a row of its own. */
 interface Fixture {
   admin: number;
+  /** Uploaded VPKs: one to read, two to delete. */
+  addons: [number, number, number];
   blueprint: number;
   spareBlueprints: [number, number];
   server: number;
@@ -133,6 +137,17 @@ const samples: Record<string, (f: Fixture) => Sample> = {
   'GET /audit': () => ({ status: 200 }),
   'DELETE /servers/:id': () => ({ status: 204 }),
   'POST /servers/:id/delete': () => ({ status: 204 }),
+  'GET /addons': () => ({ status: 200 }),
+  // Refused before any request to Steam (the tests never reach the real one).
+  'POST /addons': () => ({ body: { workshop: 'not a workshop id' }, status: 400 }),
+  // A JSON body where a multipart upload belongs.
+  'POST /addons/upload': () => ({ body: { file: 'x' }, status: 415 }),
+  // No Workshop item stored: nothing to ask Steam.
+  'POST /addons/refresh': () => ({ status: 202 }),
+  'GET /addons/events': () => ({ status: 200 }),
+  'GET /addons/:id': () => ({ status: 200 }),
+  'DELETE /addons/:id': () => ({ status: 204 }),
+  'POST /addons/:id/delete': () => ({ status: 204 }),
   'GET /': () => ({ status: 200 }),
   'GET /events': () => ({ status: 200 }),
   'GET /install': () => ({ status: 200 }),
@@ -167,17 +182,19 @@ function urlOf(key: string, f: Fixture): string {
       ? spare(f.webhooks)
       : url.startsWith('/account/tokens/:id')
         ? f.spareTokens[removes ?? 0]
-        : url.startsWith('/users/:id')
-          ? f.spareUser
-          : url.startsWith('/blueprints/:id')
-            ? removes === null
-              ? f.blueprint
-              : f.spareBlueprints[removes]
-            : url === '/servers/:id' || url === '/servers/:id/delete'
+        : url.startsWith('/addons/:id')
+          ? f.addons[removes === null ? 0 : removes + 1]
+          : url.startsWith('/users/:id')
+            ? f.spareUser
+            : url.startsWith('/blueprints/:id')
               ? removes === null
-                ? f.server
-                : f.spareServers[removes]
-              : f.server;
+                ? f.blueprint
+                : f.spareBlueprints[removes]
+              : url === '/servers/:id' || url === '/servers/:id/delete'
+                ? removes === null
+                  ? f.server
+                  : f.spareServers[removes]
+                : f.server;
   // Members: bob is changed and removed; carol, added by the table, is removed by the form's twin.
   const member = url.endsWith('/delete') ? f.carol : f.bob;
   const query = url === '/schedules/preview' ? '?cron=0+5+*+*+*' : '';
@@ -206,8 +223,10 @@ describe.each(testDialects())('API tokens on every route (%s)', (dialect) => {
     const server = await createServer(admin, { name: 'alpha', port: 27015, blueprint_id: blueprint });
     expect((await admin.post(`/servers/${server}/members`, { username: 'bob' })).statusCode).toBe(201);
     await bob.post('/logout');
+    const vpk = (name: string) => uploaded(admin, buildMapVpk([name]), `${name}.vpk`);
     fixture = {
       admin: idOf('alice'),
+      addons: [await vpk('c90m1_read'), await vpk('c90m1_delete'), await vpk('c90m1_form')],
       blueprint,
       spareBlueprints: [
         await createBlueprint(admin, { name: 'spare1' }),

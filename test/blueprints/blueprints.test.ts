@@ -34,7 +34,14 @@ describe.each(testDialects())('blueprints over JSON (%s)', (dialect) => {
 
     const shown = await script.get(`/blueprints/${id}`);
     expect(shown.statusCode).toBe(200);
-    expect(shown.json()).toStrictEqual({ id, ...body, created_at: timestamp, updated_at: timestamp });
+    expect(shown.json()).toStrictEqual({
+      id,
+      ...body,
+      addons: [],
+      sourcemod: { enabled: false, admins: [], plugins: [] },
+      created_at: timestamp,
+      updated_at: timestamp,
+    });
 
     expect((await script.get('/blueprints')).json()).toStrictEqual({ blueprints: [shown.json()] });
 

@@ -19,6 +19,8 @@ describe('configuration from the environment', () => {
       allowedHosts: [],
       logLevel: 'info',
       logFormat: 'json',
+      steamApiUrl: 'https://api.steampowered.com',
+      maxUploadBytes: 2048 * 1024 * 1024,
       steamcmd: null,
       updateCheckHours: 6,
       autoUpdate: 'off',
@@ -58,6 +60,8 @@ describe('configuration from the environment', () => {
       LOG_LEVEL: 'debug',
       PUBLIC_URL: 'https://Panel.Example.com/',
       ALLOWED_HOSTS: ' panel.lan, 192.168.1.10:8080 ,[fd00::1],,',
+      STEAM_API_URL: 'http://127.0.0.1:8123/steam/',
+      MAX_UPLOAD_MB: '100',
     });
     expect(config).toMatchObject({
       port: 9000,
@@ -69,6 +73,8 @@ describe('configuration from the environment', () => {
       logLevel: 'debug',
       publicUrl: 'https://panel.example.com',
       allowedHosts: ['panel.lan', '192.168.1.10:8080', '[fd00::1]'],
+      steamApiUrl: 'http://127.0.0.1:8123/steam',
+      maxUploadBytes: 100 * 1024 * 1024,
     });
     const postgres = loadConfig({ DATABASE_URL: 'postgres://u:p@db/l4d2', SRCDS_DIR: '/opt/l4d2' });
     expect([postgres.databaseUrl, postgres.srcdsDir]).toEqual(['postgres://u:p@db/l4d2', '/opt/l4d2']);
@@ -89,6 +95,12 @@ describe('configuration from the environment', () => {
     ['ALLOWED_HOSTS', 'https://panel.example.com'],
     ['ALLOWED_HOSTS', 'panel.example.com/x'],
     ['ALLOWED_HOSTS', 'panel.lan:99999'],
+    ['STEAM_API_URL', 'api.steampowered.com'],
+    ['STEAM_API_URL', 'file:///etc/passwd'],
+    ['STEAM_API_URL', 'https://user:key@api.steampowered.com'],
+    ['MAX_UPLOAD_MB', '0'],
+    ['MAX_UPLOAD_MB', '1.5'],
+    ['MAX_UPLOAD_MB', 'lots'],
     ['UPDATE_CHECK_HOURS', '-1'],
     ['UPDATE_CHECK_HOURS', 'daily'],
     ['AUTO_UPDATE', 'always'],

@@ -103,7 +103,8 @@ describe.each(testDialects())('migrations (%s)', (dialect) => {
     ]);
     const before = await everyRow(handle.db);
     expect(await migrateToLatest(handle)).toEqual(migrationNames.slice(1));
-    expect(await everyRow(handle.db)).toEqual(before);
+    // Later migrations may add columns; every value there before stays.
+    expect(await everyRow(handle.db)).toMatchObject(before);
     const ports = await handle.db.selectFrom('server_ports').selectAll().orderBy('port').execute();
     expect(ports).toEqual([
       { port: 27005, server_id: 1, purpose: 'client' },

@@ -131,7 +131,7 @@ export class Client {
   async send(
     method: InjectOptions['method'],
     url: string,
-    options: { payload?: string; headers?: Record<string, string> } = {},
+    options: { payload?: string | Buffer; headers?: Record<string, string> } = {},
   ) {
     const cookie = this.cookieHeader;
     const response: LightMyRequestResponse = await this.app.inject({

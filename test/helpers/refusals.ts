@@ -8,6 +8,7 @@ export const RUNS_CFG = 'runs a cfg file, which only the panel does';
 export const ENDS = 'ends the server process: use Stop or Restart';
 export const WRITES = 'writes files on the host, which the panel does not allow';
 export const PLUGIN = 'loads a plugin binary, which the panel does not allow';
+export const NATIVE = "loads native code, which only the blueprint's Metamod:Source and SourceMod bring";
 
 /** Every refused option of design/hardening.md, with the reason the panel gives. */
 export const refusedOptions: [option: string, reason: string][] = [

@@ -68,7 +68,7 @@ export async function startSupervisedApp(
     installDir?: string;
     blueprint?: Record<string, unknown>;
     dialect?: Dialect;
-    /** More environment for the app's configuration (STEAMCMD, ...). */
+    /** More environment for the app's configuration (STEAMCMD, STEAM_API_URL, ...). */
     env?: Record<string, string>;
   } = {},
 ): Promise<SupervisedApp> {

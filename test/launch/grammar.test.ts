@@ -3,6 +3,7 @@ import { blueprintProblems, launchRefusal } from '../../src/blueprints/rules.js'
 import { argumentsProblems, configProblems, consoleCommandProblem } from '../../src/launch/grammar.js';
 import {
   ENDS,
+  NATIVE,
   PANEL,
   PLUGIN,
   RUNS_CFG,
@@ -129,12 +130,26 @@ describe('cfg lines', () => {
 });
 
 describe('console commands', () => {
-  it.each(['status', 'say hi...', 'changelevel c1m1_hotel', 'kickid 3', 'sv_cheats 1', 'say "quoted words"'])(
-    'accepts %j',
-    (command) => {
-      expect(consoleCommandProblem(command)).toBeNull();
-    },
-  );
+  it.each([
+    'status',
+    'say hi...',
+    'changelevel c1m1_hotel',
+    'kickid 3',
+    'sv_cheats 1',
+    'say "quoted words"',
+    'meta version',
+    'meta list',
+    'meta',
+    'sm version',
+    'SM PLUGINS LIST',
+    'sm plugins load disabled/mapchooser',
+    'sm plugins reload funcommands',
+    'sm exts list',
+    'sm_reloadadmins',
+    'sm_kick Coach',
+  ])('accepts %j', (command) => {
+    expect(consoleCommandProblem(command)).toBeNull();
+  });
 
   it.each([
     ['exec l4d2web/server-1.cfg', `"exec" ${RUNS_CFG}`],
@@ -162,9 +177,43 @@ describe('console commands', () => {
     ['incrementvar sv_rcon_banpenalty 0 1 1', `"sv_rcon_banpenalty" ${PANEL}`],
     ['sm_cvar rcon_password x', `"rcon_password" ${PANEL}`],
     ['sm_rcon quit', `"quit" ${ENDS}`],
+    ['meta load /tmp/evil.so', `"meta load" ${NATIVE}`],
+    ['META RETRY 1', `"META RETRY" ${NATIVE}`],
+    [
+      'meta unload 1',
+      '"meta unload" is not among the Metamod:Source and SourceMod commands the panel allows',
+    ],
+    ['sm exts load /tmp/evil.ext.so', `"sm exts load" ${NATIVE}`],
+    ['sm exts reload 1', `"sm exts reload" ${NATIVE}`],
+    [
+      'sm config Logging off',
+      '"sm config" is not among the Metamod:Source and SourceMod commands the panel allows',
+    ],
+    ['sm prof start', '"sm prof" is not among the Metamod:Source and SourceMod commands the panel allows'],
+    ['sm_dump_netprops /home/panel/data/l4d2web.sqlite', `"sm_dump_netprops" ${WRITES}`],
+    ['sm_dump_handles log', `"sm_dump_handles" ${WRITES}`],
+    ['sm_rcon meta load x', `"meta load" ${NATIVE}`],
+    ['sm_execcfg x', `"sm_execcfg" ${RUNS_CFG}`],
+    [
+      'sm plugins load ../../../x',
+      `"sm plugins load ../../../x" contains "..", which would leave the server's folder`,
+    ],
     ['sv_logsdir ../../x', `"sv_logsdir ../../x" contains "..", which would leave the server's folder`],
   ])('refuses %j: %s', (command, message) => {
     expect(consoleCommandProblem(command)).toBe(message);
+  });
+});
+
+describe('Metamod:Source and SourceMod in cfg lines and launch arguments', () => {
+  it('refuses loading native code there too', () => {
+    expect(configProblems(['meta load addons/evil.so'])).toEqual([
+      `line 1 "meta load addons/evil.so": "meta load" ${NATIVE}`,
+    ]);
+    expect(configProblems(['sm_dump_classes x.txt'])).toEqual([
+      `line 1 "sm_dump_classes x.txt": "sm_dump_classes" ${WRITES}`,
+    ]);
+    expect(argumentsProblems(['+meta load x'])).toEqual([`"meta load" ${NATIVE}`]);
+    expect(configProblems(['sm_show_activity 13', 'meta version'])).toEqual([]);
   });
 });
 

@@ -15,6 +15,8 @@ const blueprint: Blueprint = {
   name: 'coop',
   arguments: [],
   config: [],
+  addons: [],
+  sourcemod: { enabled: false, admins: [], plugins: [] },
   created_at: '2026-01-01T00:00:00.000Z',
   updated_at: '2026-01-01T00:00:00.000Z',
 };
@@ -26,6 +28,7 @@ const server: Server = {
   desired_state: 'running',
   actual_state: 'crashed',
   last_error: 'crash loop: exit code 139',
+  restart_required: false,
   created_at: '2026-01-01T00:00:00.000Z',
   updated_at: '2026-01-01T00:00:00.000Z',
   live: null,

@@ -8,18 +8,21 @@ import type { ServerPageFocus } from './page-focus.js';
 const campaigns = stockCampaigns();
 const stock = new Set(campaigns.flatMap((campaign) => campaign.maps));
 
-/** The change-map form: a stock campaign map, or any other map by name. */
+/** The change-map form: a stock campaign map, a map of the blueprint's addons, or any other map by name. */
 export function MapSection({
   server,
+  addonMaps = [],
   focus,
   error,
 }: {
   server: Server;
+  /** The maps inside the blueprint's VPKs. */
+  addonMaps?: string[];
   focus: ServerPageFocus;
   error?: AppError | undefined;
 }) {
   const wanted = focus.map ?? server.live?.map ?? '';
-  const custom = stock.has(wanted) ? '' : wanted;
+  const custom = stock.has(wanted) || addonMaps.includes(wanted) ? '' : wanted;
   const fieldError = error?.fields?.map ?? error?.fields?.custom_map;
   return (
     <section class="card" id="map" aria-labelledby="map-heading">
@@ -37,6 +40,15 @@ export function MapSection({
                 ))}
               </optgroup>
             ))}
+            {addonMaps.length > 0 && (
+              <optgroup label="Addons">
+                {addonMaps.map((map) => (
+                  <option key={map} value={map} selected={map === wanted}>
+                    {map}
+                  </option>
+                ))}
+              </optgroup>
+            )}
           </select>
         </FieldFrame>
         <p class="field">

@@ -2,6 +2,8 @@
  * One server's page: status, players, map change, console, launch line, settings, members and delete,
  * each shown to those who may use it (a member sees what their permissions allow).
  */
+import type { SourcemodStatus } from '../../addons/sourcemod-card.js';
+import { SourcemodCard } from '../../addons/views.js';
 import type { Blueprint } from '../../blueprints/blueprints.js';
 import type { AppError } from '../../http/errors.js';
 import type { Player, PlayerSample } from '../../supervisor/control.js';
@@ -46,6 +48,11 @@ function StatusSection(props: {
           </dd>
         </div>
       </dl>
+      {server.restart_required && (
+        <p class="notice" role="status" data-field="restart_required">
+          Restart required: its blueprint's addons changed since it started. Restart it to give it them.
+        </p>
+      )}
       <LastError server={server} />
       <UpdatingNote server={server} />
       <ServerActions server={server} />
@@ -74,6 +81,10 @@ export function ServerPage(props: {
   history?: PlayerSample[];
   now?: number;
   focus?: ServerPageFocus;
+  /** The maps of the blueprint's addons, offered beside the stock ones. */
+  addonMaps?: string[];
+  /** When the blueprint runs SourceMod: what the server says of it (null while it does not run). */
+  sourcemod?: SourcemodStatus | null | undefined;
   /** Its members, for its owner and admins; null for a member. */
   members?: Member[] | null;
 }) {
@@ -101,8 +112,18 @@ export function ServerPage(props: {
         />
         <div class="columns">
           <PlayersSection server={server} players={props.players ?? null} error={errorFor('players')} />
-          {allows('console') && <MapSection server={server} focus={focus} error={errorFor('map')} />}
+          {allows('console') && (
+            <MapSection
+              server={server}
+              addonMaps={props.addonMaps ?? []}
+              focus={focus}
+              error={errorFor('map')}
+            />
+          )}
         </div>
+        {props.sourcemod !== undefined && allows('console') && (
+          <SourcemodCard status={props.sourcemod} running={server.actual_state === 'running'} />
+        )}
         {allows('console') && (
           <ConsoleSection
             server={server}
