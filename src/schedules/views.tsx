@@ -133,7 +133,7 @@ function ScheduleForm(props: {
   const { form, error } = props;
   const fields = error?.fields ?? {};
   return (
-    <form method="post" action={props.action} class="card schedule-form">
+    <form method="post" action={props.action} class="card schedule-form" data-schedule-form>
       <ErrorMessage message={error?.message} />
       <Field label="Name" name="name" value={form.name} error={fields.name} required />
       <Field
