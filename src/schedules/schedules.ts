@@ -6,19 +6,11 @@ import type { Database, RunOutcome } from '../db/schema.js';
 import { AppError, notFound } from '../http/errors.js';
 import { may, type ServerAction, visibleServer } from '../servers/access.js';
 import { nextRuns } from './cron.js';
-import type { PlayerPolicy, ScheduleInput, Task, TaskAction } from './input.js';
+import type { ScheduleInput, Task, TaskAction } from './input.js';
 
-/** A schedule as the JSON API shows it (design/operations.md). */
-export interface Schedule {
+/** A schedule as the JSON API shows it (design/operations.md): what it is made of, with its id and next runs. */
+export interface Schedule extends ScheduleInput {
   id: number;
-  name: string;
-  cron: string;
-  timezone: string;
-  server_ids: number[];
-  tasks: Task[];
-  when_players: PlayerPolicy;
-  max_wait_minutes: number;
-  enabled: boolean;
   /** The next 3 times it runs, ISO 8601 UTC (none while disabled). */
   next_runs: string[];
 }
