@@ -79,21 +79,24 @@ async function addressesOf(host: string): Promise<string[]> {
   return found.map((entry) => entry.address);
 }
 
+/** How long the check at saving waits for DNS. */
+const LOOKUP_TIMEOUT_MS = 3_000;
+
 /**
  * Refuses (400) a URL whose host resolves to a private address (any of them: a name with one public
- * and one private address is refused), unless private targets are allowed; a name that does not
- * resolve is refused too.
+ * and one private address is refused), unless private targets are allowed. A name that does not
+ * resolve now (no DNS here, not yet published) is accepted: every delivery checks what it connects to.
  */
 export async function checkTarget(url: URL, allowPrivate: boolean): Promise<void> {
   if (allowPrivate) return;
-  let addresses: string[];
-  try {
-    addresses = await addressesOf(hostOf(url));
-  } catch {
-    throw new AppError(400, `url: ${hostOf(url)} does not resolve`, { url: 'does not resolve' });
-  }
-  if (addresses.length === 0 || addresses.some(isPrivateAddress))
-    throw new AppError(400, PRIVATE_TARGET, { url: PRIVATE_TARGET });
+  let timer: NodeJS.Timeout | undefined;
+  const addresses = await Promise.race([
+    addressesOf(hostOf(url)).catch(() => [] as string[]),
+    new Promise<string[]>((resolve) => {
+      timer = setTimeout(() => resolve([]), LOOKUP_TIMEOUT_MS);
+    }),
+  ]).finally(() => clearTimeout(timer));
+  if (addresses.some(isPrivateAddress)) throw new AppError(400, PRIVATE_TARGET, { url: PRIVATE_TARGET });
 }
 
 /**

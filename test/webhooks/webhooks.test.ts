@@ -285,6 +285,15 @@ describe.each(testDialects())('private webhook targets (%s)', (dialect) => {
     expect(await app.database.db.selectFrom('webhooks').selectAll().execute()).toEqual([]);
   });
 
+  it('accepts a public address, and a name that does not resolve now (each delivery checks it)', async () => {
+    for (const url of ['https://162.159.128.233/api/webhooks/1/x', 'https://no-such-name.invalid/hook']) {
+      const response = await client.post('/webhooks', { url, format: 'discord', events: ['crashed'] });
+      expect(response.statusCode, url).toBe(201);
+    }
+    const listed = (await client.get('/webhooks')).json().webhooks.map((hook: { url: string }) => hook.url);
+    expect(listed).toEqual(['https://162.159.128.233/…', 'https://no-such-name.invalid/…']);
+  });
+
   it('refuses a target that resolves to a private address at delivery too (DNS rebinding)', async () => {
     // Saved while it resolved elsewhere (here: written directly, as a panel allowing private targets would).
     const { createWebhook } = await import('../../src/webhooks/webhooks.js');
