@@ -95,7 +95,7 @@ describe(`db copy: SQLite to PostgreSQL (${postgresKind()})`, () => {
       user_totp: 1,
       recovery_codes: 10,
       // Every request above that changed something, and each sign-in.
-      audit_log: before.audit_log.length,
+      audit_log: (await source.database.db.selectFrom('audit_log').select('id').execute()).length,
     };
     // Tables of other capabilities (addons, ...) are copied too, empty here.
     expect(counts).toEqual({

@@ -210,7 +210,7 @@ describe.each(testDialects())('the schedule runner (%s)', (dialect) => {
     expect(run.detail[0].why).toBe('said; restarted');
   });
 
-  it('a failed task fails the run and tells the alerts; update refuses until the install is managed', async () => {
+  it('a failed task fails the run and tells the alerts; update fails on a panel without the install', async () => {
     supervisor.rcon = async () => {
       throw new Error('server is not running');
     };
@@ -229,7 +229,7 @@ describe.each(testDialects())('the schedule runner (%s)', (dialect) => {
     await client.post(`/schedules/${update}/run`);
     await runners[0]?.tick();
     const [refused] = await finished(update);
-    expect(refused.detail[0].why).toBe('update: this panel does not manage the game install yet');
+    expect(refused.detail[0].why).toBe('update: this panel does not manage the game install');
   });
 
   it('records runs missed while no panel supervised once, as missed, and does not replay them', async () => {
