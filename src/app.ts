@@ -25,6 +25,7 @@ import { refuseUnknownHost } from './http/hosts.js';
 import { loggerOptions } from './http/logger.js';
 import { answerError } from './http/respond.js';
 import { registerInstallRoutes } from './install/routes.js';
+import { registerNodeRoutes } from './nodes/routes.js';
 import { registerOpenApi, registerOpenApiRoute } from './openapi/plugin.js';
 import { registerScheduleRoutes } from './schedules/routes.js';
 import { authorizeServerRoute, requireServerAction } from './servers/access.js';
@@ -107,6 +108,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerAuthRoutes(app, routeDeps);
   registerAccountRoutes(app, routeDeps);
   registerUserRoutes(app, routeDeps);
+  registerNodeRoutes(app, routeDeps);
   registerBlueprintRoutes(app, routeDeps);
   registerAddonRoutes(app, routeDeps);
   registerServerRoutes(app, routeDeps);

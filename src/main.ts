@@ -5,6 +5,7 @@ import { demo } from './cli/demo.js';
 import { serve } from './cli/serve.js';
 import { addUser } from './cli/user-add.js';
 import { ConfigError, loadConfig } from './config/config.js';
+import { imageCommand } from './containers/image/command.js';
 import { openDatabase } from './db/connect.js';
 import { DatabaseInUseError } from './db/file-lock.js';
 import { MigrationError, migrateToLatest } from './db/migrate.js';
@@ -20,7 +21,10 @@ const usage = `usage: l4d2web [command]
   user add NAME [--admin]  create an account; the password is read from stdin
   db copy --to URL      copy this (SQLite) panel's data into an empty PostgreSQL database
   sim-install DIR       lay out a simulated srcds install in DIR
-  sim-steamcmd DIR      lay out the SteamCMD simulator in DIR (STEAMCMD=DIR/steamcmd.sh)`;
+  sim-steamcmd DIR      lay out the SteamCMD simulator in DIR (STEAMCMD=DIR/steamcmd.sh)
+  image build [--simulator] [--mirror URL] [--cache DIR]
+                        make SRCDS_IMAGE (Debian bookworm and srcds's libraries; --simulator adds
+                        Node.js for the srcds simulator) in the Docker engine at DOCKER_HOST; root`;
 
 async function migrate(): Promise<number> {
   const database = openDatabase(loadConfig().databaseUrl);
@@ -41,6 +45,9 @@ async function main(argv: string[]): Promise<number | undefined> {
       admin: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
       to: { type: 'string' },
+      simulator: { type: 'boolean', default: false },
+      mirror: { type: 'string' },
+      cache: { type: 'string' },
     },
   });
   const [command = 'serve', ...rest] = positionals;
@@ -64,6 +71,8 @@ async function main(argv: string[]): Promise<number | undefined> {
       return addUser(loadConfig(), rest[1], values.admin);
     case 'sim-install':
       return simInstallCommand(rest);
+    case 'image':
+      return imageCommand(loadConfig(), rest, values);
     case 'sim-steamcmd':
       return simSteamcmdCommand(rest);
     case 'db':

@@ -5,6 +5,8 @@ import { deleteOldAudit } from './audit/log.js';
 import { SecretKey } from './auth/secret-key.js';
 import { sweepExpiredSessions } from './auth/sessions.js';
 import type { Config } from './config/config.js';
+import { panelId } from './containers/panel-id.js';
+import { containerRuntime } from './containers/runtime-factory.js';
 import { type DatabaseHandle, openDatabase } from './db/connect.js';
 import { DatabaseFileLock } from './db/file-lock.js';
 import { type LeaseOptions, SupervisionLease } from './db/lock.js';
@@ -15,7 +17,7 @@ import type { Installer } from './install/installer.js';
 import { panelAutoUpdater, panelInstaller } from './install/wiring.js';
 import { ScheduleRunner } from './schedules/runner.js';
 import { LeaseGate } from './supervisor/lease-gate.js';
-import { Supervisor, type SupervisorOptions } from './supervisor/supervisor.js';
+import { defaultSupervisorOptions, Supervisor, type SupervisorOptions } from './supervisor/supervisor.js';
 import { Alerts } from './webhooks/alerts.js';
 import { alertOnInstall } from './webhooks/install-alerts.js';
 
@@ -50,23 +52,29 @@ export async function startPanel(
 ): Promise<Panel> {
   const fileLock = DatabaseFileLock.acquireFor(config.databaseUrl);
   const database = openDatabase(config.databaseUrl);
+  let id: string;
   try {
     await migrateToLatest(database);
+    // Labels this database's containers and services (the docker and swarm runtimes).
+    id = await panelId(database.db);
   } catch (error) {
     await database.close();
     fileLock?.release();
     throw error;
   }
-  // Supervision lease (issue 5, src/db/lock.ts): panels sharing one PostgreSQL database never
-  // supervise at once. Only the lease holder starts its Supervisor; the others serve the UI only
-  // (the routes' start/stop/delete calls are dropped there) and take over when the lease is free.
   let alerts: Alerts | undefined;
-  // Each supervisor's incidents (crashes, hangs, failures) go to the alerts' queue.
+  // The runtime RUNTIME names, made anew for each supervisor (a stopped one closes its runtime); each
+  // supervisor's incidents (crashes, hangs, failures) go to the alerts' queue.
   const newSupervisor = () => {
-    const made = new Supervisor(config, database, supervisorOptions);
+    const stopGraceMs = supervisorOptions.stopGraceMs ?? defaultSupervisorOptions.stopGraceMs;
+    const runtime = supervisorOptions.runtime ?? containerRuntime(config, id, stopGraceMs);
+    const made = new Supervisor(config, database, { ...supervisorOptions, runtime });
     made.onIncident((incident) => alerts?.incident(incident));
     return made;
   };
+  // Supervision lease (issue 5, src/db/lock.ts): panels sharing one PostgreSQL database never
+  // supervise at once. Only the lease holder starts its Supervisor; the others serve the UI only
+  // (the routes' start/stop/delete calls are dropped there) and take over when the lease is free.
   let supervisor = newSupervisor();
   let lease: SupervisionLease | undefined;
   let closing = false;

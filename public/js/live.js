@@ -184,6 +184,9 @@ function follow(root) {
       applyLive(target, event);
       if (playerSection && before !== fields(target, 'players')[0]?.textContent) refreshPlayers();
       if (event.live && mapBefore !== event.live.map) showCurrentMap(target, event.live.map);
+    } else if (event.type === 'usage') {
+      setText(target, 'cpu', event.cpu);
+      setText(target, 'memory', event.memory);
     } else if (event.type === 'console' && consoleView) {
       if (replay) {
         consoleView.clear();
@@ -193,7 +196,7 @@ function follow(root) {
     }
   };
 
-  openStream(url, ['state', 'live', 'console', 'message'], handle, {
+  openStream(url, ['state', 'live', 'console', 'usage', 'message'], handle, {
     opened: () => {
       replay = true;
     },

@@ -1,9 +1,17 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
+import { runtimeKinds } from '../config/runtime.js';
+import {
+  engineUnavailable,
+  initSwarm,
+  simulatorImage,
+  startScratchEngine,
+} from '../containers/scratch-engine.js';
 import { benchDownloads } from './downloads.js';
 import { benchHttp } from './http.js';
 import { benchInstall } from './install.js';
 import { benchInstances } from './instances.js';
+import { benchRuntime, type RuntimeRun, runtimesReport } from './runtimes.js';
 import { benchSupervisor } from './supervisor.js';
 import { percentile, supervisorReport } from './supervisor-report.js';
 
@@ -113,9 +121,47 @@ async function install(values: { 'progress-lines': string; 'tick-ms': string }) 
 }
 
 /**
+ * The process runtime and a container runtime in one run, on an engine of the bench's own (its own
+ * dockerd; a swarm of one node for `swarm`) and the simulator image.
+ */
+async function runtimes(values: {
+  runtime?: string;
+  starts: string;
+  'runtime-idle': string;
+  'cpu-seconds': string;
+}) {
+  const runtime = values.runtime as 'docker' | 'swarm';
+  const reason = engineUnavailable();
+  if (reason) throw new Error(`--runtime ${runtime}: ${reason}`);
+  const options = {
+    starts: Number(values.starts),
+    idleServers: Number(values['runtime-idle']),
+    cpuSeconds: Number(values['cpu-seconds']),
+  };
+  console.log(
+    `# Runtimes: process vs ${runtime}, a panel process each (sqlite) on the srcds simulator ` +
+      `(the image of \`l4d2web image build --simulator\` in a dockerd of the bench's own; ` +
+      `${os.cpus().length} cores, shared)`,
+  );
+  const engine = await startScratchEngine();
+  try {
+    if (runtime === 'swarm') await initSwarm(engine);
+    const image = await simulatorImage(engine);
+    const runs: RuntimeRun[] = [];
+    for (const kind of ['process', runtime] as const)
+      runs.push(await benchRuntime(kind, engine, image, options));
+    for (const line of runtimesReport(runs, options)) console.log(line);
+  } finally {
+    await engine.stop();
+  }
+}
+
+/**
  * `npm run bench [-- --only http|supervisor|instances|install|downloads --seconds 10 --connections 10 --starts 20
  * --servers-idle 100 --cpu-seconds 30 --instances 20 --progress-lines 300 --tick-ms 20 --download-mb 1024
  * --download-runs 3]`: prints figures, asserts nothing.
+ * `--runtime docker|swarm [--runtime-idle 20]` compares that runtime with the process runtime instead
+ * (root, Debian's docker.io and debootstrap).
  */
 async function main() {
   const { values } = parseArgs({
@@ -128,6 +174,8 @@ async function main() {
       'servers-idle': { type: 'string', default: '100' },
       'cpu-seconds': { type: 'string', default: '30' },
       instances: { type: 'string', default: '20' },
+      runtime: { type: 'string' },
+      'runtime-idle': { type: 'string', default: '20' },
       'progress-lines': { type: 'string', default: '300' },
       'tick-ms': { type: 'string', default: '20' },
       'download-mb': { type: 'string', default: '1024' },
@@ -146,12 +194,19 @@ async function main() {
     'servers-idle',
     'cpu-seconds',
     'instances',
+    'runtime-idle',
     'progress-lines',
     'tick-ms',
     'download-mb',
     'download-runs',
   ] as const) {
     if (!(Number(values[name]) > 0)) throw new Error(`--${name} takes a positive number`);
+  }
+  if (values.runtime !== undefined) {
+    if (!runtimeKinds.includes(values.runtime as never) || values.runtime === 'process') {
+      throw new Error('--runtime takes docker or swarm (compared with process in the same run)');
+    }
+    return runtimes(values);
   }
   const run = (section: string) => values.only === undefined || values.only === section;
   if (run('http')) await http(values);

@@ -24,6 +24,15 @@ export const blueprintJson = sameAs<Blueprint>()(
       config: z.array(z.string()),
       addons: z.array(z.number().int()).meta({ description: 'The addons its servers get, in order' }),
       sourcemod: sourcemodJson,
+      cpu_limit: z
+        .number()
+        .nullable()
+        .meta({ description: 'Cores (docker and swarm runtimes); null: no limit' }),
+      memory_limit_mb: z
+        .number()
+        .int()
+        .nullable()
+        .meta({ description: 'MB (docker and swarm runtimes); null: no limit' }),
       created_at: timestamp,
       updated_at: timestamp,
     })

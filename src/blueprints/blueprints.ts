@@ -19,6 +19,9 @@ export interface Blueprint {
   name: string;
   arguments: string[];
   config: string[];
+  /** Cores and MB the docker and swarm runtimes hold its servers to; null: no limit. */
+  cpu_limit: number | null;
+  memory_limit_mb: number | null;
   /** Ids of the addons its servers get (VPKs, and which SourceMod and Metamod:Source). */
   addons: number[];
   sourcemod: SourcemodSettings;
@@ -32,6 +35,8 @@ export function toBlueprint(row: BlueprintRow, addons: BlueprintAddons = NO_BLUE
     name: row.name,
     arguments: JSON.parse(row.arguments) as string[],
     config: JSON.parse(row.config) as string[],
+    cpu_limit: row.cpu_limit,
+    memory_limit_mb: row.memory_limit_mb,
     addons: addons.addons,
     sourcemod: addons.sourcemod,
     created_at: row.created_at,
@@ -121,6 +126,8 @@ export async function createBlueprint(
         name: input.name,
         arguments: JSON.stringify(input.arguments),
         config: JSON.stringify(input.config),
+        cpu_limit: input.cpu_limit,
+        memory_limit_mb: input.memory_limit_mb,
         created_at: now.toISOString(),
         updated_at: now.toISOString(),
       })
@@ -153,6 +160,8 @@ export async function updateBlueprint(
         ...(change.name !== undefined && { name: change.name }),
         ...(change.arguments !== undefined && { arguments: JSON.stringify(change.arguments) }),
         ...(change.config !== undefined && { config: JSON.stringify(change.config) }),
+        ...(change.cpu_limit !== undefined && { cpu_limit: change.cpu_limit }),
+        ...(change.memory_limit_mb !== undefined && { memory_limit_mb: change.memory_limit_mb }),
         updated_at: now.toISOString(),
       })
       .where('id', '=', id)

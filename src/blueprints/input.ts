@@ -9,6 +9,7 @@ import {
 } from '../addons/input.js';
 import { type BodySource, nameField, parseBody, refusedBy, stringListField } from '../http/input.js';
 import { argumentsProblems, configProblems } from '../launch/grammar.js';
+import { cpuLimitField, memoryLimitField } from '../launch/limits.js';
 
 /** A list refused with the first problem the grammar (src/launch/grammar.ts) finds in it. */
 const checkedList = (source: BodySource, problems: (items: string[]) => string[]) =>
@@ -19,6 +20,8 @@ const fields = (source: BodySource) => ({
   arguments: checkedList(source, argumentsProblems),
   config: checkedList(source, configProblems),
   addons: addonIdsField(source),
+  cpu_limit: cpuLimitField(source),
+  memory_limit_mb: memoryLimitField(source),
 });
 
 /**
@@ -35,6 +38,9 @@ export interface BlueprintInput {
   name: string;
   arguments: string[];
   config: string[];
+  /** Cores and MB the docker and swarm runtimes hold its servers to; null: no limit. */
+  cpu_limit: number | null;
+  memory_limit_mb: number | null;
   /** Left out: unchanged (new blueprints: none). */
   addons?: number[];
   sourcemod?: SourcemodSettings;
@@ -60,10 +66,17 @@ function asInput(parsed: Partial<BlueprintInput> & SourcemodFormFields): Partial
   return fromForm ? { ...rest, sourcemod: fromForm } : rest;
 }
 
-/** A new blueprint: name required, arguments and config default to empty. */
+/** A new blueprint: name required, arguments and config default to empty, limits to none. */
 export function parseNewBlueprint(body: unknown, source: BodySource): BlueprintInput {
   const parsed = asInput(parseBody(newSchemas[source], body));
-  return { arguments: [], config: [], ...parsed, name: parsed.name ?? '' };
+  return {
+    arguments: [],
+    config: [],
+    cpu_limit: null,
+    memory_limit_mb: null,
+    ...parsed,
+    name: parsed.name ?? '',
+  };
 }
 
 /** A change to a blueprint: any subset of the fields. */

@@ -11,6 +11,8 @@ export interface BlueprintFormValues extends BlueprintAddonValues {
   name: string;
   arguments: string;
   config: string;
+  cpu_limit: string;
+  memory_limit_mb: string;
 }
 
 export function blueprintFormValues(blueprint: Blueprint): BlueprintFormValues {
@@ -19,6 +21,8 @@ export function blueprintFormValues(blueprint: Blueprint): BlueprintFormValues {
     name: blueprint.name,
     arguments: blueprint.arguments.join('\n'),
     config: blueprint.config.join('\n'),
+    cpu_limit: blueprint.cpu_limit === null ? '' : String(blueprint.cpu_limit),
+    memory_limit_mb: blueprint.memory_limit_mb === null ? '' : String(blueprint.memory_limit_mb),
     addons: blueprint.addons.join(' '),
     sourcemod_enabled: String(sourcemod.enabled),
     sourcemod_admins: sourcemod.admins.map((a) => [a.steamid, a.flags, a.name].join(' ').trim()).join('\n'),
@@ -29,7 +33,13 @@ export function blueprintFormValues(blueprint: Blueprint): BlueprintFormValues {
 /** The user's input as they sent it, whatever its types, for re-rendering a form. */
 export function submittedBlueprintValues(body: unknown, fallback: BlueprintFormValues): BlueprintFormValues {
   return submittedValues(body, fallback, (value) =>
-    typeof value === 'string' ? value : Array.isArray(value) ? value.join('\n') : undefined,
+    typeof value === 'string'
+      ? value
+      : Array.isArray(value)
+        ? value.join('\n')
+        : typeof value === 'number'
+          ? String(value)
+          : undefined,
   );
 }
 
@@ -38,7 +48,18 @@ export const emptyBlueprintForm: BlueprintFormValues = {
   arguments: '',
   config: '',
   ...noBlueprintAddonValues,
+  cpu_limit: '',
+  memory_limit_mb: '',
 };
+
+/** "1.5 cores, 2048 MB" or "no limits". */
+export function describeLimits(blueprint: Pick<Blueprint, 'cpu_limit' | 'memory_limit_mb'>): string {
+  const limits = [
+    blueprint.cpu_limit !== null && `${blueprint.cpu_limit} ${blueprint.cpu_limit === 1 ? 'core' : 'cores'}`,
+    blueprint.memory_limit_mb !== null && `${blueprint.memory_limit_mb} MB`,
+  ].filter(Boolean);
+  return limits.length ? limits.join(', ') : 'no limits';
+}
 
 function BlueprintForm(props: {
   action: string;
@@ -74,6 +95,23 @@ function BlueprintForm(props: {
           'RCON password and sv_rcon_* settings, ip, hostport, clientport, and commands that quit or write files.'
         }
       />
+      <Field
+        label="CPU limit (cores)"
+        name="cpu_limit"
+        value={props.values.cpu_limit}
+        error={fields?.cpu_limit}
+        hint="e.g. 1.5; from 0.1 to 256, empty for none. Applied by the docker and swarm runtimes (RUNTIME), at the next start."
+      />
+      <Field
+        label="Memory limit (MB)"
+        name="memory_limit_mb"
+        value={props.values.memory_limit_mb}
+        error={fields?.memory_limit_mb}
+        hint={
+          'e.g. 2048; from 64 to 1048576, empty for none. A server that needs more is killed by the kernel ' +
+          '(last error "killed: out of memory"). Applied by the docker and swarm runtimes, at the next start.'
+        }
+      />
       <BlueprintAddonFields library={props.library} values={props.values} errors={fields} />
     </FormCard>
   );
@@ -101,7 +139,8 @@ export function BlueprintsPage(props: {
               <a href={`/blueprints/${blueprint.id}`}>{blueprint.name}</a>{' '}
               <small>
                 {blueprint.arguments.length} arguments, {blueprint.config.length} cfg lines,{' '}
-                {blueprint.addons.length} addons{blueprint.sourcemod.enabled ? ', SourceMod' : ''}
+                {describeLimits(blueprint)}, {blueprint.addons.length} addons
+                {blueprint.sourcemod.enabled ? ', SourceMod' : ''}
               </small>
             </li>
           ))}

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Config } from '../config/config.js';
+import { simulatorImageProblem } from '../containers/image/check.js';
 import { isInstalled } from '../install/installer.js';
 import { layOutSimSteamcmd } from '../sim-steamcmd/install.js';
 import { serve } from './serve.js';
@@ -11,6 +12,9 @@ import { serve } from './serve.js';
  */
 export async function demo(config: Config, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const srcdsDir = env.SRCDS_DIR ? config.srcdsDir : path.join(config.dataDir, 'sim-srcds');
+  // In containers, the simulator needs the image's Node.js: say so now rather than at every start.
+  const problem = config.runtime === 'process' ? null : await simulatorImageProblem(config);
+  if (problem) console.warn(`demo: ${problem}`);
   const steamcmd = env.STEAMCMD
     ? config.steamcmd
     : await layOutSimSteamcmd(path.join(config.dataDir, 'sim-steamcmd'));

@@ -1,9 +1,10 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { parseHost } from './host-name.js';
+import { type RuntimeSettings, runtimeEnvironment, runtimeSettings } from './runtime.js';
 
 /** The panel's settings, read once from the environment (DESIGN.md, Configuration). */
-export interface Config {
+export interface Config extends RuntimeSettings {
   port: number;
   host: string;
   dataDir: string;
@@ -106,6 +107,7 @@ const environment = z.object({
     .enum(['off', 'when-empty', 'now'], { error: 'must be off, when-empty or now' })
     .default('off'),
   INSTALL_MIN_FREE_GB: nonNegativeNumber('a number of GB').default(12),
+  ...runtimeEnvironment,
 });
 
 /** An http(s) URL with a host and no credentials (a path is allowed: an API behind a prefix). */
@@ -173,5 +175,6 @@ export function loadConfig(
     updateCheckHours: values.UPDATE_CHECK_HOURS,
     autoUpdate: values.AUTO_UPDATE,
     installMinFreeGb: values.INSTALL_MIN_FREE_GB,
+    ...runtimeSettings(values),
   };
 }

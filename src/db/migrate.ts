@@ -6,6 +6,7 @@ import { install } from './migrations/003-install.js';
 import { addons } from './migrations/004-addons.js';
 import { accounts } from './migrations/005-accounts.js';
 import { operations } from './migrations/006-operations.js';
+import { runtimes } from './migrations/007-runtimes.js';
 import type { MigrationFactory } from './migrations/helpers.js';
 
 /** Versioned migrations, in order. Names sort; never rename or edit one that has shipped. */
@@ -16,6 +17,7 @@ const migrationFactories: Record<string, MigrationFactory> = {
   '004-addons': addons,
   '005-accounts': accounts,
   '006-operations': operations,
+  '007-runtimes': runtimes,
 };
 
 export const migrationNames = Object.keys(migrationFactories);

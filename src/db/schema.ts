@@ -1,4 +1,4 @@
-import type { Generated, Insertable, Selectable } from 'kysely';
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 
 /** Table types as Kysely sees them; timestamps are ISO-8601 text on both dialects. */
 export interface Database {
@@ -7,6 +7,7 @@ export interface Database {
   blueprints: BlueprintsTable;
   servers: ServersTable;
   server_ports: ServerPortsTable;
+  panel_identity: PanelIdentityTable;
   addons: AddonsTable;
   blueprint_addons: BlueprintAddonsTable;
   install_jobs: InstallJobsTable;
@@ -65,6 +66,10 @@ export interface BlueprintsTable {
   arguments: string;
   /** JSON array of strings. */
   config: string;
+  /** Cores the server may use under the docker and swarm runtimes (e.g. 1.5); null: no limit. */
+  cpu_limit: ColumnType<number | null, number | null | undefined, number | null>;
+  /** Memory the server may use under the docker and swarm runtimes, in MB; null: no limit. */
+  memory_limit_mb: ColumnType<number | null, number | null | undefined, number | null>;
   /** JSON {enabled, admins: [{steamid, flags, name}]}; its plugins are rows of blueprint_addons. */
   sourcemod: Generated<string>;
   created_at: string;
@@ -82,6 +87,8 @@ export interface ServersTable {
   last_error: string;
   /** Per-server RCON password written to the generated cfg; never shown in pages or JSON. */
   rcon_password: string;
+  /** The swarm node it runs on: nodes labelled `l4d2web.node=<node>`; '' = any. */
+  node: Generated<string>;
   /** 1 when the blueprint's addons changed since the server was launched; the next launch clears it. */
   restart_required: Generated<number>;
   created_at: string;
@@ -93,6 +100,12 @@ export interface ServerPortsTable {
   port: number;
   server_id: number;
   purpose: 'game' | 'client';
+}
+
+/** This database's panel id (one row): the `l4d2web.panel` label of its containers and services. */
+export interface PanelIdentityTable {
+  singleton: number;
+  panel_id: string;
 }
 
 export const addonKinds = ['workshop', 'vpk', 'sourcemod', 'metamod', 'plugin'] as const;

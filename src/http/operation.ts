@@ -21,6 +21,7 @@ export interface Operation {
     | 'schedules'
     | 'webhooks'
     | 'audit'
+    | 'nodes'
     | 'meta';
   /** Reachable without a session. */
   public?: boolean;

@@ -4,11 +4,22 @@ import { instancePaths, LAUNCH_CFG } from '../instances/layout.js';
 export interface LaunchServer {
   id: number;
   port: number;
+  /** The swarm nodes it may run on (their `l4d2web.node` label); '' or absent: any. */
+  node?: string;
 }
 
 export interface LaunchBlueprint {
   arguments: string[];
   config: string[];
+  /** Cores and MB the docker and swarm runtimes hold the server to; null or absent: no limit. */
+  cpu_limit?: number | null;
+  memory_limit_mb?: number | null;
+}
+
+/** CPU and memory a server may use (blueprint `cpu_limit`, `memory_limit_mb`); null: no limit. */
+export interface ResourceLimits {
+  cpuCores: number | null;
+  memoryMb: number | null;
 }
 
 export interface LaunchSettings {
@@ -28,6 +39,10 @@ export interface LaunchPlan {
   /** The instance's `left4dead2/cfg/l4d2web.cfg`, which `+exec` runs. */
   cfgPath: string;
   cfgText: string;
+  /** For the container runtimes; the process runtime cannot apply them. */
+  limits: ResourceLimits;
+  /** The swarm node label to place it by ('' = any node). */
+  node: string;
 }
 
 /** The panel gives server P the client port P - 10 (LinuxGSM's convention: 27015 -> 27005). */
@@ -68,6 +83,8 @@ export function buildLaunchPlan(
     installDir: settings.srcdsDir,
     cfgPath: instance.launchCfg,
     cfgText: `${cfgLines.join('\n')}\n`,
+    limits: { cpuCores: blueprint.cpu_limit ?? null, memoryMb: blueprint.memory_limit_mb ?? null },
+    node: server.node ?? '',
   };
 }
 

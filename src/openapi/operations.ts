@@ -7,6 +7,7 @@ import { blueprintOperations } from '../blueprints/api.js';
 import { dashboardOperations } from '../dashboard/api.js';
 import type { Operations } from '../http/operation.js';
 import { installOperations } from '../install/api.js';
+import { nodeOperations } from '../nodes/api.js';
 import { scheduleOperations } from '../schedules/api.js';
 import { serverOperations } from '../servers/api.js';
 import { userOperations } from '../users/api.js';
@@ -37,6 +38,7 @@ export const operations: Operations = {
   ...authOperations,
   ...accountOperations,
   ...userOperations,
+  ...nodeOperations,
   ...blueprintOperations,
   ...addonOperations,
   ...serverOperations,

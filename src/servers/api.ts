@@ -21,6 +21,7 @@ import {
   kickSchema,
   memberChangeSchema,
   newMemberSchema,
+  newServerSchema,
   rconSchema,
   serverSchema,
 } from './input.js';
@@ -44,6 +45,7 @@ export const serverJson = sameAs<Server>()(
       desired_state: z.enum(desiredStates),
       actual_state: z.enum(actualStates),
       last_error: z.string().meta({ description: "'' when none" }),
+      node: z.string().meta({ description: "The swarm nodes it may run on (label l4d2web.node); '' = any" }),
       restart_required: z
         .boolean()
         .meta({ description: "Its blueprint's addons changed since it was launched; a restart clears it" }),
@@ -187,7 +189,7 @@ export const serverOperations: Operations = {
     summary: 'Create a server (stopped) from a blueprint',
     description:
       'The server binds `port` and the client port `port - 10`; no port may be bound by two servers.',
-    body: { json: serverSchema('json'), form: serverSchema('form') },
+    body: { json: newServerSchema('json'), form: newServerSchema('form') },
     responses: {
       201: { description: 'Created', schema: idJson },
       400: invalidInput,

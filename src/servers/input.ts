@@ -10,21 +10,33 @@ import {
   wholeNumberField,
 } from '../http/input.js';
 import { consoleCommandProblem } from '../launch/grammar.js';
+import { nodeField } from '../launch/limits.js';
 import { type Permission, permissions } from './access.js';
 
 export function serverSchema(source: BodySource) {
-  return z.strictObject({ name: nameField(128), port: portField(source), blueprint_id: idField(source) });
+  return z.strictObject({
+    name: nameField(128),
+    port: portField(source),
+    blueprint_id: idField(source),
+    // The swarm nodes it may run on (their l4d2web.node label); '' = any.
+    node: nodeField(),
+  });
 }
 
 export type ServerInput = z.output<ReturnType<typeof serverSchema>>;
 
 const schemas = { form: serverSchema('form'), json: serverSchema('json') };
 
+/** A new server's fields: node may be left out. */
+export const newServerSchema = (source: BodySource) => serverSchema(source).partial({ node: true });
+const newSchemas = { form: newServerSchema('form'), json: newServerSchema('json') };
+
+/** A new server: name, port and blueprint required; node optional (any node). */
 export function parseNewServer(body: unknown, source: BodySource): ServerInput {
-  return parseBody(schemas[source], body);
+  return { node: '', ...parseBody(newSchemas[source], body) };
 }
 
-/** A change to a server: any subset of name, port and blueprint_id. */
+/** A change to a server: any subset of name, port, blueprint_id and node. */
 export function parseServerChange(body: unknown, source: BodySource): Partial<ServerInput> {
   return parseBody(schemas[source].partial(), body);
 }

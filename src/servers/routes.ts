@@ -41,6 +41,7 @@ export function registerServerRoutes(app: FastifyInstance, deps: RouteDeps) {
   const { database, supervisor, config, sessions, accessWatch } = deps;
   const { db } = database;
   const serverJson = (server: AuthorizedServer) => toServer(server, supervisor.liveStatus(server.row.id));
+  const placement = config.runtime === 'swarm';
 
   const listPage = async (request: FastifyRequest, error?: AppError) => {
     const user = currentUser(request);
@@ -50,6 +51,7 @@ export function registerServerRoutes(app: FastifyInstance, deps: RouteDeps) {
       blueprints: await listBlueprints(db, user),
       form: error ? submittedServerValues(request.body, emptyServerForm) : emptyServerForm,
       error,
+      placement,
     });
   };
 
@@ -76,7 +78,7 @@ export function registerServerRoutes(app: FastifyInstance, deps: RouteDeps) {
       rconPassword: '',
     });
     const saved = serverFormValues(server);
-    const pageData = await serverPageData({ supervisor }, server);
+    const pageData = await serverPageData({ supervisor, config }, server);
     return ServerPage({
       ctx: pageContext(request),
       server,
@@ -89,6 +91,7 @@ export function registerServerRoutes(app: FastifyInstance, deps: RouteDeps) {
           : saved,
       error,
       focus,
+      placement,
       members: may(authorized, 'members') ? await listMembers(db, server.id) : null,
       ...pageData,
       consoleLines: may(authorized, 'console') ? pageData.consoleLines : [],
@@ -188,7 +191,7 @@ export function registerServerRoutes(app: FastifyInstance, deps: RouteDeps) {
   app.post<{ Params: { id: string } }>(`${idRoute}/delete`, deleting, remove);
   app.delete<{ Params: { id: string } }>(idRoute, deleting, remove);
 
-  registerServerEventsRoute(app, { database, supervisor, sessions, accessWatch });
+  registerServerEventsRoute(app, { database, supervisor, sessions, accessWatch, config });
 
   const rcon = serverRoute('console', { action: 'server.rcon' });
   app.post<{ Params: { id: string } }>(`${idRoute}/rcon`, rcon, async (request, reply) => {

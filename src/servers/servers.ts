@@ -19,6 +19,8 @@ export interface Server {
   desired_state: ServerRow['desired_state'];
   actual_state: ServerRow['actual_state'];
   last_error: string;
+  /** The swarm nodes it may run on (their `l4d2web.node` label); '' = any. */
+  node: string;
   /** Its blueprint's addons changed since it was launched: a restart gives it them. */
   restart_required: boolean;
   created_at: string;
@@ -37,6 +39,7 @@ export function toServer({ row, access, permissions }: AuthorizedServer, live: L
     desired_state: row.desired_state,
     actual_state: row.actual_state,
     last_error: row.last_error,
+    node: row.node,
     // Only a live server runs older addons; any later launch gets the blueprint's.
     restart_required:
       Number(row.restart_required) === 1 && ['starting', 'running'].includes(row.actual_state),
@@ -89,6 +92,7 @@ export async function createServer(
           actual_state: 'unknown',
           last_error: '',
           rcon_password: generateRconPassword(),
+          node: input.node,
           created_at: now.toISOString(),
           updated_at: now.toISOString(),
         })
@@ -134,6 +138,7 @@ export async function updateServer(
           ...(change.name !== undefined && { name: change.name }),
           ...(change.port !== undefined && { port: change.port }),
           ...(change.blueprint_id !== undefined && { blueprint_id: change.blueprint_id }),
+          ...(change.node !== undefined && { node: change.node }),
           updated_at: now.toISOString(),
         })
         .where('id', '=', id)

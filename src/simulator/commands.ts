@@ -26,11 +26,14 @@ export interface CommandHost {
   requestCrash(reason: string): void;
   /** Stop answering once the current reply went out. */
   requestHang(): void;
+  /** Allocate and hold this many MB once the current reply went out. */
+  requestAllocate(megabytes: number): void;
 }
 
 export type Source = 'console' | 'rcon';
 
 const MAX_NAME = 31;
+const DEFAULT_ALLOCATE_MB = 256;
 const MAX_EXEC_DEPTH = 8;
 const COMMAND_NAMES = [
   'changelevel',
@@ -45,6 +48,7 @@ const COMMAND_NAMES = [
   'quit',
   'say',
   'sim_addplayer',
+  'sim_allocate',
   'sim_crash',
   'sim_hang',
   'sim_longreply',
@@ -99,6 +103,12 @@ export class CommandRunner {
       case 'sim_crash':
         this.host.requestCrash('sim_crash command');
         return 'Simulating a crash (SIGSEGV).\n';
+      case 'sim_allocate': {
+        const megabytes = Number(args[0] ?? DEFAULT_ALLOCATE_MB);
+        if (!Number.isInteger(megabytes) || megabytes < 1) return 'Usage: sim_allocate [MEGABYTES]\n';
+        this.host.requestAllocate(megabytes);
+        return `Simulating a memory hog: allocating ${megabytes} MB.\n`;
+      }
       case 'sim_hang':
         this.host.requestHang();
         return 'Simulating a hang: no more A2S or RCON answers.\n';

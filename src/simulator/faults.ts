@@ -15,6 +15,9 @@ export interface Faults {
   crashOnMapChange: boolean;
   /** Simulated players connected at start. */
   players: number;
+  /** Allocate (and touch) this many MB allocateAfterMs after start, and hold them: a memory hog. */
+  allocateMb?: number;
+  allocateAfterMs?: number;
 }
 
 export const FAULT_FILE = 'sim-faults.json';
@@ -43,6 +46,8 @@ function applyInput(base: Faults, input: FaultInput): Faults {
     hangIgnoresSigterm: flag(input.hangIgnoresSigterm) ?? base.hangIgnoresSigterm,
     crashOnMapChange: flag(input.crashOnMapChange) ?? base.crashOnMapChange,
     players: nonNegative(input.players, 'players') ?? base.players,
+    allocateMb: nonNegative(input.allocateMb, 'allocateMb') ?? base.allocateMb,
+    allocateAfterMs: nonNegative(input.allocateAfterMs, 'allocateAfterMs') ?? base.allocateAfterMs,
   };
 }
 
@@ -54,6 +59,8 @@ function fromEnv(env: NodeJS.ProcessEnv): FaultInput {
     hangIgnoresSigterm: env.SIM_HANG_IGNORE_SIGTERM,
     crashOnMapChange: env.SIM_CRASH_ON_MAP_CHANGE,
     players: env.SIM_PLAYERS,
+    allocateMb: env.SIM_ALLOCATE_MB,
+    allocateAfterMs: env.SIM_ALLOCATE_AFTER_MS,
   };
 }
 

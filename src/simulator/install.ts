@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -29,12 +29,22 @@ export function simulatorMainPath(): string {
 }
 
 /**
+ * The install's own copy of the compiled simulator: srcds_run runs it from there, so a container that
+ * sees only the install and the instance (the docker runtime) runs it too. The simulator imports the
+ * RCON framing from ../rcon and the VPK reader from ../vpk (it mounts addons), hence the three folders;
+ * package.json makes Node read them as ES modules. test/simulator/bundle.test.ts checks the list.
+ */
+export const SIMULATOR_BUNDLE = 'l4d2web-simulator';
+export const BUNDLED_FOLDERS = ['simulator', 'rcon', 'vpk'];
+
+/**
  * Like Valve's srcds_run, the game root is where the script was called from: `dirname $0`, then `pwd`,
  * which leaves links unresolved, so a linked srcds_run in an instance directory runs that instance.
- * Only the simulator's program is a path fixed at lay-out time. `exec` keeps the pid: the supervisor
- * tracks srcds_run's pid, which must be the simulator itself.
+ * Node.js is the one that laid the install out, else the one on PATH (inside a container image, whose
+ * Node.js is Debian's). `exec` keeps the pid: the supervisor tracks srcds_run's pid, which must be the
+ * simulator itself.
  */
-export function srcdsRunScript(nodePath: string, mainPath: string): string {
+export function srcdsRunScript(nodePath: string): string {
   return [
     '#!/bin/sh',
     '# l4d2web simulated srcds install: runs the srcds simulator instead of Left 4 Dead 2.',
@@ -42,9 +52,27 @@ export function srcdsRunScript(nodePath: string, mainPath: string): string {
     'cd "$ROOTDIR" || exit 1',
     '# No core dumps from simulated crashes.',
     'ulimit -c 0 2>/dev/null',
-    `exec ${shellQuote(nodePath)} ${shellQuote(mainPath)} --root "$ROOTDIR" "$@"`,
+    `NODE=${shellQuote(nodePath)}`,
+    '[ -x "$NODE" ] || NODE=node',
+    `exec "$NODE" "$ROOTDIR/${SIMULATOR_BUNDLE}/simulator/main.js" --root "$ROOTDIR" "$@"`,
     '',
   ].join('\n');
+}
+
+/** Copies the compiled simulator into `<install>/l4d2web-simulator`, replacing an older copy whole. */
+async function copySimulatorBundle(root: string, distDir: string): Promise<void> {
+  const target = path.join(root, SIMULATOR_BUNDLE);
+  const staging = `${target}.new-${process.pid}`;
+  await rm(staging, { recursive: true, force: true });
+  for (const folder of BUNDLED_FOLDERS) {
+    await mkdir(path.join(staging, folder), { recursive: true });
+    const files = (await readdir(path.join(distDir, folder))).filter((name) => name.endsWith('.js'));
+    for (const file of files)
+      await copyFile(path.join(distDir, folder, file), path.join(staging, folder, file));
+  }
+  await writeFile(path.join(staging, 'package.json'), '{ "type": "module" }\n');
+  await rm(target, { recursive: true, force: true });
+  await rename(staging, target);
 }
 
 const SERVER_CFG = `// server.cfg of a simulated install; L4D2 runs it after the command line when the map loads.
@@ -59,8 +87,9 @@ export async function layOutSimulatedInstall(dir: string): Promise<void> {
   const root = path.resolve(dir);
   const cfg = path.join(root, 'left4dead2', 'cfg');
   await mkdir(cfg, { recursive: true });
+  await copySimulatorBundle(root, path.dirname(path.dirname(mainPath)));
   const script = path.join(root, 'srcds_run');
-  await writeFile(script, srcdsRunScript(process.execPath, mainPath));
+  await writeFile(script, srcdsRunScript(process.execPath));
   await chmod(script, 0o755);
   await writeFile(path.join(cfg, 'server.cfg'), SERVER_CFG, { flag: 'wx' }).catch(
     (error: NodeJS.ErrnoException) => {

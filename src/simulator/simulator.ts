@@ -37,6 +37,8 @@ export class Simulator implements CommandHost {
   private sockets: BoundSockets | undefined;
   private rcon: { closeAll(): void } | undefined;
   private serverLog: ServerLog | undefined;
+  /** What a memory hog holds on to. */
+  private readonly hoard: Buffer[] = [];
 
   constructor(
     private readonly commandLine: CommandLine,
@@ -93,7 +95,8 @@ export class Simulator implements CommandHost {
   }
 
   private scheduleFaults(): void {
-    const { crashAfterMs, hangAfterMs } = this.faults;
+    const { crashAfterMs, hangAfterMs, allocateMb, allocateAfterMs } = this.faults;
+    if (allocateMb !== undefined) setTimeout(() => this.allocate(allocateMb), allocateAfterMs ?? 0);
     if (crashAfterMs !== undefined)
       setTimeout(() => this.crash(`crashAfterMs ${crashAfterMs}`), crashAfterMs);
     if (hangAfterMs === 0) this.hung = true;
@@ -126,6 +129,26 @@ export class Simulator implements CommandHost {
 
   requestHang(): void {
     this.pending = () => this.hang();
+  }
+
+  requestAllocate(megabytes: number): void {
+    this.pending = () => this.allocate(megabytes);
+  }
+
+  /**
+   * Allocates and writes to every page (untouched pages cost no memory) and keeps it, 8 MB per turn
+   * of the event loop, so the reply that asked for it still goes out, as a leak grows.
+   */
+  private allocate(megabytes: number): void {
+    this.log(`Simulated memory hog: allocating ${megabytes} MB`);
+    const target = this.hoard.length + megabytes;
+    const step = () => {
+      for (let i = 0; i < 8 && this.hoard.length < target; i++)
+        this.hoard.push(Buffer.allocUnsafeSlow(1 << 20).fill(this.hoard.length & 0xff));
+      if (this.hoard.length < target) setImmediate(step);
+      else this.log(`Simulated memory hog: holding ${this.hoard.length} MB`);
+    };
+    setImmediate(step);
   }
 
   private afterReply(): void {

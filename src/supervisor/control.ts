@@ -23,11 +23,24 @@ export interface PlayerSample {
   players: number;
 }
 
+/** CPU and memory of a server's container, from the engine (the docker and swarm runtimes). */
+export interface ResourceUsage {
+  /** Cores in use since the sample before (1.0 = one core busy); null for the first sample. */
+  cpu_cores: number | null;
+  /** The container's CPU limit in cores, or null when it has none. */
+  cpu_limit: number | null;
+  memory_mb: number;
+  /** The container's memory limit, or null when it has none. */
+  memory_limit_mb: number | null;
+}
+
 /** What GET /servers/:id/events streams. */
 export type ServerEvent =
   | { type: 'state'; actual_state: string; desired_state: string; last_error: string }
   | { type: 'live'; live: LiveStatus | null }
-  | { type: 'console'; line: string };
+  | { type: 'console'; line: string }
+  /** cpu and memory: the page's text for them ("0.25 of 1.5 cores", "180 of 512 MB", "-"). */
+  | { type: 'usage'; usage: ResourceUsage | null; cpu: string; memory: string };
 
 /** What an operator is alerted to (design/operations.md): the supervisor says which it was. */
 export const incidentKinds = ['crashed', 'crash_loop', 'hang', 'failed'] as const;
@@ -79,4 +92,6 @@ export interface SupervisorControl {
    * call (optional: a supervisor that cannot tell leaves every count unknown).
    */
   countPlayers?(serverId: number): Promise<PlayerCount>;
+  /** CPU and memory of the running server, or null (optional: only containers report them). */
+  resourceUsage?(serverId: number): Promise<ResourceUsage | null>;
 }

@@ -84,6 +84,7 @@ export type Action =
 const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
 
 export function describeExit(exit: ExitInfo): string {
+  if (exit.reason) return exit.reason;
   if (!exit.known) return 'exited (exit status unknown: the process was adopted after a panel restart)';
   if (exit.signal) return `killed by signal ${exit.signal}`;
   return `exited with code ${exit.code ?? 'unknown'}`;

@@ -4,6 +4,7 @@ import type {
   Player,
   PlayerCount,
   PlayerSample,
+  ResourceUsage,
   ServerEvent,
   SupervisorControl,
 } from './control.js';
@@ -25,6 +26,7 @@ export const gateKinds = {
   subscribe: 'read',
   recentConsole: 'read',
   countPlayers: 'read',
+  resourceUsage: 'read',
 } as const satisfies Record<keyof SupervisorControl, 'action' | 'read'>;
 
 /**
@@ -83,5 +85,9 @@ export class LeaseGate implements SupervisorControl {
   async countPlayers(serverId: number): Promise<PlayerCount> {
     const count = this.current().countPlayers?.(serverId);
     return count ? await count : { known: false, why: 'this panel cannot query the server' };
+  }
+
+  async resourceUsage(serverId: number): Promise<ResourceUsage | null> {
+    return (await this.current().resourceUsage?.(serverId)) ?? null;
   }
 }

@@ -17,8 +17,11 @@ export interface LiveAnswer {
  * uses `sourceLink`; orchestration tests give a fake one that answers for their fake runtime.
  */
 export interface ServerLink {
-  /** A2S info and players of the server on `port`; rejects when it does not answer within timeoutMs. */
-  query(port: number, timeoutMs: number): Promise<LiveAnswer>;
+  /**
+   * A2S info and players of the server on `port` of `host` (default: loopback); rejects when it does
+   * not answer within timeoutMs.
+   */
+  query(port: number, timeoutMs: number, host?: string): Promise<LiveAnswer>;
   /** One console command, at most one at a time per server; rejects with the reason. */
   command(serverId: number, target: RconTarget, command: string, timeouts?: RconTimeouts): Promise<string>;
 }
@@ -26,8 +29,8 @@ export interface ServerLink {
 export function sourceLink(rconTimeouts: RconTimeouts): ServerLink {
   const rcon = new RconClient(rconTimeouts);
   return {
-    async query(port, timeoutMs) {
-      const answer = await queryA2s(LOOPBACK, port, { timeoutMs, players: true });
+    async query(port, timeoutMs, host = LOOPBACK) {
+      const answer = await queryA2s(host, port, { timeoutMs, players: true });
       return {
         live: { map: answer.map, players: answer.numplayers, max_players: answer.maxplayers },
         players: answer.players,

@@ -109,7 +109,7 @@ export class A2sPoller {
     const timing = starting ? startingPollTiming(clock.now() - process.since, options) : null;
     let answer: LiveAnswer | null = null;
     try {
-      answer = await link.query(state.port, timing?.timeoutMs ?? options.a2sTimeoutMs);
+      answer = await link.query(state.port, timing?.timeoutMs ?? options.a2sTimeoutMs, poll.handle.host);
     } catch {
       // No answer: starting, hung or gone; the reconcile weighs the silence.
     }

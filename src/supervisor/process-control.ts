@@ -41,12 +41,18 @@ export async function launchServer(deps: ProcessDeps, facts: ServerFacts): Promi
     await appendConsoleNote(logPath, `not started: ${refusal}`).catch(() => undefined);
     return { refusal };
   };
-  const busy = await busyPort(facts.port);
+  // A swarm may place the server on another host: this one's ports say nothing about it.
+  const busy = deps.runtime.remote ? null : await busyPort(facts.port);
   const refusal = launchRefusal(facts) ?? (busy && `port ${busy} is in use by another program`);
   if (refusal) return refuse(refusal);
   const plan = buildLaunchPlan(
-    { id: facts.id, port: facts.port },
-    { arguments: JSON.parse(facts.arguments) as string[], config: JSON.parse(facts.config) as string[] },
+    { id: facts.id, port: facts.port, node: facts.node },
+    {
+      arguments: JSON.parse(facts.arguments) as string[],
+      config: JSON.parse(facts.config) as string[],
+      cpu_limit: facts.cpu_limit,
+      memory_limit_mb: facts.memory_limit_mb,
+    },
     { dataDir: deps.dataDir, srcdsDir: deps.srcdsDir, rconPassword: facts.rcon_password },
   );
   const logOffset = await logSize(logPath);

@@ -149,8 +149,11 @@ export interface ServerFacts {
   actual_state: ActualState;
   last_error: string;
   rcon_password: string;
+  node: string;
   arguments: string;
   config: string;
+  cpu_limit: number | null;
+  memory_limit_mb: number | null;
   blueprint_id: number;
   /** The blueprint's SourceMod settings (JSON), for the addons a launch links in. */
   sourcemod: string;
@@ -167,8 +170,11 @@ export async function loadFacts({ db }: DatabaseHandle, id: number): Promise<Ser
       'servers.actual_state',
       'servers.last_error',
       'servers.rcon_password',
+      'servers.node',
       'blueprints.arguments',
       'blueprints.config',
+      'blueprints.cpu_limit',
+      'blueprints.memory_limit_mb',
       'servers.blueprint_id',
       'blueprints.sourcemod',
     ])
@@ -177,5 +183,6 @@ export async function loadFacts({ db }: DatabaseHandle, id: number): Promise<Ser
 }
 
 export function rconTarget(state: Readonly<ServerState>): RconTarget {
-  return { host: LOOPBACK, port: state.port, password: state.rconPassword };
+  const host = state.process?.handle.host ?? LOOPBACK;
+  return { host, port: state.port, password: state.rconPassword };
 }

@@ -14,6 +14,7 @@ import type {
   Player,
   PlayerCount,
   PlayerSample,
+  ResourceUsage,
   ServerEvent,
   SupervisorControl,
 } from './control.js';
@@ -262,6 +263,12 @@ export class Supervisor implements SupervisorControl {
   /** Listens to every server's incidents (crashes, hangs, failures); see EventBus.onIncident. */
   onIncident(listener: (incident: Incident) => void): () => void {
     return this.events.onIncident(listener);
+  }
+
+  async resourceUsage(serverId: number): Promise<ResourceUsage | null> {
+    const process = this.states.get(serverId)?.process;
+    if (!process?.handle.isAlive()) return null;
+    return (await this.runtime.usage?.(serverId)) ?? null;
   }
 
   // ---------- game install and update jobs (src/install/) ----------

@@ -150,6 +150,7 @@ const samples: Record<string, (f: Fixture) => Sample> = {
   'POST /addons/:id/delete': () => ({ status: 204 }),
   'GET /': () => ({ status: 200 }),
   'GET /events': () => ({ status: 200 }),
+  'GET /nodes': () => ({ status: 200 }),
   'GET /install': () => ({ status: 200 }),
   'GET /install/events': () => ({ status: 200 }),
   'POST /install/check': () => ({ status: 200 }),

@@ -37,6 +37,8 @@ describe.each(testDialects())('blueprints over JSON (%s)', (dialect) => {
     expect(shown.json()).toStrictEqual({
       id,
       ...body,
+      cpu_limit: null,
+      memory_limit_mb: null,
       addons: [],
       sourcemod: { enabled: false, admins: [], plugins: [] },
       created_at: timestamp,

@@ -19,6 +19,9 @@ describe('configuration from the environment', () => {
       allowedHosts: [],
       logLevel: 'info',
       logFormat: 'json',
+      runtime: 'process',
+      dockerHost: { socketPath: '/var/run/docker.sock' },
+      srcdsImage: 'l4d2web/srcds:local',
       steamApiUrl: 'https://api.steampowered.com',
       maxUploadBytes: 2048 * 1024 * 1024,
       steamcmd: null,
@@ -43,6 +46,24 @@ describe('configuration from the environment', () => {
       updateCheckHours: 0.5,
       autoUpdate: 'when-empty',
       installMinFreeGb: 0,
+    });
+  });
+
+  it('reads the runtime, the Engine API address and the image', () => {
+    expect(
+      loadConfig({
+        RUNTIME: 'swarm',
+        DOCKER_HOST: 'tcp://10.0.0.5:2375',
+        SRCDS_IMAGE: 'registry.lan:5000/l4d2/srcds:2',
+      }),
+    ).toMatchObject({
+      runtime: 'swarm',
+      dockerHost: { protocol: 'http', host: '10.0.0.5', port: 2375 },
+      srcdsImage: 'registry.lan:5000/l4d2/srcds:2',
+    });
+    expect(loadConfig({ RUNTIME: 'docker', DOCKER_HOST: 'unix:///run/d.sock' })).toMatchObject({
+      runtime: 'docker',
+      dockerHost: { socketPath: '/run/d.sock' },
     });
   });
 
@@ -101,6 +122,13 @@ describe('configuration from the environment', () => {
     ['ALLOWED_HOSTS', 'https://panel.example.com'],
     ['ALLOWED_HOSTS', 'panel.example.com/x'],
     ['ALLOWED_HOSTS', 'panel.lan:99999'],
+    ['RUNTIME', 'kubernetes'],
+    ['DOCKER_HOST', '/var/run/docker.sock'],
+    ['DOCKER_HOST', 'unix://relative.sock'],
+    ['DOCKER_HOST', 'ssh://root@node'],
+    ['DOCKER_HOST', 'tcp://user:pw@node:2375'],
+    ['SRCDS_IMAGE', 'L4D2/Srcds'],
+    ['SRCDS_IMAGE', 'srcds:bad tag'],
     ['STEAM_API_URL', 'api.steampowered.com'],
     ['STEAM_API_URL', 'file:///etc/passwd'],
     ['STEAM_API_URL', 'https://user:key@api.steampowered.com'],

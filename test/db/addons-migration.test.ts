@@ -1,21 +1,17 @@
-import fs from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type DatabaseHandle, openDatabase } from '../../src/db/connect.js';
+import type { DatabaseHandle } from '../../src/db/connect.js';
 import { migrateTo, migrateToLatest } from '../../src/db/migrate.js';
 import { SOURCEMOD_OFF } from '../../src/db/migrations/004-addons.js';
-import { tempDir } from '../helpers/app.js';
-import { dropDatabase, freshDatabaseUrl, testDialects } from '../helpers/dialects.js';
+import { type FreshDatabase, openFreshDatabase, testDialects } from '../helpers/dialects.js';
 
 const at = '2024-01-01T00:00:00.000Z';
 
 describe.each(testDialects())('migration 004-addons (%s)', (dialect) => {
-  let dataDir: string;
+  let fresh: FreshDatabase;
   let handle: DatabaseHandle;
-  let url: string;
   beforeEach(async () => {
-    dataDir = tempDir();
-    url = await freshDatabaseUrl(dialect, dataDir);
-    handle = openDatabase(url);
+    fresh = await openFreshDatabase(dialect);
+    handle = fresh.handle;
     await migrateTo(handle, '002-unique-ports');
     const { db } = handle;
     await db
@@ -42,11 +38,7 @@ describe.each(testDialects())('migration 004-addons (%s)', (dialect) => {
       })
       .execute();
   });
-  afterEach(async () => {
-    await handle.close();
-    await dropDatabase(url);
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterEach(() => fresh.close());
 
   it('gives existing blueprints SourceMod off and servers no pending restart', async () => {
     await migrateToLatest(handle);

@@ -1,12 +1,10 @@
-import fs from 'node:fs';
 import { type Kysely, sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type DatabaseHandle, openDatabase } from '../../src/db/connect.js';
+import type { DatabaseHandle } from '../../src/db/connect.js';
 import { uniqueViolation } from '../../src/db/constraint-violation.js';
 import { MigrationError, migrateTo, migrateToLatest, migrationNames } from '../../src/db/migrate.js';
 import type { Database } from '../../src/db/schema.js';
-import { tempDir } from '../helpers/app.js';
-import { dropDatabase, freshDatabaseUrl, testDialects } from '../helpers/dialects.js';
+import { type FreshDatabase, openFreshDatabase, testDialects } from '../helpers/dialects.js';
 
 const at = '2024-01-01T00:00:00.000Z';
 
@@ -81,20 +79,14 @@ async function appliedMigrations(handle: DatabaseHandle): Promise<string[]> {
 }
 
 describe.each(testDialects())('migrations (%s)', (dialect) => {
-  let dataDir: string;
+  let fresh: FreshDatabase;
   let handle: DatabaseHandle;
-  let url: string;
   beforeEach(async () => {
-    dataDir = tempDir();
-    url = await freshDatabaseUrl(dialect, dataDir);
-    handle = openDatabase(url);
+    fresh = await openFreshDatabase(dialect);
+    handle = fresh.handle;
     expect(await migrateTo(handle, '001-initial')).toEqual(['001-initial']);
   });
-  afterEach(async () => {
-    await handle.close();
-    await dropDatabase(url);
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterEach(() => fresh.close());
 
   it('keeps every row of a 001 database and reserves the ports of its servers', async () => {
     await seedVersion1(handle.db, [

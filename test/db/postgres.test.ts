@@ -1,12 +1,11 @@
-import fs from 'node:fs';
 import type { Kysely } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type DatabaseHandle, describeDatabase, openDatabase } from '../../src/db/connect.js';
+import { type DatabaseHandle, describeDatabase } from '../../src/db/connect.js';
 import { foreignKeyViolation, type UniqueIndex, uniqueViolation } from '../../src/db/constraint-violation.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import type { Database } from '../../src/db/schema.js';
-import { signUp, startTestApp, tempDir } from '../helpers/app.js';
-import { dropDatabase, freshDatabaseUrl, testDialects } from '../helpers/dialects.js';
+import { signUp, startTestApp } from '../helpers/app.js';
+import { type FreshDatabase, openFreshDatabase, testDialects } from '../helpers/dialects.js';
 
 const at = '2024-01-01T00:00:00.000Z';
 
@@ -47,21 +46,15 @@ async function seed(db: Kysely<Database>) {
 }
 
 describe.each(testDialects())('the database refuses, and we recognise it (%s)', (dialect) => {
+  let fresh: FreshDatabase;
   let handle: DatabaseHandle;
-  let url: string;
-  let dataDir: string;
   beforeEach(async () => {
-    dataDir = tempDir();
-    url = await freshDatabaseUrl(dialect, dataDir);
-    handle = openDatabase(url);
+    fresh = await openFreshDatabase(dialect);
+    handle = fresh.handle;
     await migrateToLatest(handle);
     await seed(handle.db);
   });
-  afterEach(async () => {
-    await handle.close();
-    await dropDatabase(url);
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterEach(() => fresh.close());
 
   const duplicates: [UniqueIndex, (db: Kysely<Database>) => Promise<unknown>][] = [
     [

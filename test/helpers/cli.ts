@@ -14,11 +14,12 @@ export function runCli(
   args: string[],
   env: Record<string, string>,
   input = '',
+  timeoutMs = 20_000,
 ): Promise<{ status: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, [main, ...args], {
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent', UPDATE_CHECK_HOURS: '0', ...env },
   });
-  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => {

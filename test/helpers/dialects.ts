@@ -22,7 +22,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
-import type { Dialect } from '../../src/db/connect.js';
+import { type DatabaseHandle, type Dialect, openDatabase } from '../../src/db/connect.js';
 import { tempDir } from './app.js';
 import { PgliteServer } from './pglite-server.js';
 
@@ -50,6 +50,30 @@ export async function freshDatabaseUrl(dialect: Dialect, dataDir = tempDir()): P
   if (dialect === 'sqlite') return `${dataDir}/l4d2web.sqlite`;
   const serverUrl = process.env.TEST_DATABASE_URL;
   return serverUrl ? createServerDatabase(serverUrl) : createPgliteDatabase();
+}
+
+/** A fresh database of the dialect, opened, in a folder of its own; `close()` closes, drops and removes it. */
+export interface FreshDatabase {
+  url: string;
+  handle: DatabaseHandle;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+export async function openFreshDatabase(dialect: Dialect): Promise<FreshDatabase> {
+  const dataDir = tempDir();
+  const url = await freshDatabaseUrl(dialect, dataDir);
+  const handle = openDatabase(url);
+  return {
+    url,
+    handle,
+    dataDir,
+    async close() {
+      await handle.close();
+      await dropDatabase(url);
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** Drops a database freshDatabaseUrl() made (a no-op for SQLite, whose file goes with its dir). */

@@ -1,21 +1,18 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type DatabaseHandle, openDatabase } from '../../src/db/connect.js';
+import type { DatabaseHandle } from '../../src/db/connect.js';
 import { migrateTo, migrateToLatest } from '../../src/db/migrate.js';
-import { dropDatabase, freshDatabaseUrl, testDialects } from '../helpers/dialects.js';
+import { type FreshDatabase, openFreshDatabase, testDialects } from '../helpers/dialects.js';
 
 describe.each(testDialects())('migration 003-install (%s)', (dialect) => {
-  let url: string;
+  let fresh: FreshDatabase;
   let handle: DatabaseHandle;
 
   beforeEach(async () => {
-    url = await freshDatabaseUrl(dialect);
-    handle = openDatabase(url);
+    fresh = await openFreshDatabase(dialect);
+    handle = fresh.handle;
   });
 
-  afterEach(async () => {
-    await handle.close();
-    await dropDatabase(url);
-  });
+  afterEach(() => fresh.close());
 
   it('adds the jobs, their lines and the check status to a 002 database; one running job at most', async () => {
     await migrateTo(handle, '002-unique-ports');

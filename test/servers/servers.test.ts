@@ -43,6 +43,7 @@ describe.each(testDialects())('servers over JSON (%s)', (dialect) => {
       desired_state: 'stopped',
       actual_state: 'unknown',
       last_error: '',
+      node: '',
       restart_required: false,
       created_at: timestamp,
       updated_at: timestamp,

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   freeGamePort,
@@ -25,6 +26,12 @@ async function expectNoAnswers(sim: SimulatorHandle): Promise<void> {
   } finally {
     client.close();
   }
+}
+
+/** Resident memory of a process, in MB (/proc/<pid>/status). */
+async function residentMb(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1]) / 1024;
 }
 
 async function expectSegfault(sim: SimulatorHandle): Promise<void> {
@@ -105,5 +112,25 @@ describe('simulator faults', () => {
     expect(await firstReply(hanger, 'sim_hang')).toMatch(/hang/);
     await expectNoAnswers(hanger);
     expect(hanger.child.exitCode).toBeNull();
+  });
+
+  it('hogs memory on demand: every page of the allocation resident and held, still answering', async () => {
+    const sim = await startSimulator();
+    const before = await residentMb(sim.pid);
+    expect(await rcon(sim.port, sim.rconPassword, 'sim_allocate 96')).toBe(
+      'Simulating a memory hog: allocating 96 MB.\n',
+    );
+    await sim.waitForOutput(/Simulated memory hog: holding 96 MB/);
+    expect(await residentMb(sim.pid)).toBeGreaterThan(before + 90);
+    expect((await queryA2s(sim.port)).map).toBe('c1m1_hotel');
+    expect(await rcon(sim.port, sim.rconPassword, 'sim_allocate lots')).toBe(
+      'Usage: sim_allocate [MEGABYTES]\n',
+    );
+  });
+
+  it('hogs memory after a delay from the fault settings', async () => {
+    const sim = await startSimulator({ env: { SIM_ALLOCATE_MB: '64', SIM_ALLOCATE_AFTER_MS: '200' } });
+    await sim.waitForOutput(/Simulated memory hog: holding 64 MB/);
+    expect(await residentMb(sim.pid)).toBeGreaterThan(64);
   });
 });

@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { SIMULATOR_BUNDLE } from '../../src/simulator/install.js';
 import { logFileName, logLinePrefix } from '../../src/simulator/server-log.js';
 import {
   makeSimulatedInstall,
@@ -22,12 +23,13 @@ afterAll(async () => {
   await Promise.all(roots.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
 });
 
-/** A game root of its own whose srcds_run is a link to the install's, as in an instance directory. */
+/** A game root of its own whose srcds_run (and simulator) link to the install's, as in an instance directory. */
 async function linkedRoot(installDir: string): Promise<string> {
   const root = await mkdtemp(path.join(tmpdir(), 'l4d2web-root-'));
   roots.push(root);
   await mkdir(path.join(root, 'left4dead2', 'cfg'), { recursive: true });
-  await symlink(path.join(installDir, 'srcds_run'), path.join(root, 'srcds_run'));
+  for (const entry of ['srcds_run', SIMULATOR_BUNDLE])
+    await symlink(path.join(installDir, entry), path.join(root, entry));
   return root;
 }
 

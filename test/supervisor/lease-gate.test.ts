@@ -25,6 +25,8 @@ function recorder() {
     subscribe: () => answer('subscribe', unsubscribe),
     recentConsole: async () => answer('recentConsole', ['a line']),
     countPlayers: async () => answer('countPlayers', { known: true as const, players: 2, running: true }),
+    resourceUsage: async () =>
+      answer('resourceUsage', { cpu_cores: 0.5, cpu_limit: 1, memory_mb: 300, memory_limit_mb: 512 }),
   };
   return { supervisor, called };
 }
@@ -41,6 +43,7 @@ const callEach: { [M in Method]-?: (control: SupervisorControl) => unknown } = {
   subscribe: (control) => control.subscribe(1, () => {}),
   recentConsole: (control) => control.recentConsole?.(1, 10),
   countPlayers: (control) => control.countPlayers?.(1),
+  resourceUsage: (control) => control.resourceUsage?.(1),
 };
 
 const methods = Object.keys(callEach) as Method[];

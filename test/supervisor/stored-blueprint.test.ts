@@ -79,6 +79,8 @@ describe.each(testDialects())('a blueprint stored before the rules (%s)', (diale
       name: 'old',
       arguments: storedArguments,
       config: storedConfig,
+      cpu_limit: null,
+      memory_limit_mb: null,
       addons: [],
       sourcemod: { enabled: false, admins: [], plugins: [] },
       created_at: timestamp,

@@ -9,12 +9,18 @@ export interface ServerFormValues {
   name: string;
   port: string;
   blueprint_id: string;
+  node: string;
 }
 
-export const emptyServerForm: ServerFormValues = { name: '', port: '', blueprint_id: '' };
+export const emptyServerForm: ServerFormValues = { name: '', port: '', blueprint_id: '', node: '' };
 
 export function serverFormValues(server: Server): ServerFormValues {
-  return { name: server.name, port: String(server.port), blueprint_id: String(server.blueprint_id) };
+  return {
+    name: server.name,
+    port: String(server.port),
+    blueprint_id: String(server.blueprint_id),
+    node: server.node,
+  };
 }
 
 /** The user's input as they sent it, whatever its types, for re-rendering a form. */
@@ -30,6 +36,8 @@ export function ServerForm(props: {
   blueprints: Blueprint[];
   error?: AppError | undefined;
   submit: string;
+  /** Show the swarm node field (RUNTIME=swarm, or a node already set). */
+  placement?: boolean;
 }) {
   const fields = props.error?.fields;
   return (
@@ -61,6 +69,15 @@ export function ServerForm(props: {
           ))}
         </select>
       </FieldFrame>
+      {(props.placement || props.values.node !== '' || fields?.node) && (
+        <Field
+          label="Node"
+          name="node"
+          value={props.values.node}
+          error={fields?.node}
+          hint="The swarm nodes labelled l4d2web.node=<this> run it; empty for any node. Applies at the next start."
+        />
+      )}
     </FormCard>
   );
 }

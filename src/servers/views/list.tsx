@@ -52,10 +52,17 @@ export function ServersPage(props: {
   blueprints: Blueprint[];
   form: ServerFormValues;
   error?: AppError | undefined;
+  /** RUNTIME=swarm: servers are placed on nodes. */
+  placement?: boolean;
 }) {
   return (
     <Layout ctx={props.ctx} title="Servers">
       <h1>Servers</h1>
+      {props.placement && props.ctx.user?.role === 'admin' && (
+        <p>
+          Servers run on the swarm's <a href="/nodes">nodes</a>.
+        </p>
+      )}
       <div data-events="/events">
         <ServerTable servers={props.servers} />
       </div>
@@ -71,6 +78,7 @@ export function ServersPage(props: {
           blueprints={props.blueprints}
           error={props.error}
           submit="Create server"
+          placement={props.placement}
         />
       )}
     </Layout>

@@ -6,7 +6,7 @@ import type { SourcemodStatus } from '../../addons/sourcemod-card.js';
 import { SourcemodCard } from '../../addons/views.js';
 import type { Blueprint } from '../../blueprints/blueprints.js';
 import type { AppError } from '../../http/errors.js';
-import type { Player, PlayerSample } from '../../supervisor/control.js';
+import type { Player, PlayerSample, ResourceUsage } from '../../supervisor/control.js';
 import { Layout, type PageContext } from '../../views/layout.js';
 import { StateBadge } from '../../views/state-badge.js';
 import type { Member } from '../members.js';
@@ -17,7 +17,14 @@ import { MapSection } from './map-section.js';
 import { MembersSection } from './members-section.js';
 import type { ServerPageFocus, ServerSection } from './page-focus.js';
 import { PlayersSection } from './players-section.js';
-import { LastError, PlayersSparkline, PortMapPlayers, ServerActions, UpdatingNote } from './status.js';
+import {
+  LastError,
+  PlayersSparkline,
+  PortMapPlayers,
+  ResourceFacts,
+  ServerActions,
+  UpdatingNote,
+} from './status.js';
 
 /** The wanted state, live facts, last hour and blueprint, with the last error and the buttons. */
 function StatusSection(props: {
@@ -25,6 +32,7 @@ function StatusSection(props: {
   blueprint: ShownBlueprint;
   history: PlayerSample[];
   now: number;
+  usage: ResourceUsage | null | undefined;
 }) {
   const { server, blueprint } = props;
   return (
@@ -35,6 +43,7 @@ function StatusSection(props: {
           <dd data-field="desired_state">{server.desired_state}</dd>
         </div>
         <PortMapPlayers server={server} />
+        {props.usage !== undefined && <ResourceFacts usage={props.usage} />}
         <div>
           <dt>Last hour</dt>
           <dd>
@@ -81,6 +90,10 @@ export function ServerPage(props: {
   history?: PlayerSample[];
   now?: number;
   focus?: ServerPageFocus;
+  /** CPU and memory from the engine (docker and swarm runtimes); undefined: the runtime has none. */
+  usage?: ResourceUsage | null;
+  /** RUNTIME=swarm: show the node field. */
+  placement?: boolean;
   /** The maps of the blueprint's addons, offered beside the stock ones. */
   addonMaps?: string[];
   /** When the blueprint runs SourceMod: what the server says of it (null while it does not run). */
@@ -109,6 +122,7 @@ export function ServerPage(props: {
           blueprint={props.blueprint}
           history={props.history ?? []}
           now={props.now ?? Date.now()}
+          usage={props.usage}
         />
         <div class="columns">
           <PlayersSection server={server} players={props.players ?? null} error={errorFor('players')} />
@@ -161,6 +175,7 @@ function SettingsSections(props: {
   form: ServerFormValues;
   blueprints: Blueprint[];
   error: AppError | undefined;
+  placement?: boolean | undefined;
 }) {
   const { server } = props;
   return (
@@ -180,6 +195,7 @@ function SettingsSections(props: {
           blueprints={props.blueprints}
           error={props.error}
           submit="Save"
+          placement={props.placement}
         />
       </section>
     </>

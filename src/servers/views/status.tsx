@@ -1,6 +1,6 @@
 /** A server's state, live facts and start/stop buttons: the pieces every page showing servers shares. */
 import { type ActualState, actualStates, desiredStates } from '../../db/schema.js';
-import type { PlayerSample } from '../../supervisor/control.js';
+import type { PlayerSample, ResourceUsage } from '../../supervisor/control.js';
 import { Sparkline } from '../../views/sparkline.js';
 import type { Server } from '../servers.js';
 
@@ -98,6 +98,34 @@ export function PortMapPlayers({ server }: { server: Server }) {
       <div>
         <dt>Players</dt>
         <dd data-field="players">{playersText(server)}</dd>
+      </div>
+    </>
+  );
+}
+
+/** CPU and memory as the page shows them: "0.25 of 1.5 cores", "180 of 512 MB"; '-' when not running. */
+export function usageText(usage: ResourceUsage | null): { cpu: string; memory: string } {
+  if (!usage) return { cpu: '-', memory: '-' };
+  const of = (limit: number | null) => (limit === null ? '' : ` of ${limit}`);
+  const cores = usage.cpu_cores === null ? '…' : usage.cpu_cores.toFixed(2);
+  return {
+    cpu: `${cores}${of(usage.cpu_limit)} cores`,
+    memory: `${Math.round(usage.memory_mb)}${of(usage.memory_limit_mb)} MB`,
+  };
+}
+
+/** CPU and memory from the engine (the docker and swarm runtimes), as items of a facts list. */
+export function ResourceFacts({ usage }: { usage: ResourceUsage | null }) {
+  const text = usageText(usage);
+  return (
+    <>
+      <div>
+        <dt>CPU</dt>
+        <dd data-field="cpu">{text.cpu}</dd>
+      </div>
+      <div>
+        <dt>Memory</dt>
+        <dd data-field="memory">{text.memory}</dd>
       </div>
     </>
   );

@@ -1,0 +1,79 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { panelId } from '../../src/containers/panel-id.js';
+import type { DatabaseHandle } from '../../src/db/connect.js';
+import { migrateTo, migrateToLatest } from '../../src/db/migrate.js';
+import { type FreshDatabase, openFreshDatabase, testDialects } from '../helpers/dialects.js';
+
+const at = '2024-01-01T00:00:00.000Z';
+
+describe.each(testDialects())('migration 007-runtimes (%s)', (dialect) => {
+  let fresh: FreshDatabase;
+  let handle: DatabaseHandle;
+
+  beforeEach(async () => {
+    fresh = await openFreshDatabase(dialect);
+    handle = fresh.handle;
+    await migrateTo(handle, '002-unique-ports');
+    const { db } = handle;
+    await db
+      .insertInto('users')
+      .values({ username: 'alice', password_hash: 'x', role: 'admin', created_at: at })
+      .execute();
+    await db
+      .insertInto('blueprints')
+      .values({ user_id: 1, name: 'coop', arguments: '[]', config: '[]', created_at: at, updated_at: at })
+      .execute();
+    await db
+      .insertInto('servers')
+      .values({
+        user_id: 1,
+        blueprint_id: 1,
+        name: 'alpha',
+        port: 27015,
+        desired_state: 'running',
+        actual_state: 'running',
+        last_error: '',
+        rcon_password: 'pw',
+        created_at: at,
+        updated_at: at,
+      })
+      .execute();
+  });
+
+  afterEach(() => fresh.close());
+
+  it('gives existing blueprints no limits and existing servers any node', async () => {
+    await migrateToLatest(handle);
+    expect(await handle.db.selectFrom('blueprints').selectAll().executeTakeFirstOrThrow()).toMatchObject({
+      name: 'coop',
+      cpu_limit: null,
+      memory_limit_mb: null,
+    });
+    expect(await handle.db.selectFrom('servers').selectAll().executeTakeFirstOrThrow()).toMatchObject({
+      name: 'alpha',
+      node: '',
+    });
+  });
+
+  it('keeps fractional cores and whole megabytes as numbers', async () => {
+    await migrateToLatest(handle);
+    await handle.db.updateTable('blueprints').set({ cpu_limit: 1.25, memory_limit_mb: 1536 }).execute();
+    const row = await handle.db
+      .selectFrom('blueprints')
+      .select(['cpu_limit', 'memory_limit_mb'])
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({ cpu_limit: 1.25, memory_limit_mb: 1536 });
+  });
+
+  it('makes the panel id once: the same for every caller, one row only', async () => {
+    await migrateToLatest(handle);
+    const [first, second] = await Promise.all([panelId(handle.db), panelId(handle.db)]);
+    expect(first).toMatch(/^[0-9a-f-]{36}$/);
+    expect(second).toBe(first);
+    expect(await panelId(handle.db)).toBe(first);
+    await expect(
+      handle.db.insertInto('panel_identity').values({ singleton: 2, panel_id: 'other' }).execute(),
+    ).rejects.toThrow();
+    expect(await handle.db.selectFrom('panel_identity').selectAll().execute()).toHaveLength(1);
+  });
+});
