@@ -81,6 +81,8 @@ export class ScheduleRunner {
   private stopped = false;
   private supervisedBefore = false;
   private readonly inFlight = new Map<number, Promise<void>>();
+  /** The schedule of each run under way here (run id → schedule id). */
+  private readonly scheduleOfRun = new Map<number, number>();
   /** Pending sleeps, woken (rejected) when the runner stops. */
   private readonly sleepers = new Set<(error: Error) => void>();
 
@@ -196,18 +198,28 @@ export class ScheduleRunner {
       .where('checked_until', '=', schedule.checked_until)
       .executeTakeFirst();
     if (moved.numUpdatedRows !== 1n) return;
-    const onTime = now.getTime() - due.latest.getTime() <= this.options.graceMs;
-    const missedUntil = onTime ? (due.first < due.latest ? due.latest : null) : due.latest;
-    if (missedUntil) await this.recordMissed(schedule, due.first, missedUntil, onTime, now);
-    if (!onTime) return;
+    // Runs older than the grace were missed (no panel ran then); of the others only the latest runs.
+    const cutoff = new Date(now.getTime() - this.options.graceMs);
+    const late = dueRuns(schedule.cron, schedule.timezone, new Date(schedule.checked_until), cutoff);
+    if (late) await this.recordMissed(schedule, late.first, late.latest, now);
+    if (due.latest <= cutoff) return;
+    const busy = [...this.scheduleOfRun.values()].includes(schedule.id);
     const runId = await this.claim(schedule.id, {
       scheduled_for: due.latest.toISOString(),
       started_at: now.toISOString(),
-      finished_at: null,
-      outcome: 'waiting',
-      detail: '[]',
+      finished_at: busy ? now.toISOString() : null,
+      outcome: busy ? 'skipped' : 'waiting',
+      detail: busy
+        ? await this.everyServer(schedule.id, 'skipped', 'skipped: the previous run is still under way')
+        : '[]',
     });
-    if (runId !== null) this.launch(runId, schedule);
+    if (runId !== null && !busy) this.launch(runId, schedule);
+  }
+
+  /** The run's detail when every server has the same outcome. */
+  private async everyServer(scheduleId: number, outcome: RunOutcome, why: string): Promise<string> {
+    const servers = await this.serverIds(scheduleId);
+    return JSON.stringify(servers.map((server_id) => ({ server_id, outcome, why })));
   }
 
   /** Inserts a run row; null when another panel has it already. */
@@ -234,20 +246,18 @@ export class ScheduleRunner {
     }
   }
 
-  /** One `missed` row for a gap: from its first due time (up to and excluding the run that runs). */
-  private async recordMissed(schedule: ScheduleRow, first: Date, until: Date, untilRuns: boolean, now: Date) {
-    const servers = await this.serverIds(schedule.id);
-    const last = untilRuns ? 'before the latest one' : `until ${until.toISOString()}`;
+  /** One `missed` row for a gap, at its first due time: the runs of the gap are not replayed. */
+  private async recordMissed(schedule: ScheduleRow, first: Date, last: Date, now: Date) {
     const why =
-      first.getTime() === until.getTime() && !untilRuns
-        ? `no panel supervised at ${first.toISOString()}; not replayed`
-        : `no panel supervised from ${first.toISOString()} (runs ${last} missed); not replayed`;
+      first.getTime() === last.getTime()
+        ? `missed: no panel supervised at ${first.toISOString()}; not replayed`
+        : `missed: no panel supervised from ${first.toISOString()} to ${last.toISOString()} (every run between); not replayed`;
     await this.claim(schedule.id, {
       scheduled_for: first.toISOString(),
       started_at: null,
       finished_at: now.toISOString(),
       outcome: 'missed',
-      detail: JSON.stringify(servers.map((server_id) => ({ server_id, outcome: 'missed', why }))),
+      detail: await this.everyServer(schedule.id, 'missed', why),
     });
   }
 
@@ -264,8 +274,12 @@ export class ScheduleRunner {
   private launch(runId: number, schedule: ScheduleRow): void {
     const done = this.execute(runId, schedule)
       .catch((error: unknown) => this.deps.log.warn(`schedule ${schedule.id} run ${runId}: ${error}`))
-      .finally(() => this.inFlight.delete(runId));
+      .finally(() => {
+        this.inFlight.delete(runId);
+        this.scheduleOfRun.delete(runId);
+      });
     this.inFlight.set(runId, done);
+    this.scheduleOfRun.set(runId, schedule.id);
   }
 
   /** Carries a claimed run out on each server at once, keeping its row up to date, then records the outcome. */

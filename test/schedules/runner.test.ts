@@ -257,12 +257,47 @@ describe.each(testDialects())('the schedule runner (%s)', (dialect) => {
     expect((await runs(id))[0]).toMatchObject({ outcome: 'done', scheduled_for: '2026-01-01T06:00:00.000Z' });
   });
 
+  it('a late tick within the grace runs the latest due run only, and records nothing as missed', async () => {
+    const id = await schedule({ cron: '*/10 * * * * *' });
+    const run = runner();
+    clock.advance(25_000);
+    await run.tick();
+    await run.settled();
+    const list = await runs(id);
+    expect(
+      list.map((entry: { outcome: string; scheduled_for: string }) => [entry.outcome, entry.scheduled_for]),
+    ).toEqual([['done', '2026-01-01T04:59:20.000Z']]);
+  });
+
+  it('a run due while the previous one is still under way is skipped, saying why', async () => {
+    const id = await schedule({ cron: '* * * * *', tasks: [{ action: 'restart', offset_seconds: 90 }] });
+    const run = runner();
+    clock.advance(60_000);
+    await run.tick();
+    await waitFor(() => clock.nextIn() === 90_000);
+    clock.advance(60_000);
+    await run.tick();
+    const [second, first] = await runs(id);
+    expect(second).toMatchObject({
+      outcome: 'skipped',
+      scheduled_for: '2026-01-01T05:01:00.000Z',
+      detail: [
+        { server_id: serverId, outcome: 'skipped', why: 'skipped: the previous run is still under way' },
+      ],
+    });
+    expect(first).toMatchObject({ outcome: 'waiting', finished_at: null });
+    clock.advance(30_000);
+    await run.settled();
+    expect((await runs(id))[1]).toMatchObject({ outcome: 'done' });
+  });
+
   it('two runners on one database run each run once', async () => {
     const id = await schedule({ cron: '* * * * *' });
     const [one, two] = [runner(), runner()];
     for (let minute = 0; minute < 5; minute++) {
       clock.advance(60_000);
       await Promise.all([one.tick(), two.tick(), one.tick(), two.tick()]);
+      await Promise.all([one.settled(), two.settled()]);
     }
     await Promise.all([one.settled(), two.settled()]);
     const list = await runs(id);
