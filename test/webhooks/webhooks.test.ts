@@ -294,6 +294,31 @@ describe.each(testDialects())('private webhook targets (%s)', (dialect) => {
     expect(listed).toEqual(['https://162.159.128.233/…', 'https://no-such-name.invalid/…']);
   });
 
+  it('the page: a form saves a webhook, a refused one comes back with why', async () => {
+    const browser = new Client(app.app, 'form');
+    browser.cookies = client.cookies;
+    const refused = await browser.post('/webhooks', {
+      url: 'http://10.0.0.1/hook',
+      format: 'discord',
+      events: 'crashed',
+    });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.body).toContain(privateMessage);
+    const saved = await browser.send('POST', '/webhooks', {
+      payload:
+        'url=https%3A%2F%2F162.159.128.233%2Fapi%2Fwebhooks%2F1%2Fsecret&format=json&events=crashed&events=hang',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(saved.statusCode).toBe(302);
+    const page = await browser.get('/webhooks');
+    expect(page.body).toContain('https://162.159.128.233/…');
+    expect(page.body).not.toContain('secret');
+    expect((await client.get('/webhooks')).json().webhooks[0]).toMatchObject({
+      format: 'json',
+      events: ['crashed', 'hang'],
+    });
+  });
+
   it('refuses a target that resolves to a private address at delivery too (DNS rebinding)', async () => {
     // Saved while it resolved elsewhere (here: written directly, as a panel allowing private targets would).
     const { createWebhook } = await import('../../src/webhooks/webhooks.js');
