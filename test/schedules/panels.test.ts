@@ -3,6 +3,7 @@
  * schedules; when it closes the other takes over; every run is recorded once and none is left under way.
  */
 import fs from 'node:fs';
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
 import { type Panel, startPanel } from '../../src/panel.js';
@@ -69,7 +70,6 @@ describe(`schedules on two panels sharing PostgreSQL (${postgresKind()})`, () =>
     await second.close();
     panels.splice(panels.indexOf(second), 1);
 
-    const { default: pg } = await import('pg');
     const db = new pg.Client({ connectionString: url });
     await db.connect();
     try {
