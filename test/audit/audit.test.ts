@@ -4,6 +4,9 @@
  * pages, admins see all and others their own; entries are append-only; the retention sweep.
  */
 
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { RouteOptions } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { requireAuditDecision } from '../../src/audit/hooks.js';
@@ -20,6 +23,9 @@ import {
   type TestApp,
 } from '../helpers/app.js';
 import { testDialects } from '../helpers/dialects.js';
+import { FAST, makeSimSteamcmd } from '../helpers/steamcmd.js';
+import { waitFor } from '../helpers/supervisor.js';
+import { campaign, uploaded } from '../helpers/workshop.js';
 import { type Receiver, startReceiver } from '../webhooks/receiver.js';
 
 type Entry = {
@@ -196,6 +202,48 @@ describe.each(testDialects())('the audit log (%s)', (dialect) => {
     expect((await admin.post('/blueprints', { name: '' })).statusCode).toBe(400);
     expect((await admin.delete('/servers/999')).statusCode).toBe(404);
     expect((await entries()).length).toBe(seen);
+  });
+
+  it('records install jobs and addons: install.install, install.update, install.check, install.cancel, addon.upload, addon.delete', async () => {
+    const sim = await makeSimSteamcmd({ ...FAST, bytesTotal: 2_000_000_000, bytesPerSecond: 100_000_000 });
+    const srcds = path.join(mkdtempSync(path.join(tmpdir(), 'l4d2web-srcds-')), 'game');
+    const app = await startTestApp({ dialect, env: { STEAMCMD: sim.program, SRCDS_DIR: srcds } });
+    try {
+      const admin = await signUp(app.app, 'alice');
+      const actions = async () =>
+        (await admin.get('/audit'))
+          .json()
+          .entries.map((entry: Entry) => `${entry.action} ${entry.target_type} ${entry.target_id}`);
+      const first = await admin.post('/install');
+      expect(first.statusCode).toBe(202);
+      expect((await actions())[0]).toBe(`install.install install ${first.json().id}`);
+      await waitFor(async () => (await admin.get('/install')).json().job.state !== 'running', {
+        timeoutMs: 60_000,
+      });
+      const update = await admin.post('/install');
+      expect(update.json().kind).toBe('update');
+      const cancelled = await admin.post('/install/cancel');
+      expect(cancelled.statusCode).toBe(202);
+      await waitFor(async () => (await admin.get('/install')).json().job.state !== 'running', {
+        timeoutMs: 60_000,
+      });
+      expect((await admin.post('/install/cancel')).statusCode).toBe(409);
+      expect((await admin.post('/install/check')).statusCode).toBeLessThan(500);
+      const id = await uploaded(admin, campaign, 'maps.vpk');
+      expect((await admin.delete(`/addons/${id}`)).statusCode).toBe(204);
+      const recorded = await actions();
+      expect(recorded).toEqual([
+        `addon.delete addon ${id}`,
+        `addon.upload addon ${id}`,
+        'install.check install null',
+        `install.cancel install ${update.json().id}`,
+        `install.update install ${update.json().id}`,
+        `install.install install ${first.json().id}`,
+        'user.create user 1',
+      ]);
+    } finally {
+      await app.close();
+    }
   });
 
   it('GET /audit: admins see every entry, others their own; filters and pages with next_before', async () => {
