@@ -76,7 +76,15 @@ export async function unpackAddonArchive(
   feeding.catch(() => undefined);
   const seen = new Map<string, 'dir' | 'file' | 'link'>();
   const links: string[] = [];
+  // What the tree holds once unpacked: a hard link is a copy here, so it counts its file's size again.
+  const sizes = new Map<string, number>();
   let bytes = 0;
+  const add = (relative: string, size: number) => {
+    bytes += size;
+    if (bytes > limits.maxBytes)
+      throw new UploadRefusal(`archive unpacks to more than ${Math.round(limits.maxBytes / 1024 ** 2)} MB`);
+    sizes.set(relative, size);
+  };
   try {
     for await (const entry of extract) {
       const { header } = entry;
@@ -108,11 +116,7 @@ export async function unpackAddonArchive(
           break;
         case 'file':
         case 'contiguous-file': {
-          bytes += header.size ?? 0;
-          if (bytes > limits.maxBytes)
-            throw new UploadRefusal(
-              `archive unpacks to more than ${Math.round(limits.maxBytes / 1024 ** 2)} MB`,
-            );
+          add(relative, header.size ?? 0);
           seen.set(relative, 'file');
           // Read-only: servers reach these files through links and must not change them for all.
           const file = await open(target, 'wx', (header.mode ?? 0) & 0o111 ? 0o555 : 0o444);
@@ -138,6 +142,7 @@ export async function unpackAddonArchive(
             throw new UploadRefusal(
               `archive entry ${quoted(header.name)} links to ${quoted(source)}, no file before it`,
             );
+          add(relative, sizes.get(source) ?? 0);
           await copyFile(path.join(into, source), target);
           seen.set(relative, 'file');
           entry.resume();

@@ -114,7 +114,7 @@ export async function checkBlueprintAddons(
   for (const id of sourcemod.plugins) {
     if (find('sourcemod', id).kind !== 'plugin') refuse('sourcemod', `addon ${id} is not a SourceMod plugin`);
   }
-  const problems = adminsProblems(sourcemod.admins);
+  const problems = adminsProblems(sourcemod.admins, user.role === 'admin');
   if (problems.length > 0) throw invalidFields({ sourcemod: problems.join('; ') });
   if (!sourcemod.enabled) return;
   const missing: string[] = [];

@@ -20,6 +20,13 @@ const STEAMID64 = /^\d{17}$/;
 /** SourceMod's flag letters: a-n (reservation .. cheats), o-t (custom1-6) and z (root). */
 const FLAGS = /^(?:(\d{1,3}):)?([a-tz]+)$/;
 const MAX_IMMUNITY = 255;
+/**
+ * Flags that reach past the panel's console rules (src/launch/grammar.ts): root (z) has every power,
+ * rcon (m) runs any server command through sm_rcon, cvar (h) sets any cvar (rcon_password too) and
+ * config (i) executes any cfg. Only an admin may grant them; anyone else would escape the allow-list
+ * from the game's own console.
+ */
+export const ADMIN_ONLY_FLAGS = ['z', 'm', 'h', 'i'] as const;
 const MAX_NAME = 64;
 export const MAX_ADMINS = 200;
 
@@ -72,23 +79,29 @@ export function flagsProblem(flags: string): string | null {
   return null;
 }
 
-function adminProblem(admin: SourcemodAdmin): string | null {
+function adminProblem(admin: SourcemodAdmin, byAdmin: boolean): string | null {
   if (!isSteamId(admin.steamid)) return `${quoted(admin.steamid)} is not a SteamID (${STEAMID_FORMS})`;
   const flags = flagsProblem(admin.flags);
   if (flags) return flags;
+  const reserved = ADMIN_ONLY_FLAGS.filter((flag) => (FLAGS.exec(admin.flags)?.[2] ?? '').includes(flag));
+  if (!byAdmin && reserved.length > 0)
+    return `flags ${reserved.join(', ')} (root, rcon, cvar, config) reach past the console's rules: only an admin may grant them`;
   if (admin.name.length > MAX_NAME) return `name is longer than ${MAX_NAME} characters`;
   const invisible = firstInvisible(admin.name);
   if (invisible) return `name contains ${invisible}, which is not allowed`;
   return null;
 }
 
-/** Why admins are refused, each naming its entry (`admin 2 "STEAM_X"`); empty when fine. */
-export function adminsProblems(admins: SourcemodAdmin[]): string[] {
+/**
+ * Why admins are refused, each naming its entry (`admin 2 "STEAM_X"`); empty when fine. `byAdmin`:
+ * whether a panel admin sets them (only they may grant ADMIN_ONLY_FLAGS).
+ */
+export function adminsProblems(admins: SourcemodAdmin[], byAdmin: boolean): string[] {
   const problems = admins.length > MAX_ADMINS ? [`at most ${MAX_ADMINS} admins`] : [];
   const seen = new Set<bigint>();
   admins.forEach((admin, index) => {
     const label = `admin ${index + 1}${admin.name ? ` ${quoted(admin.name)}` : ''}`;
-    const problem = adminProblem(admin);
+    const problem = adminProblem(admin, byAdmin);
     const account = accountOf(admin.steamid);
     if (problem) problems.push(`${label}: ${problem}`);
     else if (account !== null && seen.has(account))

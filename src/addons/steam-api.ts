@@ -23,9 +23,13 @@ export class SteamApiError extends Error {}
 export class WorkshopRefusal extends Error {}
 
 const number = z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)]);
+/** A Workshop id as Steam gives it (digits): it becomes a file name, so nothing else is taken. */
+const workshopId = z
+  .union([z.string().regex(/^\d{1,20}$/), z.number().int().nonnegative()])
+  .transform(String);
 
 const detailsSchema = z.object({
-  publishedfileid: z.union([z.string(), z.number()]).transform(String),
+  publishedfileid: workshopId,
   result: number,
   consumer_app_id: number.optional(),
   title: z.string().optional(),
@@ -36,12 +40,12 @@ const detailsSchema = z.object({
 });
 
 const collectionSchema = z.object({
-  publishedfileid: z.union([z.string(), z.number()]).transform(String),
+  publishedfileid: workshopId,
   result: number,
   children: z
     .array(
       z.object({
-        publishedfileid: z.union([z.string(), z.number()]).transform(String),
+        publishedfileid: workshopId,
         filetype: number.optional(),
       }),
     )

@@ -31,12 +31,22 @@ export function isPluginHead(head: Buffer): boolean {
   return head.length >= 4 && head.readUInt32LE(0) === SMX_MAGIC;
 }
 
+/** Code (plugins, SourceMod and Metamod:Source archives) from someone who may not upload it. */
+export class CodeRefused extends Error {}
+
 /**
  * Identifies `file`; an archive is unpacked into `tree` (a path that must not exist yet, removed
- * again on refusal). Throws UploadRefusal with the 400's message.
+ * again on refusal). Throws UploadRefusal with the 400's message, and CodeRefused before reading
+ * further when the file is code and `codeAllowed` is false (an archive is never unpacked for them).
  */
-export async function identifyUpload(file: string, tree: string, limits?: UnpackLimits): Promise<Identified> {
+export async function identifyUpload(
+  file: string,
+  tree: string,
+  codeAllowed: boolean,
+  limits?: UnpackLimits,
+): Promise<Identified> {
   const head = await headOf(file);
+  if (!codeAllowed && (isPluginHead(head) || head.subarray(0, 2).equals(GZIP))) throw new CodeRefused();
   if (hasVpkSignature(head)) {
     try {
       return { kind: 'vpk', maps: (await readVpk(file)).maps };

@@ -7,14 +7,14 @@ import { pipeline } from 'node:stream/promises';
 import type { Kysely } from 'kysely';
 import type { SessionUser } from '../auth/sessions.js';
 import type { Database } from '../db/schema.js';
-import { firstInvisible } from '../http/characters.js';
+import { withoutInvisible } from '../http/characters.js';
 import { AppError } from '../http/errors.js';
 import { UploadRefusal } from './archive.js';
 import type { AddonEvents } from './events.js';
 import { sanitizedFilename } from './filenames.js';
-import { isCode, storedExtension } from './library.js';
+import { storedExtension } from './library.js';
 import type { AddonStore } from './store.js';
-import { identifyUpload } from './upload-type.js';
+import { CodeRefused, identifyUpload } from './upload-type.js';
 
 /**
  * Uploads (POST /addons/upload): the file streams to a temp file (hashed on the way, never held in
@@ -52,8 +52,7 @@ export async function receiveUpload(stream: Readable, store: AddonStore): Promis
 /** The title an upload is shown with: its file name, without invisible characters, cut to 128. */
 function titleOf(name: string): string {
   const base = name.split(/[/\\]/).pop() ?? '';
-  const visible = [...base].filter((char) => firstInvisible(char) === null).join('');
-  return visible.slice(0, 128) || 'upload';
+  return withoutInvisible(base).slice(0, 128) || 'upload';
 }
 
 export interface UploadDeps {
@@ -74,17 +73,17 @@ export async function storeUpload(
   try {
     let identified: Awaited<ReturnType<typeof identifyUpload>>;
     try {
-      identified = await identifyUpload(upload.file, tree);
+      identified = await identifyUpload(upload.file, tree, user.role === 'admin');
     } catch (error) {
       if (error instanceof UploadRefusal) throw new AppError(400, error.message, { file: error.message });
+      if (error instanceof CodeRefused)
+        throw new AppError(
+          403,
+          'only an admin can upload SourceMod, Metamod:Source or plugin files: they run as code on the host',
+        );
       throw error;
     }
     const { kind } = identified;
-    if (isCode(kind) && user.role !== 'admin')
-      throw new AppError(
-        403,
-        'only an admin can upload SourceMod, Metamod:Source or plugin files: they run as code on the host',
-      );
     const extension = storedExtension(kind);
     const now = new Date().toISOString();
     const row = await store.withKey(upload.sha256, async () => {

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { SessionUser } from '../auth/sessions.js';
 import { uniqueViolation } from '../db/constraint-violation.js';
 import type { AddonRow, Database } from '../db/schema.js';
+import { withoutInvisible } from '../http/characters.js';
 import { AppError } from '../http/errors.js';
 import type { AddonEvents } from './events.js';
 import { AddonFailure, fetchWorkshopItem, type StoredVpk } from './fetch.js';
@@ -100,7 +101,7 @@ export class Workshop {
           user_id: user.id,
           kind: 'workshop',
           workshop_id: details.id,
-          title: details.title.slice(0, 256),
+          title: withoutInvisible(details.title).slice(0, 256),
           filename: workshopFilename(details.id),
           size: details.fileSize,
           time_updated: 0,
@@ -259,7 +260,7 @@ export class Workshop {
         state: 'ready',
         percent: 100,
         error: '',
-        title: item.title.slice(0, 256) || row.title,
+        title: withoutInvisible(item.title).slice(0, 256) || row.title,
         content_key: stored.key,
         size: stored.size,
         maps: JSON.stringify(stored.maps),

@@ -18,6 +18,11 @@ export function firstInvisible(text: string): string | null {
   return null;
 }
 
+/** Text without its invisible characters (names from elsewhere: an upload's file name, a Workshop title). */
+export function withoutInvisible(text: string): string {
+  return [...text].filter((char) => firstInvisible(char) === null).join('');
+}
+
 /** Text as a message may show it: printable ASCII as is, anything else as \uXXXX. */
 export function escapeUnprintable(text: string): string {
   return text.replace(

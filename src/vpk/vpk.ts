@@ -18,8 +18,15 @@ export const SAME_FILE = 0x7fff;
 const ENTRY_TERMINATOR = 0xffff;
 /** Directory entry: crc32, preload bytes, archive index, offset, length, terminator. */
 const ENTRY_SIZE = 18;
-/** Far more than any addon's tree (a big campaign's is a few hundred KB); refused before it is read. */
-const MAX_TREE_BYTES = 64 * 1024 * 1024;
+/**
+ * Far more than any addon's tree (a big campaign's is a few hundred KB); refused before it is read.
+ * Reading one blocks the panel for a moment (about 0.15 s per MB here), so it stays small.
+ */
+const MAX_TREE_BYTES = 16 * 1024 * 1024;
+/** Maps a VPK lists at most (a campaign has a handful); the server page offers each one. */
+export const MAX_MAPS = 1000;
+/** A map name the server page can offer and `changelevel` can take (servers/input.ts checks the same). */
+const MAP_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
 const OTHER_MD5_SECTION = 48;
 
 export class VpkError extends Error {}
@@ -151,11 +158,13 @@ function checkTreeMd5(tree: Buffer, checksums: Buffer): void {
     throw new VpkError('directory does not match its checksum');
 }
 
+/** The maps a VPK holds, by name, sorted: only names a map list can offer, and at most MAX_MAPS. */
 function mapsOf(files: VpkFile[]): string[] {
   return files
     .map((file) => /^maps\/([^/]+)\.bsp$/i.exec(file.path)?.[1])
-    .filter((name): name is string => name !== undefined)
-    .sort();
+    .filter((name): name is string => name !== undefined && MAP_NAME.test(name) && !name.includes('..'))
+    .sort()
+    .slice(0, MAX_MAPS);
 }
 
 /**

@@ -298,10 +298,15 @@ describe.each(testDialects())('addon library (%s)', (dialect) => {
       filename: 'funcommands.smx',
     });
     const before = storedFiles().sort();
-    expect(await refused(upload(bob, smxBytes('x'), 'mine.smx'))).toEqual([
-      403,
-      'only an admin can upload SourceMod, Metamod:Source or plugin files: they run as code on the host',
-    ]);
+    for (const code of [
+      smxBytes('x'),
+      await sourcemodArchive(),
+      await tarGz([{ name: '../evil', content: 'x' }]),
+    ])
+      expect(await refused(upload(bob, code, 'mine.smx'))).toEqual([
+        403,
+        'only an admin can upload SourceMod, Metamod:Source or plugin files: they run as code on the host',
+      ]);
     expect(
       await refused(upload(admin, await tarGz([{ name: '../evil', content: 'x' }]), 'evil.tar.gz')),
     ).toEqual([400, 'archive entry "../evil" contains "..", which leaves the archive']);
@@ -401,10 +406,21 @@ describe.each(testDialects())('addon library (%s)', (dialect) => {
       addons: [bobs, metamod],
       sourcemod: {
         enabled: true,
-        admins: [{ steamid: '[U:1:246]', flags: '99:z', name: 'Bob' }],
+        admins: [{ steamid: '[U:1:246]', flags: '99:bcdefg', name: 'Bob' }],
         plugins: [plugin],
       },
     });
+    // Root (and rcon, cvar, config) would take Bob past the console's rules from inside the game.
+    await expect(
+      checkBlueprintAddons(handle.db, bob, {
+        addons: [bobs, metamod],
+        sourcemod: {
+          enabled: true,
+          admins: [{ steamid: '[U:1:246]', flags: 'z', name: 'Bob' }],
+          plugins: [],
+        },
+      }),
+    ).rejects.toThrow(/flags z \(root, rcon, cvar, config\) reach past the console's rules/);
     // An admin may use anyone's addon.
     await checkBlueprintAddons(handle.db, admin, { addons: [bobs, admins], sourcemod: off });
   });

@@ -90,20 +90,36 @@ describe('SourceMod admins', () => {
 
   it('names each refused entry', () => {
     expect(
-      adminsProblems([
-        { steamid: 'STEAM_0:1:123', flags: '99:z', name: 'Alice' },
-        { steamid: 'bob', flags: 'z', name: 'Bob' },
-        { steamid: '[U:1:8]', flags: 'xyz', name: '' },
-        { steamid: 'STEAM_1:0:4', flags: 'b', name: 'Eve\u202e' },
-        { steamid: '[U:1:247]', flags: 'b', name: 'Alice again' },
-      ]),
+      adminsProblems(
+        [
+          { steamid: 'STEAM_0:1:123', flags: '99:z', name: 'Alice' },
+          { steamid: 'bob', flags: 'z', name: 'Bob' },
+          { steamid: '[U:1:8]', flags: 'xyz', name: '' },
+          { steamid: 'STEAM_1:0:4', flags: 'b', name: 'Eve\u202e' },
+          { steamid: '[U:1:247]', flags: 'b', name: 'Alice again' },
+        ],
+        true,
+      ),
     ).toEqual([
       'admin 2 "Bob": "bob" is not a SteamID (STEAM_0:1:123, [U:1:246] or a 17-digit SteamID64)',
       'admin 3: flags "xyz" must be SourceMod flag letters (a-t, z), optionally after an immunity level (99:z)',
       'admin 4 "Eve\\u202E": name contains U+202E, which is not allowed',
       'admin 5 "Alice again": "[U:1:247]" is listed twice',
     ]);
-    expect(adminsProblems([])).toEqual([]);
+    expect(adminsProblems([], false)).toEqual([]);
+  });
+
+  it('lets only a panel admin grant root, rcon, cvar and config (they reach past the console rules)', () => {
+    const admins = (flags: string) => [{ steamid: 'STEAM_0:1:123', flags, name: 'Me' }];
+    for (const flags of ['z', '99:z', 'bm', 'h', 'abci', 'bcdefgjklnopqrst'])
+      expect(adminsProblems(admins(flags), true), flags).toEqual([]);
+    expect(adminsProblems(admins('99:z'), false)).toEqual([
+      'admin 1 "Me": flags z (root, rcon, cvar, config) reach past the console\'s rules: only an admin may grant them',
+    ]);
+    expect(adminsProblems(admins('bhim'), false)).toEqual([
+      'admin 1 "Me": flags m, h, i (root, rcon, cvar, config) reach past the console\'s rules: only an admin may grant them',
+    ]);
+    expect(adminsProblems(admins('bcdefgjklnopqrst'), false)).toEqual([]);
   });
 
   it('writes admins_simple.ini: identity, flags, the name as a comment', () => {

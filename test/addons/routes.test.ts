@@ -269,7 +269,7 @@ describe.each(testDialects())('addon routes (%s)', (dialect) => {
     });
     const sourcemodOn = {
       enabled: true,
-      admins: [{ steamid: 'STEAM_0:1:123', flags: '99:z', name: 'Bob' }],
+      admins: [{ steamid: 'STEAM_0:1:123', flags: '99:bcdefg', name: 'Bob' }],
       plugins: [],
     };
     const missing = await bob.post('/blueprints', { name: 'x', addons: [bobs], sourcemod: sourcemodOn });
@@ -283,6 +283,19 @@ describe.each(testDialects())('addon routes (%s)', (dialect) => {
     });
     expect(badAdmin.statusCode).toBe(400);
     expect(badAdmin.json().error).toMatch(/^sourcemod: admin 1: flags "xyz" must be SourceMod flag letters/);
+    // Root, rcon, cvar and config reach past the console's rules from the game: an admin's to grant.
+    const blueprintsBefore = (await bob.get('/blueprints')).json();
+    for (const flags of ['z', '99:bm', 'h', 'i']) {
+      const root = await bob.post('/blueprints', {
+        name: 'x',
+        sourcemod: { ...sourcemodOn, admins: [{ steamid: 'STEAM_0:1:123', flags, name: '' }] },
+      });
+      expect(root.statusCode, flags).toBe(400);
+      expect(root.json().error).toMatch(
+        /^sourcemod: admin 1: flags [zmhi] \(root, rcon, cvar, config\) reach past/,
+      );
+    }
+    expect((await bob.get('/blueprints')).json()).toEqual(blueprintsBefore);
     const sourcemod = await uploadOk(alice, await sourcemodArchive(), 'sm.tar.gz');
     const metamod = await uploadOk(alice, await metamodArchive(), 'mm.tar.gz');
     const plugin = await uploadOk(alice, smxBytes(), 'funcommands.smx');

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { NOT_AN_ADDON } from '../../src/addons/archive.js';
-import { identifyUpload } from '../../src/addons/upload-type.js';
+import { CodeRefused, identifyUpload } from '../../src/addons/upload-type.js';
 import { buildMapVpk } from '../../src/vpk/writer.js';
 import {
   metamodArchive,
@@ -25,7 +25,7 @@ async function identify(bytes: Buffer, limits?: { maxBytes: number; maxEntries: 
   const file = path.join(dir, `upload-${counter}`);
   const tree = path.join(dir, `tree-${counter}`);
   await writeFile(file, bytes);
-  const result = identifyUpload(file, tree, limits);
+  const result = identifyUpload(file, tree, true, limits);
   return { result, tree };
 }
 
@@ -139,6 +139,23 @@ describe('upload type, by content', () => {
     ).toMatch(/links to "nothing\/here", outside the archive/);
   });
 
+  it('refuses code from someone who may not upload it before unpacking anything', async () => {
+    for (const bytes of [
+      await sourcemodArchive(),
+      smxBytes(),
+      await tarGz([{ name: '../evil', content: 'x' }]),
+    ]) {
+      const file = path.join(dir, `code-${++counter}`);
+      const tree = path.join(dir, `code-tree-${counter}`);
+      await writeFile(file, bytes);
+      await expect(identifyUpload(file, tree, false)).rejects.toBeInstanceOf(CodeRefused);
+      expect(existsSync(tree)).toBe(false);
+    }
+    const vpk = path.join(dir, `vpk-${++counter}`);
+    await writeFile(vpk, buildMapVpk(['c20m1_custom']));
+    expect((await identifyUpload(vpk, path.join(dir, `vpk-tree-${counter}`), false)).kind).toBe('vpk');
+  });
+
   it('keeps links and hard links that stay inside', async () => {
     const { result, tree } = await identify(
       await tarGz([
@@ -165,6 +182,22 @@ describe('upload type, by content', () => {
     ).toBe('archive entry "addons/sourcemod/configs/core.cfg" appears twice');
     const big = await identify(await sourcemodArchive(), { maxBytes: 100, maxEntries: 1000 });
     await expect(big.result).rejects.toThrow('archive unpacks to more than 0 MB');
+    // A hard link is unpacked as a copy: each one counts its file's size again.
+    const links = Array.from({ length: 40 }, (_, index) => ({
+      name: `addons/copy-${index}`,
+      type: 'link' as const,
+      linkname: 'addons/zeros',
+    }));
+    const bomb = await identify(
+      await tarGz([
+        ...sourcemodEntries(),
+        { name: 'addons/zeros', content: Buffer.alloc(64 * 1024) },
+        ...links,
+      ]),
+      { maxBytes: 1024 * 1024, maxEntries: 1000 },
+    );
+    await expect(bomb.result).rejects.toThrow('archive unpacks to more than 1 MB');
+    expect(existsSync(bomb.tree)).toBe(false);
     const many = await identify(await sourcemodArchive(), { maxBytes: 1e9, maxEntries: 5 });
     await expect(many.result).rejects.toThrow('archive holds more than 5 entries');
     expect(existsSync(many.tree)).toBe(false);

@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import { open, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseVpk, readVpk, VpkError } from '../../src/vpk/vpk.js';
+import { MAX_MAPS, parseVpk, readVpk, VpkError } from '../../src/vpk/vpk.js';
 import { buildMapVpk, buildVpk, vpkDirectory } from '../../src/vpk/writer.js';
 import { tempDir } from '../helpers/app.js';
 
@@ -37,6 +37,24 @@ describe('VPK reader', () => {
       'materials/x/y.vtf',
     ]);
     expect(info.files.find((f) => f.path === 'maps/c14m2_custom.bsp')?.size).toBe(8);
+  });
+
+  it('lists only map names a server can be sent to, and at most MAX_MAPS of them', () => {
+    const odd = buildVpk({
+      'maps/c1m1_ok.bsp': 'VBSP',
+      'maps/has space.bsp': 'VBSP',
+      'maps/semi;colon.bsp': 'VBSP',
+      'maps/-dash-first.bsp': 'VBSP',
+      [`maps/${'x'.repeat(65)}.bsp`]: 'VBSP',
+      'maps/a..b.bsp': 'VBSP',
+    });
+    expect(parse(odd).maps).toEqual(['c1m1_ok']);
+    const many = buildMapVpk(
+      Array.from({ length: MAX_MAPS + 50 }, (_, index) => `m${String(index).padStart(5, '0')}`),
+    );
+    const maps = parse(many).maps;
+    expect(maps).toHaveLength(MAX_MAPS);
+    expect(maps[0]).toBe('m00000');
   });
 
   it('reads a VPK from disk (version 1 and 2)', async () => {

@@ -105,6 +105,13 @@ describe('Steam Web API client', () => {
     ]);
   });
 
+  it('takes only digits for ids from the API: a collection naming another id is not followed', async () => {
+    steam.collections.set('2900', { id: '2900', children: [{ id: '1001' }, { id: '../../../tmp/evil' }] });
+    expect(await api.collectionChildren('2900')).toBeNull();
+    steam.collections.set('2901', { id: '2901', children: [{ id: '1001' }] });
+    expect(await api.collectionChildren('2901')).toEqual([{ id: '1001', collection: false }]);
+  });
+
   it('says so when the API cannot be reached or answers nonsense', async () => {
     await expect(resolveWorkshop(new SteamWebApi('http://127.0.0.1:1'), '1001')).rejects.toThrow(
       SteamApiError,
