@@ -151,12 +151,10 @@ function ScheduleForm(props: {
         error={fields.timezone}
         hint="An IANA name: Europe/Berlin, America/New_York, UTC."
       />
-      {props.nextRuns && (
-        <p class="muted" data-next-runs>
-          Next runs (UTC):{' '}
-          {props.nextRuns.map((at) => at.replace('T', ' ').slice(0, 19)).join(', ') || 'none'}
-        </p>
-      )}
+      <p class="muted" data-next-runs aria-live="polite">
+        {props.nextRuns &&
+          `Next runs (UTC): ${props.nextRuns.map((at) => at.replace('T', ' ').slice(0, 19)).join(', ') || 'none'}`}
+      </p>
       <fieldset>
         <legend>Servers</legend>
         {fields.server_ids && <span class="field-error">{fields.server_ids}</span>}
