@@ -16,6 +16,7 @@ import { InstallGate } from './install/control.js';
 import type { Installer } from './install/installer.js';
 import { panelAutoUpdater, panelInstaller } from './install/wiring.js';
 import { ScheduleRunner } from './schedules/runner.js';
+import { pruneRuns } from './schedules/schedules.js';
 import { LeaseGate } from './supervisor/lease-gate.js';
 import { defaultSupervisorOptions, Supervisor, type SupervisorOptions } from './supervisor/supervisor.js';
 import { Alerts } from './webhooks/alerts.js';
@@ -136,6 +137,7 @@ export async function startPanel(
   const stopSweeping = [
     sweepExpiredSessions(database.db, app.log),
     sweepHourly('old audit entries', () => deleteOldAudit(database.db, config.auditRetentionDays), app.log),
+    sweepHourly('old schedule runs', () => pruneRuns(database.db), app.log),
   ];
   const close = async () => {
     closing = true;

@@ -292,3 +292,27 @@ export async function listRuns(db: Kysely<Database>, user: SessionUser, id: numb
     .execute();
   return rows.map(toRun);
 }
+
+/** Runs kept per schedule: a 6-field cron every second would otherwise add 86,400 rows a day. */
+export const RUNS_KEPT = 1_000;
+
+/** Deletes each schedule's runs beyond its latest `keep` (the hourly sweep, src/panel.ts). */
+export async function pruneRuns(db: Kysely<Database>, keep = RUNS_KEPT): Promise<void> {
+  const schedules = await db.selectFrom('schedules').select('id').execute();
+  for (const { id } of schedules) {
+    const oldestKept = await db
+      .selectFrom('schedule_runs')
+      .select('id')
+      .where('schedule_id', '=', id)
+      .orderBy('id', 'desc')
+      .offset(keep - 1)
+      .limit(1)
+      .executeTakeFirst();
+    if (oldestKept)
+      await db
+        .deleteFrom('schedule_runs')
+        .where('schedule_id', '=', id)
+        .where('id', '<', oldestKept.id)
+        .execute();
+  }
+}

@@ -4,6 +4,7 @@
  * members by their permissions, and the page with its form.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { pruneRuns } from '../../src/schedules/schedules.js';
 import {
   asInPage,
   type Client,
@@ -255,6 +256,31 @@ describe.each(testDialects())('schedule routes (%s)', (dialect) => {
     expect((await alice.delete(`/schedules/${id}`)).statusCode).toBe(204);
     expect((await alice.get(`/schedules/${id}`)).statusCode).toBe(404);
     expect(await t.database.db.selectFrom('schedule_runs').selectAll().execute()).toEqual([]);
+  });
+
+  it('keeps the latest runs of each schedule (the hourly sweep)', async () => {
+    const { id } = (await alice.post('/schedules', valid())).json();
+    const other = (await alice.post('/schedules', { ...valid(), name: 'other' })).json().id;
+    for (let i = 0; i < 5; i++) {
+      await alice.post(`/schedules/${id}/run`);
+      await alice.post(`/schedules/${other}/run`);
+    }
+    await pruneRuns(t.database.db, 3);
+    const runs = await t.database.db
+      .selectFrom('schedule_runs')
+      .select(['id', 'schedule_id'])
+      .orderBy('id')
+      .execute();
+    expect(runs.filter((run) => run.schedule_id === id)).toHaveLength(3);
+    expect(runs.filter((run) => run.schedule_id === other)).toHaveLength(3);
+    expect(
+      (await alice.get(`/schedules/${id}/runs`)).json().runs.map((run: { id: number }) => run.id),
+    ).toEqual(
+      runs
+        .filter((run) => run.schedule_id === id)
+        .map((run) => run.id)
+        .reverse(),
+    );
   });
 
   it('previews the next runs of a cron as typed', async () => {
