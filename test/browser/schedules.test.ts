@@ -2,15 +2,10 @@
  * Schedules in a browser on a real panel: the form shows the next runs as the cron is typed, saves
  * the schedule, and "Run now" is carried out by the panel's runner (the server starts).
  */
-import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Harness, screenshot, startHarness, unlabelledFields } from './harness.js';
+import { type Harness, navigate, screenshot, startHarness, unlabelledFields } from './harness.js';
 
 const password = 'correct horse battery';
-
-async function navigate(page: Page, target: Locator) {
-  await Promise.all([page.waitForEvent('load'), target.click()]);
-}
 
 describe('schedules, in a browser, through the real forms', () => {
   let harness: Harness;
