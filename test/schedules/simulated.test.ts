@@ -21,6 +21,9 @@ import {
 } from '../helpers/supervisor.js';
 import { type Receiver, startReceiver } from '../webhooks/receiver.js';
 
+/** A2S answers may be slow on a loaded machine: a count the policy must read is given time. */
+const patientA2s = { a2sTimeoutMs: 1_500 };
+
 describe('schedules and alerts on simulated servers', () => {
   let app: SupervisedApp | undefined;
   const cleanups: Array<() => Promise<void>> = [];
@@ -74,7 +77,7 @@ describe('schedules and alerts on simulated servers', () => {
     supervised.client.post(`/servers/${id}/rcon`, { command });
 
   it('a 6-field cron every 2 s restarts a running server: a new pid', async () => {
-    app = await startSupervisedApp();
+    app = await startSupervisedApp({ supervisor: patientA2s });
     const server = await app.newRunningServer();
     const pid = app.supervisor.pidOf(server.id);
     const id = await newSchedule(app, {
@@ -99,7 +102,7 @@ describe('schedules and alerts on simulated servers', () => {
   });
 
   it('skip: a server with a player is left alone and the run says why', async () => {
-    app = await startSupervisedApp();
+    app = await startSupervisedApp({ supervisor: patientA2s });
     const server = await app.newRunningServer();
     await rcon(app, server.id, 'sim_addplayer Zoey 3');
     const pid = app.supervisor.pidOf(server.id);
@@ -115,7 +118,7 @@ describe('schedules and alerts on simulated servers', () => {
   });
 
   it('wait: waits while a player is on, restarts once they are kicked', async () => {
-    app = await startSupervisedApp();
+    app = await startSupervisedApp({ supervisor: patientA2s });
     const server = await app.newRunningServer();
     await rcon(app, server.id, 'sim_addplayer Ellis 1');
     const pid = app.supervisor.pidOf(server.id);
