@@ -8,6 +8,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { registerAccountRoutes } from './account/routes.js';
 import { registerAddonRoutes } from './addons/routes.js';
 import { AddonServices } from './addons/service.js';
+import { registerAuditHooks } from './audit/hooks.js';
+import { registerAuditRoutes } from './audit/routes.js';
 import { loadUser, requireLogin } from './auth/guard.js';
 import { IdentityCache } from './auth/identity-cache.js';
 import { LoginLimiter } from './auth/login-limiter.js';
@@ -27,10 +29,12 @@ import { sendSecurityHeaders } from './http/security-headers.js';
 import { registerInstallRoutes } from './install/routes.js';
 import { registerNodeRoutes } from './nodes/routes.js';
 import { registerOpenApi, registerOpenApiRoute } from './openapi/plugin.js';
+import { registerScheduleRoutes } from './schedules/routes.js';
 import { authorizeServerRoute, requireServerAction } from './servers/access.js';
 import { AccessWatch } from './servers/access-watch.js';
 import { registerServerRoutes } from './servers/routes.js';
 import { registerUserRoutes } from './users/routes.js';
+import { registerWebhookRoutes } from './webhooks/routes.js';
 
 const publicDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'public');
 
@@ -78,6 +82,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Every route under /servers/:id says what it does to the server; one hook decides who may.
   app.addHook('onRoute', requireServerAction);
   app.addHook('preHandler', authorizeServerRoute(deps.database.db));
+  // Every route that changes state names its audit action; successes (and failed sign-ins) are recorded.
+  registerAuditHooks(app, deps.database.db);
 
   // ETag and 304 for what depends on who asks (src/http/etag.ts).
   app.addHook('onSend', conditionalGet);
@@ -107,6 +113,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerAddonRoutes(app, routeDeps);
   registerServerRoutes(app, routeDeps);
   registerDashboardRoutes(app, routeDeps);
+  registerScheduleRoutes(app, routeDeps);
+  registerWebhookRoutes(app, routeDeps);
+  registerAuditRoutes(app, routeDeps);
   registerInstallRoutes(app, routeDeps);
   registerOpenApiRoute(app);
   return app;

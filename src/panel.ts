@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { AddonServices } from './addons/service.js';
 import { buildApp } from './app.js';
+import { deleteOldAudit } from './audit/log.js';
+import { SecretKey } from './auth/secret-key.js';
 import { sweepExpiredSessions } from './auth/sessions.js';
 import type { Config } from './config/config.js';
 import { panelId } from './containers/panel-id.js';
@@ -9,11 +11,16 @@ import { type DatabaseHandle, openDatabase } from './db/connect.js';
 import { DatabaseFileLock } from './db/file-lock.js';
 import { type LeaseOptions, SupervisionLease } from './db/lock.js';
 import { migrateToLatest } from './db/migrate.js';
+import { sweepHourly } from './db/sweep.js';
 import { InstallGate } from './install/control.js';
 import type { Installer } from './install/installer.js';
 import { panelAutoUpdater, panelInstaller } from './install/wiring.js';
+import { ScheduleRunner } from './schedules/runner.js';
+import { pruneRuns } from './schedules/schedules.js';
 import { LeaseGate } from './supervisor/lease-gate.js';
 import { defaultSupervisorOptions, Supervisor, type SupervisorOptions } from './supervisor/supervisor.js';
+import { Alerts } from './webhooks/alerts.js';
+import { alertOnInstall } from './webhooks/install-alerts.js';
 
 export interface Panel {
   app: FastifyInstance;
@@ -56,11 +63,15 @@ export async function startPanel(
     fileLock?.release();
     throw error;
   }
-  // The runtime RUNTIME names, made anew for each supervisor (a stopped one closes its runtime).
+  let alerts: Alerts | undefined;
+  // The runtime RUNTIME names, made anew for each supervisor (a stopped one closes its runtime); each
+  // supervisor's incidents (crashes, hangs, failures) go to the alerts' queue.
   const newSupervisor = () => {
     const stopGraceMs = supervisorOptions.stopGraceMs ?? defaultSupervisorOptions.stopGraceMs;
     const runtime = supervisorOptions.runtime ?? containerRuntime(config, id, stopGraceMs);
-    return new Supervisor(config, database, { ...supervisorOptions, runtime });
+    const made = new Supervisor(config, database, { ...supervisorOptions, runtime });
+    made.onIncident((incident) => alerts?.incident(incident));
+    return made;
   };
   // Supervision lease (issue 5, src/db/lock.ts): panels sharing one PostgreSQL database never
   // supervise at once. Only the lease holder starts its Supervisor; the others serve the UI only
@@ -88,6 +99,12 @@ export async function startPanel(
   const app = await buildApp({ config, database, supervisor: control, addons, install });
   // Half-written downloads go; those a stop cut off start again.
   await addons.start();
+  const deliveries = new Alerts(
+    { db: database.db, secretKey: new SecretKey(config.dataDir), supervisor: control, log: app.log },
+    { allowPrivate: config.allowPrivateWebhooks },
+  );
+  alerts = deliveries;
+  const stopInstallAlerts = alertOnInstall(installer, deliveries);
   lease = await SupervisionLease.acquire(config.databaseUrl, {
     ...leaseOptions,
     fileLock,
@@ -107,10 +124,27 @@ export async function startPanel(
     },
   });
   const held = lease;
-  const stopSweeping = sweepExpiredSessions(database.db, app.log);
+  // Schedules run only where the supervisor runs: the runner looks at the lease on every tick.
+  const runner = new ScheduleRunner({
+    db: database.db,
+    supervisor: control,
+    supervising: () => held.isHeld,
+    log: app.log,
+    install,
+    onFailed: deliveries.scheduleFailed,
+  });
+  runner.start();
+  const stopSweeping = [
+    sweepExpiredSessions(database.db, app.log),
+    sweepHourly('old audit entries', () => deleteOldAudit(database.db, config.auditRetentionDays), app.log),
+    sweepHourly('old schedule runs', () => pruneRuns(database.db), app.log),
+  ];
   const close = async () => {
     closing = true;
-    stopSweeping();
+    for (const stop of stopSweeping) stop();
+    await runner.stop();
+    stopInstallAlerts();
+    await deliveries.stop();
     await addons.stop();
     await app.close();
     await held.stop();

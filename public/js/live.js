@@ -316,6 +316,37 @@ function followAddons(root) {
   addEventListener('pagehide', () => source.close());
 }
 
+/**
+ * A schedule's form shows its next three runs as the cron and time zone are typed
+ * (GET /schedules/preview); a cron still being typed shows why it is not one yet.
+ * @param {HTMLFormElement} form
+ */
+function previewSchedule(form) {
+  const shown = form.querySelector('[data-next-runs]');
+  const cron = form.querySelector('input[name="cron"]');
+  const zone = form.querySelector('input[name="timezone"]');
+  if (!shown || !(cron instanceof HTMLInputElement) || !(zone instanceof HTMLInputElement)) return;
+  const update = debounce(async () => {
+    const query = new URLSearchParams({ cron: cron.value, timezone: zone.value });
+    try {
+      const response = await fetch(`/schedules/preview?${query}`, {
+        headers: { accept: 'application/json' },
+      });
+      const answer = await response.json();
+      shown.textContent = response.ok
+        ? `Next runs (UTC): ${answer.next_runs.map((/** @type {string} */ at) => at.replace('T', ' ').slice(0, 19)).join(', ') || 'none'}`
+        : answer.error;
+    } catch {
+      // Offline: the saved schedule's runs stay shown.
+    }
+  }, 300);
+  cron.addEventListener('input', update);
+  zone.addEventListener('input', update);
+}
+
+for (const form of document.querySelectorAll('form[data-schedule-form]')) {
+  if (form instanceof HTMLFormElement) previewSchedule(form);
+}
 for (const root of document.querySelectorAll('[data-events]')) {
   if (root instanceof HTMLElement) follow(root);
 }

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { VNode } from 'preact';
+import { audited, auditFailure, noteAudit } from '../audit/hooks.js';
 import { currentUser } from '../auth/guard.js';
 import { passwordChangeSchema } from '../auth/input.js';
 import { refuseWhileLimited } from '../auth/login-limiter.js';
@@ -54,19 +55,24 @@ export function registerAccountRoutes(
     return sendPage(request, reply, await accountPage(request));
   });
 
-  app.post('/account/tokens', async (request, reply) => {
-    request.formOnError = (error) =>
-      accountPage(request, { tokenError: error, tokenName: typedText(request.body, 'name') });
-    const input = parseNewToken(request.body, bodySource(request));
-    const created = await createToken(db, currentUser(request).id, input);
-    if (wantsJson(request)) return reply.code(201).header('cache-control', 'no-store').send(created);
-    return sendSecretPage(
-      reply,
-      request,
-      await accountPage(request, { newToken: { ...created, name: input.name } }),
-      201,
-    );
-  });
+  app.post(
+    '/account/tokens',
+    audited({ action: 'token.create', target: 'token' }),
+    async (request, reply) => {
+      request.formOnError = (error) =>
+        accountPage(request, { tokenError: error, tokenName: typedText(request.body, 'name') });
+      const input = parseNewToken(request.body, bodySource(request));
+      const created = await createToken(db, currentUser(request).id, input);
+      noteAudit(request, { targetId: created.id, detail: { ...input } });
+      if (wantsJson(request)) return reply.code(201).header('cache-control', 'no-store').send(created);
+      return sendSecretPage(
+        reply,
+        request,
+        await accountPage(request, { newToken: { ...created, name: input.name } }),
+        201,
+      );
+    },
+  );
 
   const revoke = async (request: IdRequest, reply: FastifyReply) => {
     const id = routeId(request.params.id, 'token');
@@ -75,10 +81,13 @@ export function registerAccountRoutes(
     sessions.endStreams({ tokenId: id });
     return sendDone(request, reply, { status: 204, location: '/account#tokens', notice: 'Token revoked.' });
   };
-  app.delete<{ Params: { id: string } }>('/account/tokens/:id', revoke);
-  app.post<{ Params: { id: string } }>('/account/tokens/:id/delete', revoke);
+  const revoking = audited({ action: 'token.revoke', target: 'token' });
+  app.delete<{ Params: { id: string } }>('/account/tokens/:id', revoking, revoke);
+  app.post<{ Params: { id: string } }>('/account/tokens/:id/delete', revoking, revoke);
 
-  app.post('/account/password', async (request, reply) => {
+  const ownAccount = (action: string) => audited({ action, target: 'user' });
+
+  app.post('/account/password', ownAccount('account.password_change'), async (request, reply) => {
     request.formOnError = (error) => accountPage(request, { passwordError: error });
     const user = currentUser(request);
     const input = parseBody(passwordChangeSchema, request.body);
@@ -86,25 +95,29 @@ export function registerAccountRoutes(
     refuseWhileLimited(logins, request, reply, user.username);
     if (!(await passwordMatches(db, user.id, input.current_password))) {
       logins.recordFailure(request.ip, user.username);
+      auditFailure(request, 'account.password_change_failed', user, { reason: 'current password is wrong' });
       throw new AppError(401, 'current password is wrong', { current_password: 'is wrong' });
     }
     await setPassword(db, user.id, input.new_password);
+    noteAudit(request, { targetId: user.id });
     // Every other session ends, with its streams (a token's streams too; the token stays valid).
     await sessions.endSessions({ userId: user.id, ...(request.sessionId && { except: request.sessionId }) });
     return sendDone(request, reply, { status: 204, location: '/account', notice: 'Password changed.' });
   });
 
-  app.post('/account/totp', async (request, reply) => {
+  app.post('/account/totp', ownAccount('account.totp_setup'), async (request, reply) => {
     request.formOnError = (error) => accountPage(request, { totpError: error });
     const user = currentUser(request);
     const setup = await startTotp(db, secretKey, user);
+    noteAudit(request, { targetId: user.id });
     if (wantsJson(request)) return reply.header('cache-control', 'no-store').send(setup);
     return sendSecretPage(reply, request, TotpSetupPage({ ctx: pageContext(request), setup }));
   });
 
-  app.post('/account/totp/confirm', async (request, reply) => {
+  app.post('/account/totp/confirm', ownAccount('account.totp_enable'), async (request, reply) => {
     request.formOnError = (error) => accountPage(request, { totpError: error });
     const codes = await confirmTotp(db, secretKey, currentUser(request).id, parseTotpCode(request.body));
+    noteAudit(request, { targetId: currentUser(request).id });
     if (wantsJson(request)) return reply.header('cache-control', 'no-store').send({ recovery_codes: codes });
     return sendSecretPage(reply, request, RecoveryCodesPage({ ctx: pageContext(request), codes }));
   });
@@ -112,12 +125,13 @@ export function registerAccountRoutes(
   const turnOff = async (request: FastifyRequest, reply: FastifyReply) => {
     request.formOnError = (error) => accountPage(request, { totpError: error });
     await disableTotp(db, secretKey, currentUser(request).id, parseTotpCode(request.body));
+    noteAudit(request, { targetId: currentUser(request).id });
     return sendDone(request, reply, {
       status: 204,
       location: '/account',
       notice: 'Two-factor sign-in is off.',
     });
   };
-  app.delete('/account/totp', turnOff);
-  app.post('/account/totp/delete', turnOff);
+  app.delete('/account/totp', ownAccount('account.totp_disable'), turnOff);
+  app.post('/account/totp/delete', ownAccount('account.totp_disable'), turnOff);
 }

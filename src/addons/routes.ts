@@ -1,5 +1,6 @@
 import { rm } from 'node:fs/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { audited, noteAudit } from '../audit/hooks.js';
 import { currentUser } from '../auth/guard.js';
 import type { SessionUser } from '../auth/sessions.js';
 import type { RouteDeps } from '../deps.js';
@@ -46,10 +47,11 @@ export function registerAddonRoutes(app: FastifyInstance, deps: RouteDeps) {
     return sendPage(request, reply, await libraryPage(request));
   });
 
-  app.post('/addons', async (request, reply) => {
+  app.post('/addons', audited({ action: 'addon.add', target: 'addon' }), async (request, reply) => {
     const typed = (request.body as { workshop?: unknown } | null)?.workshop;
     request.formOnError = (error) => libraryPage(request, error, typeof typed === 'string' ? typed : '');
     const ids = await workshop.add(currentUser(request), parseWorkshopBody(request.body));
+    noteAudit(request, { ...(ids.length === 1 && { targetId: ids[0] }), detail: { ids } });
     return sendDone(request, reply, {
       status: 202,
       body: { ids },
@@ -58,7 +60,7 @@ export function registerAddonRoutes(app: FastifyInstance, deps: RouteDeps) {
     });
   });
 
-  app.post('/addons/upload', async (request, reply) => {
+  app.post('/addons/upload', audited({ action: 'addon.upload', target: 'addon' }), async (request, reply) => {
     request.formOnError = (error) => libraryPage(request, error);
     if (!request.isMultipart())
       throw new AppError(415, 'send the file as multipart/form-data, in a field named "file"');
@@ -74,6 +76,7 @@ export function registerAddonRoutes(app: FastifyInstance, deps: RouteDeps) {
       if (part.file.truncated)
         throw new AppError(413, `file is larger than the upload limit of ${maxMb} MB (MAX_UPLOAD_MB)`);
       const id = await storeUpload(addons, currentUser(request), received, part.filename);
+      noteAudit(request, { targetId: id, detail: { filename: part.filename } });
       return sendDone(request, reply, {
         status: 201,
         body: { id },
@@ -85,7 +88,7 @@ export function registerAddonRoutes(app: FastifyInstance, deps: RouteDeps) {
     }
   });
 
-  app.post('/addons/refresh', async (request, reply) => {
+  app.post('/addons/refresh', audited({ action: 'addon.refresh' }), async (request, reply) => {
     request.formOnError = (error) => libraryPage(request, error);
     if (currentUser(request).role !== 'admin')
       throw new AppError(403, 'only an admin can check every Workshop item');
@@ -93,6 +96,7 @@ export function registerAddonRoutes(app: FastifyInstance, deps: RouteDeps) {
       if (error instanceof SteamApiError) throw new AppError(502, error.message);
       throw error;
     });
+    noteAudit(request, { detail: { updating } });
     return sendDone(request, reply, {
       status: 202,
       body: { updating },
@@ -132,6 +136,7 @@ export function registerAddonRoutes(app: FastifyInstance, deps: RouteDeps) {
     await deleteAddon(db, store, events, currentUser(request), addonId(request));
     return sendDone(request, reply, { status: 204, location: '/addons', notice: 'Addon deleted.' });
   };
-  app.post<{ Params: { id: string } }>('/addons/:id/delete', remove);
-  app.delete<{ Params: { id: string } }>('/addons/:id', remove);
+  const deleting = audited({ action: 'addon.delete', target: 'addon' });
+  app.post<{ Params: { id: string } }>('/addons/:id/delete', deleting, remove);
+  app.delete<{ Params: { id: string } }>('/addons/:id', deleting, remove);
 }

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { auditFailure, noteAudit } from '../audit/hooks.js';
 import type { RouteDeps } from '../deps.js';
 import { cookieOptions } from '../http/cookies.js';
 import { AppError } from '../http/errors.js';
@@ -20,6 +21,15 @@ export function registerAuthRoutes(
 ) {
   const { db } = database;
   const publicRoute = { config: { public: true } };
+  /** A public route that changes state, and the action the audit log records for it. */
+  const publicAudited = (action: string) => ({
+    config: { public: true, audit: { action, target: 'user' as const } },
+  });
+  /** A failed sign-in: counted by the limiter and kept in the audit log. */
+  const failedLogin = (request: FastifyRequest, username: string, why: string) => {
+    logins.recordFailure(request.ip, username);
+    auditFailure(request, 'auth.login_failed', username, { reason: why });
+  };
   const canRegister = async () => config.allowRegistration || (await countUsers(db)) === 0;
   /** The login or registration form again: the name as typed (never the password) and why it failed. */
   const typedForm = (request: FastifyRequest, error: AppError) => ({
@@ -34,12 +44,13 @@ export function registerAuthRoutes(
   /** The second factor: a wrong code counts as a failed login, exactly as a wrong password does. */
   const checkCode = async (request: FastifyRequest, user: SessionUser, code: string) => {
     if (await checkSecondFactor(db, secretKey, user.id, code)) return;
-    logins.recordFailure(request.ip, user.username);
+    failedLogin(request, user.username, 'wrong two-factor code');
     throw invalidCode();
   };
   const finishLogin = async (request: FastifyRequest, reply: FastifyReply, user: SessionUser) => {
     logins.recordSuccess(request.ip, user.username);
     await signIn(request, reply, user.id);
+    noteAudit(request, { user, targetId: user.id });
     return wantsJson(request) ? reply.send(user) : reply.redirect('/', 302);
   };
 
@@ -54,7 +65,7 @@ export function registerAuthRoutes(
     );
   });
 
-  app.post('/login', publicRoute, async (request, reply) => {
+  app.post('/login', publicAudited('auth.login'), async (request, reply) => {
     request.formOnError = async (error) =>
       LoginPage({
         ctx: pageContext(request),
@@ -65,16 +76,21 @@ export function registerAuthRoutes(
     refuseWhileLimited(logins, request, reply, username);
     const account = await authenticate(db, username, password);
     if (!account) {
-      logins.recordFailure(request.ip, username);
+      failedLogin(request, username, 'wrong username or password');
       throw new AppError(401, 'invalid username or password');
     }
-    if (account.disabled_at !== null) throw new AppError(403, 'this account is disabled');
+    if (account.disabled_at !== null) {
+      auditFailure(request, 'auth.login_failed', username, { reason: 'account disabled' });
+      throw new AppError(403, 'this account is disabled');
+    }
     const user: SessionUser = { id: account.id, username: account.username, role: account.role };
     if (await totpEnabled(db, user.id)) {
       if (code === undefined) {
         if (wantsJson(request)) throw new AppError(401, 'code required');
         // The second step: its form carries a signed proof that the password was right, never the password.
         const loginToken = pendingLoginToken(secretKey, account);
+        // Not signed in yet: the code step's POST /login/code records the sign-in.
+        noteAudit(request, { skip: true });
         return sendPage(request, reply, CodePage({ ctx: pageContext(request), loginToken }));
       }
       await checkCode(request, user, code);
@@ -82,7 +98,7 @@ export function registerAuthRoutes(
     return finishLogin(request, reply, user);
   });
 
-  app.post('/login/code', publicRoute, async (request, reply) => {
+  app.post('/login/code', publicAudited('auth.login'), async (request, reply) => {
     const loginToken = typedText(request.body, 'login_token');
     request.formOnError = (error) =>
       CodePage({ ctx: pageContext(request), loginToken, error: error.message, fields: error.fields });
@@ -114,12 +130,18 @@ export function registerAuthRoutes(
     );
   });
 
-  app.post('/register', publicRoute, async (request, reply) => {
+  app.post('/register', publicAudited('user.create'), async (request, reply) => {
     const byAdmin = request.user?.role === 'admin';
     const firstAccount = (await countUsers(db)) === 0;
     request.formOnError = (error) =>
       RegisterPage({ ctx: pageContext(request), form: typedForm(request, error), firstAccount });
     const user = await registerUser(db, request.body, request.user, config.allowRegistration);
+    // Who created it: the admin adding it, or the new user registering themselves.
+    noteAudit(request, {
+      targetId: user.id,
+      detail: { username: user.username, role: user.role, registered: !byAdmin },
+      ...(!byAdmin && { user }),
+    });
     // An admin adding an account stays signed in as themselves.
     if (!byAdmin) await signIn(request, reply, user.id);
     return sendDone(request, reply, {
@@ -130,7 +152,7 @@ export function registerAuthRoutes(
     });
   });
 
-  app.post('/logout', publicRoute, async (request, reply) => {
+  app.post('/logout', publicAudited('auth.logout'), async (request, reply) => {
     // A bearer request has no session here (its cookies are not its own): nothing to end.
     if (request.credential?.kind !== 'token') {
       // Its open event streams end with it.

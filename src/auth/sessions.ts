@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { type Placeholders, preparedQuery } from '../db/prepared.js';
 import type { Database, Role } from '../db/schema.js';
+import { sweepHourly } from '../db/sweep.js';
 
 export const sessionCookie = 'l4d2web_session';
 export const sessionLifetimeMs = 30 * 24 * 60 * 60 * 1000;
@@ -77,12 +78,5 @@ export async function deleteExpiredSessions(db: Kysely<Database>, now = new Date
 
 /** Deletes expired sessions now and then every hour; returns the function that stops it. */
 export function sweepExpiredSessions(db: Kysely<Database>, log: { warn(message: string): void }): () => void {
-  const sweep = () =>
-    deleteExpiredSessions(db).catch((error: unknown) =>
-      log.warn(`could not delete expired sessions: ${error}`),
-    );
-  void sweep();
-  const timer = setInterval(sweep, 60 * 60 * 1000);
-  timer.unref();
-  return () => clearInterval(timer);
+  return sweepHourly('expired sessions', () => deleteExpiredSessions(db), log);
 }

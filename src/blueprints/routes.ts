@@ -1,5 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { listAddons } from '../addons/library.js';
+import { changedFields } from '../audit/detail.js';
+import { audited, noteAudit } from '../audit/hooks.js';
 import { currentUser } from '../auth/guard.js';
 import type { AppDeps } from '../deps.js';
 import type { AppError } from '../http/errors.js';
@@ -59,17 +61,22 @@ export function registerBlueprintRoutes(app: FastifyInstance, { database }: AppD
     return sendPage(request, reply, await listPage(request));
   });
 
-  app.post('/blueprints', async (request, reply) => {
-    request.formOnError = (error) => listPage(request, error);
-    const input = parseNewBlueprint(request.body, bodySource(request));
-    const id = await createBlueprint(db, currentUser(request), input);
-    return sendDone(request, reply, {
-      status: 201,
-      body: { id },
-      location: `/blueprints/${id}`,
-      notice: 'Blueprint created.',
-    });
-  });
+  app.post(
+    '/blueprints',
+    audited({ action: 'blueprint.create', target: 'blueprint' }),
+    async (request, reply) => {
+      request.formOnError = (error) => listPage(request, error);
+      const input = parseNewBlueprint(request.body, bodySource(request));
+      const id = await createBlueprint(db, currentUser(request), input);
+      noteAudit(request, { targetId: id, detail: { ...input } });
+      return sendDone(request, reply, {
+        status: 201,
+        body: { id },
+        location: `/blueprints/${id}`,
+        notice: 'Blueprint created.',
+      });
+    },
+  );
 
   app.get<{ Params: { id: string } }>('/blueprints/:id', async (request, reply) => {
     if (wantsJson(request)) return await getBlueprint(db, currentUser(request), blueprintId(request));
@@ -79,7 +86,9 @@ export function registerBlueprintRoutes(app: FastifyInstance, { database }: AppD
   const update = async (request: IdRequest, reply: FastifyReply) => {
     request.formOnError = (error) => detailPage(request, error);
     const change = parseBlueprintChange(request.body, bodySource(request));
-    const blueprint = await updateBlueprint(db, currentUser(request), blueprintId(request), change);
+    const before = await getBlueprint(db, currentUser(request), blueprintId(request));
+    const blueprint = await updateBlueprint(db, currentUser(request), before.id, change);
+    noteAudit(request, { detail: { name: blueprint.name, changed: changedFields(before, blueprint) } });
     return sendDone(request, reply, {
       status: 200,
       body: blueprint,
@@ -87,14 +96,18 @@ export function registerBlueprintRoutes(app: FastifyInstance, { database }: AppD
       notice: 'Blueprint saved.',
     });
   };
-  app.post<{ Params: { id: string } }>('/blueprints/:id', update);
-  app.patch<{ Params: { id: string } }>('/blueprints/:id', update);
+  const updating = audited({ action: 'blueprint.update', target: 'blueprint' });
+  app.post<{ Params: { id: string } }>('/blueprints/:id', updating, update);
+  app.patch<{ Params: { id: string } }>('/blueprints/:id', updating, update);
 
   const remove = async (request: IdRequest, reply: FastifyReply) => {
     request.formOnError = (error) => detailPage(request, error);
+    const { name } = await getBlueprint(db, currentUser(request), blueprintId(request));
     await deleteBlueprint(db, currentUser(request), blueprintId(request));
+    noteAudit(request, { detail: { name } });
     return sendDone(request, reply, { status: 204, location: '/blueprints', notice: 'Blueprint deleted.' });
   };
-  app.post<{ Params: { id: string } }>('/blueprints/:id/delete', remove);
-  app.delete<{ Params: { id: string } }>('/blueprints/:id', remove);
+  const deleting = audited({ action: 'blueprint.delete', target: 'blueprint' });
+  app.post<{ Params: { id: string } }>('/blueprints/:id/delete', deleting, remove);
+  app.delete<{ Params: { id: string } }>('/blueprints/:id', deleting, remove);
 }

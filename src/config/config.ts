@@ -20,6 +20,10 @@ export interface Config extends RuntimeSettings {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** `pretty`: one short line per event, for a terminal; `json`: pino's JSON lines, for log collectors. */
   logFormat: 'pretty' | 'json';
+  /** Webhooks may target loopback, private, link-local and multicast addresses (ALLOW_PRIVATE_WEBHOOKS). */
+  allowPrivateWebhooks: boolean;
+  /** Audit entries older than this many days are swept (AUDIT_RETENTION_DAYS; 0 keeps them forever). */
+  auditRetentionDays: number;
   /** The Steam Web API the Workshop is asked through (STEAM_API_URL), without a trailing slash. */
   steamApiUrl: string;
   /** The largest addon upload accepted, in bytes (MAX_UPLOAD_MB). */
@@ -80,6 +84,12 @@ const environment = z.object({
     .default([]),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['pretty', 'json'], { error: 'must be pretty or json' }).optional(),
+  ALLOW_PRIVATE_WEBHOOKS: booleanText.default(false),
+  AUDIT_RETENTION_DAYS: z
+    .string()
+    .regex(/^\d{1,6}$/, 'must be a whole number of days (0 keeps entries forever)')
+    .transform(Number)
+    .default(365),
   STEAM_API_URL: z
     .string()
     .refine(isHttpUrl, 'must be an http:// or https:// URL, e.g. https://api.steampowered.com')
@@ -157,6 +167,8 @@ export function loadConfig(
     allowedHosts: values.ALLOWED_HOSTS,
     logLevel: values.LOG_LEVEL,
     logFormat: values.LOG_FORMAT ?? (stdoutIsTerminal ? 'pretty' : 'json'),
+    allowPrivateWebhooks: values.ALLOW_PRIVATE_WEBHOOKS,
+    auditRetentionDays: values.AUDIT_RETENTION_DAYS,
     steamApiUrl: values.STEAM_API_URL,
     maxUploadBytes: values.MAX_UPLOAD_MB * 1024 * 1024,
     steamcmd: values.STEAMCMD ?? null,

@@ -11,7 +11,8 @@ export type UniqueIndex =
   | 'server_ports_port_unique'
   | 'addons_user_workshop_unique'
   | 'install_jobs_one_running'
-  | 'server_members_unique';
+  | 'server_members_unique'
+  | 'schedule_runs_claim_unique';
 
 const sqliteColumns: Record<string, UniqueIndex> = {
   'users.username': 'users_username_unique',
@@ -22,6 +23,7 @@ const sqliteColumns: Record<string, UniqueIndex> = {
   'addons.user_id, addons.workshop_id': 'addons_user_workshop_unique',
   'install_jobs.state': 'install_jobs_one_running',
   'server_members.server_id, server_members.user_id': 'server_members_unique',
+  'schedule_runs.schedule_id, schedule_runs.scheduled_for': 'schedule_runs_claim_unique',
 };
 
 export function uniqueViolation(error: unknown): UniqueIndex | null {

@@ -5,6 +5,7 @@ import { uniquePorts } from './migrations/002-unique-ports.js';
 import { install } from './migrations/003-install.js';
 import { addons } from './migrations/004-addons.js';
 import { accounts } from './migrations/005-accounts.js';
+import { operations } from './migrations/006-operations.js';
 import { runtimes } from './migrations/007-runtimes.js';
 import type { MigrationFactory } from './migrations/helpers.js';
 
@@ -15,6 +16,7 @@ const migrationFactories: Record<string, MigrationFactory> = {
   '003-install': install,
   '004-addons': addons,
   '005-accounts': accounts,
+  '006-operations': operations,
   '007-runtimes': runtimes,
 };
 

@@ -17,6 +17,11 @@ export interface Database {
   user_totp: UserTotpTable;
   recovery_codes: RecoveryCodesTable;
   server_members: ServerMembersTable;
+  schedules: SchedulesTable;
+  schedule_servers: ScheduleServersTable;
+  schedule_runs: ScheduleRunsTable;
+  webhooks: WebhooksTable;
+  audit_log: AuditLogTable;
 }
 
 export type Role = 'admin' | 'user';
@@ -212,6 +217,82 @@ export interface ServerMembersTable {
   /** Comma-separated, from `control`, `console`, `settings` (`view` is implied). */
   permissions: string;
   created_at: string;
+}
+
+/** A schedule (design/operations.md); its servers are in schedule_servers. */
+export interface SchedulesTable {
+  id: Generated<number>;
+  user_id: number;
+  name: string;
+  /** 5 fields, or 6 with seconds first. */
+  cron: string;
+  /** An IANA time zone name. */
+  timezone: string;
+  /** JSON array of tasks ({action, offset_seconds, command?}). */
+  tasks: string;
+  when_players: 'skip' | 'wait' | 'force';
+  max_wait_minutes: number;
+  /** 1 or 0. */
+  enabled: number;
+  /** The scheduler has dealt with every run due up to this time (ran it, or recorded it missed). */
+  checked_until: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ScheduleServersTable {
+  schedule_id: number;
+  server_id: number;
+}
+
+export const runOutcomes = ['done', 'skipped', 'forced', 'failed', 'missed', 'waiting'] as const;
+export type RunOutcome = (typeof runOutcomes)[number];
+
+/** One run of a schedule: unique per (schedule_id, scheduled_for), which is how a panel claims it. */
+export interface ScheduleRunsTable {
+  id: Generated<number>;
+  schedule_id: number;
+  scheduled_for: string;
+  /** 1 for "run now". */
+  manual: number;
+  /** Null while a run-now waits for the supervising panel to pick it up. */
+  started_at: string | null;
+  finished_at: string | null;
+  outcome: RunOutcome;
+  /** JSON array: per server, what happened and why. */
+  detail: string;
+}
+
+/** A webhook for alerts; the URL is a secret (Discord's is), stored encrypted. */
+export interface WebhooksTable {
+  id: Generated<number>;
+  user_id: number;
+  /** AES-256-GCM with DATA_DIR's key (src/auth/secret-key.ts). */
+  url_sealed: string;
+  url_masked: string;
+  format: 'discord' | 'json';
+  /** Comma-separated event names. */
+  events: string;
+  created_at: string;
+  last_delivery_at: string | null;
+  /** The HTTP status of the last delivery, or null when it got none. */
+  last_status: number | null;
+  /** Why the last delivery failed ('' when it did not). */
+  last_error: string;
+}
+
+/** The audit log: append-only (an UPDATE is refused by a trigger). */
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: string;
+  user_id: number | null;
+  username: string;
+  ip: string;
+  action: string;
+  target_type: string | null;
+  target_id: number | null;
+  /** JSON object: what changed; never a secret. */
+  detail: string;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -18,12 +18,17 @@ export interface Operation {
     | 'members'
     | 'dashboard'
     | 'install'
+    | 'schedules'
+    | 'webhooks'
+    | 'audit'
     | 'nodes'
     | 'meta';
   /** Reachable without a session. */
   public?: boolean;
   /** The JSON body and, for routes that forms also reach, the form body. */
   body?: { json: z.ZodType; form?: z.ZodType };
+  /** The query string's parameters (an object schema). */
+  query?: z.ZodType;
   responses: Record<number, Answer>;
 }
 

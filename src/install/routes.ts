@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { audited, noteAudit } from '../audit/hooks.js';
 import { currentUser } from '../auth/guard.js';
 import type { RouteDeps } from '../deps.js';
 import { AppError, conflict } from '../http/errors.js';
@@ -56,21 +57,25 @@ export function registerInstallRoutes(app: FastifyInstance, { install, sessions 
     request.formOnError = (error) => page(request, error.message);
   };
   const admins = { preHandler: adminsOnly };
+  /** An admin's button, and what the audit log records for it. */
+  const adminAction = (action: string) => ({ ...admins, ...audited({ action, target: 'install' }) });
 
   app.get('/install', admins, async (request: FastifyRequest, reply: FastifyReply) => {
     if (wantsJson(request)) return install.snapshot();
     return sendPage(request, reply, await page(request));
   });
 
-  app.post('/install', admins, async (request, reply) => {
+  app.post('/install', adminAction('install.install'), async (request, reply) => {
     onError(request);
     parseNoFields(request.body);
     const job = await refusedAs409(() => install.start());
+    // install.install or install.update, as the job turned out to be.
+    noteAudit(request, { action: `install.${job.kind}`, targetId: job.id });
     const notice = job.kind === 'install' ? 'Installing the game.' : 'Updating the game.';
     return sendDone(request, reply, { status: 202, body: job, location: '/install', notice });
   });
 
-  app.post('/install/check', admins, async (request, reply) => {
+  app.post('/install/check', adminAction('install.check'), async (request, reply) => {
     onError(request);
     parseNoFields(request.body);
     const checked = await refusedAs409(() => install.check());
@@ -83,10 +88,11 @@ export function registerInstallRoutes(app: FastifyInstance, { install, sessions 
     return sendDone(request, reply, { status: 200, body: checked, location: '/install', notice });
   });
 
-  app.post('/install/cancel', admins, async (request, reply) => {
+  app.post('/install/cancel', adminAction('install.cancel'), async (request, reply) => {
     onError(request);
     parseNoFields(request.body);
     const job = await refusedAs409(() => install.cancel());
+    noteAudit(request, { targetId: job.id });
     return sendDone(request, reply, {
       status: 202,
       body: job,

@@ -1,14 +1,17 @@
 import { z } from 'zod';
 import { accountOperations } from '../account/api.js';
 import { addonOperations } from '../addons/api.js';
+import { auditOperations } from '../audit/api.js';
 import { authOperations } from '../auth/api.js';
 import { blueprintOperations } from '../blueprints/api.js';
 import { dashboardOperations } from '../dashboard/api.js';
 import type { Operations } from '../http/operation.js';
 import { installOperations } from '../install/api.js';
 import { nodeOperations } from '../nodes/api.js';
+import { scheduleOperations } from '../schedules/api.js';
 import { serverOperations } from '../servers/api.js';
 import { userOperations } from '../users/api.js';
+import { webhookOperations } from '../webhooks/api.js';
 
 /** The app's own routes (src/app.ts, plugin.ts). */
 const metaOperations: Operations = {
@@ -40,6 +43,9 @@ export const operations: Operations = {
   ...addonOperations,
   ...serverOperations,
   ...dashboardOperations,
+  ...scheduleOperations,
+  ...webhookOperations,
+  ...auditOperations,
   ...installOperations,
   ...metaOperations,
 };

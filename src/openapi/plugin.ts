@@ -41,6 +41,7 @@ function routeSchemaOf(operation: Operation): FastifySchema & Record<string, unk
     ...(operation.description && { description: operation.description }),
     tags: [operation.tag],
     ...(operation.public && { security: [] }),
+    ...(operation.query && { querystring: jsonSchema(operation.query, 'input') }),
     ...(operation.body && {
       body: {
         content: {

@@ -5,6 +5,7 @@
  */
 import type { FastifyRequest, RouteOptions } from 'fastify';
 import type { Kysely } from 'kysely';
+import type { AuditSpec } from '../audit/hooks.js';
 import { currentUser } from '../auth/guard.js';
 import type { SessionUser } from '../auth/sessions.js';
 import { keptRead } from '../db/changes.js';
@@ -213,8 +214,13 @@ export function authorizeServerRoute(db: Kysely<Database>) {
   };
 }
 
-/** A server route's options: what it does to the server, authorized before its handler. */
-export const serverRoute = (serverAction: ServerAction) => ({ config: { serverAction } });
+/**
+ * A server route's options: what it does to the server, authorized before its handler, and for a
+ * route that changes something, its audit action (about the server unless it says otherwise).
+ */
+export const serverRoute = (serverAction: ServerAction, audit?: AuditSpec) => ({
+  config: { serverAction, ...(audit && { audit: { target: 'server' as const, ...audit } }) },
+});
 
 /** The authorized server of a route with a serverAction. */
 export function serverOf(request: FastifyRequest): AuthorizedServer {

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { VNode } from 'preact';
+import { noteAudit } from '../audit/hooks.js';
 import type { RouteDeps } from '../deps.js';
 import { AppError } from '../http/errors.js';
 import type { IdRequest } from '../http/input.js';
@@ -27,7 +28,7 @@ export function registerGameRoutes(
 ) {
   app.post<{ Params: { id: string } }>(
     '/servers/:id/changelevel',
-    serverRoute('changelevel'),
+    serverRoute('changelevel', { action: 'server.changelevel' }),
     async (request, reply) => {
       request.formOnError = (error) =>
         detailPage(request, error, {
@@ -36,6 +37,7 @@ export function registerGameRoutes(
         });
       const { row } = serverOf(request);
       const map = parseChangeLevel(request.body);
+      noteAudit(request, { detail: { map } });
       const output = await runConsoleCommand(supervisor, row.id, `changelevel ${map}`);
       if (refusedMap.test(output)) throw new AppError(400, `map: ${output.trim()}`, { map: output.trim() });
       return sendDone(request, reply, {
@@ -57,12 +59,14 @@ export function registerGameRoutes(
     return row.userid;
   };
 
-  app.post<{ Params: { id: string } }>('/servers/:id/kick', serverRoute('kick'), async (request, reply) => {
+  const kick = serverRoute('kick', { action: 'server.kick' });
+  app.post<{ Params: { id: string } }>('/servers/:id/kick', kick, async (request, reply) => {
     request.formOnError = (error) => detailPage(request, error, { section: 'players' });
     const { row } = serverOf(request);
     const input = parseKick(request.body, bodySource(request));
     // By userid, never by name on the command line: a name may hold `;` or quotes.
     const userid = input.userid ?? (await useridOf(row.id, input.name ?? ''));
+    noteAudit(request, { detail: { userid, ...(input.name !== undefined && { player: input.name }) } });
     const output = await runConsoleCommand(supervisor, row.id, `kickid ${userid}`);
     if (noSuchPlayer.test(output)) throw gone();
     return sendDone(request, reply, {

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { VNode } from 'preact';
+import { noteAudit } from '../audit/hooks.js';
 import type { RouteDeps } from '../deps.js';
 import type { AppError } from '../http/errors.js';
 import { type IdRequest, routeId } from '../http/input.js';
@@ -8,8 +9,11 @@ import { sendDone, sendPage } from '../http/respond.js';
 import { typedText } from '../views/submitted.js';
 import { serverOf, serverRoute } from './access.js';
 import { parseMemberChange, parseNewMember } from './input.js';
-import { addMember, changeMember, listMembers, removeMember } from './members.js';
+import { addMember, changeMember, listMembers, type Member, removeMember } from './members.js';
 import type { ServerPageFocus } from './views/page-focus.js';
+
+/** A member as the audit log records them. */
+const memberDetail = ({ user_id, username, permissions }: Member) => ({ user_id, username, permissions });
 
 type MemberRequest = IdRequest & { params: { user_id: string } };
 
@@ -35,18 +39,23 @@ export function registerMemberRoutes(
     return sendPage(request, reply, await detailPage(request, undefined, { section: 'members' }));
   });
 
-  app.post<{ Params: { id: string } }>(membersUrl, manage, async (request, reply) => {
-    request.formOnError = (error) =>
-      detailPage(request, error, { section: 'members', member: typedText(request.body, 'username') });
-    const { row } = serverOf(request);
-    const member = await addMember(db, row, parseNewMember(request.body, bodySource(request)));
-    return sendDone(request, reply, {
-      status: 201,
-      body: member,
-      location: onPage(row.id),
-      notice: `${member.username} can now see ${row.name}.`,
-    });
-  });
+  app.post<{ Params: { id: string } }>(
+    membersUrl,
+    serverRoute('members', { action: 'member.add' }),
+    async (request, reply) => {
+      request.formOnError = (error) =>
+        detailPage(request, error, { section: 'members', member: typedText(request.body, 'username') });
+      const { row } = serverOf(request);
+      const member = await addMember(db, row, parseNewMember(request.body, bodySource(request)));
+      noteAudit(request, { detail: memberDetail(member) });
+      return sendDone(request, reply, {
+        status: 201,
+        body: member,
+        location: onPage(row.id),
+        notice: `${member.username} can now see ${row.name}.`,
+      });
+    },
+  );
 
   const change = async (request: MemberRequest, reply: FastifyReply) => {
     request.formOnError = (error) => detailPage(request, error, { section: 'members' });
@@ -58,6 +67,7 @@ export function registerMemberRoutes(
       userId,
       parseMemberChange(request.body, bodySource(request)),
     );
+    noteAudit(request, { detail: memberDetail(member) });
     accessWatch.changed(row.id, userId, false);
     return sendDone(request, reply, {
       status: 200,
@@ -66,13 +76,15 @@ export function registerMemberRoutes(
       notice: `Permissions of ${member.username} saved.`,
     });
   };
-  app.patch<{ Params: { id: string; user_id: string } }>(memberUrl, manage, change);
-  app.post<{ Params: { id: string; user_id: string } }>(memberUrl, manage, change);
+  const changing = serverRoute('members', { action: 'member.update' });
+  app.patch<{ Params: { id: string; user_id: string } }>(memberUrl, changing, change);
+  app.post<{ Params: { id: string; user_id: string } }>(memberUrl, changing, change);
 
   const remove = async (request: MemberRequest, reply: FastifyReply) => {
     const { row } = serverOf(request);
     const userId = memberId(request);
     const username = await removeMember(db, row.id, userId);
+    noteAudit(request, { detail: { user_id: userId, username } });
     // Their streams stop showing it now, not when they reconnect.
     accessWatch.changed(row.id, userId, true);
     return sendDone(request, reply, {
@@ -81,6 +93,7 @@ export function registerMemberRoutes(
       notice: `${username} no longer sees ${row.name}.`,
     });
   };
-  app.delete<{ Params: { id: string; user_id: string } }>(memberUrl, manage, remove);
-  app.post<{ Params: { id: string; user_id: string } }>(`${memberUrl}/delete`, manage, remove);
+  const removing = serverRoute('members', { action: 'member.remove' });
+  app.delete<{ Params: { id: string; user_id: string } }>(memberUrl, removing, remove);
+  app.post<{ Params: { id: string; user_id: string } }>(`${memberUrl}/delete`, removing, remove);
 }

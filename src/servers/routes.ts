@@ -1,6 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { blueprintMaps } from '../addons/blueprint-addons.js';
 import { sourcemodStatus } from '../addons/sourcemod-card.js';
+import { changedFields } from '../audit/detail.js';
+import { audited, noteAudit } from '../audit/hooks.js';
 import { currentUser } from '../auth/guard.js';
 import { blueprintOfServer, listBlueprints, ownBlueprints } from '../blueprints/blueprints.js';
 import type { RouteDeps } from '../deps.js';
@@ -34,6 +36,8 @@ import { ServerPage } from './views/page.js';
 import type { ServerPageFocus } from './views/page-focus.js';
 
 const idRoute = '/servers/:id';
+/** What a settings change may change, as the audit log records it. */
+const serverFields = ['name', 'port', 'blueprint_id'];
 
 export function registerServerRoutes(app: FastifyInstance, deps: RouteDeps) {
   const { database, supervisor, config, sessions, accessWatch } = deps;
@@ -122,13 +126,11 @@ export function registerServerRoutes(app: FastifyInstance, deps: RouteDeps) {
     return sendPage(request, reply, await listPage(request, undefined, parts), 200, parts);
   });
 
-  app.post('/servers', async (request, reply) => {
+  app.post('/servers', audited({ action: 'server.create', target: 'server' }), async (request, reply) => {
     request.formOnError = (error) => listPage(request, error);
-    const id = await createServer(
-      db,
-      currentUser(request),
-      parseNewServer(request.body, bodySource(request)),
-    );
+    const input = parseNewServer(request.body, bodySource(request));
+    const id = await createServer(db, currentUser(request), input);
+    noteAudit(request, { targetId: id, detail: { ...input } });
     return sendDone(request, reply, {
       status: 201,
       body: { id },
@@ -150,6 +152,7 @@ export function registerServerRoutes(app: FastifyInstance, deps: RouteDeps) {
     const change = parseServerChange(request.body, bodySource(request));
     const server = serverOf(request);
     const row = await updateServer(db, currentUser(request), server, change);
+    noteAudit(request, { detail: { name: row.name, changed: changedFields(server.row, row, serverFields) } });
     supervisor.desiredStateChanged(row.id, 'update');
     return sendDone(request, reply, {
       status: 200,
@@ -158,14 +161,15 @@ export function registerServerRoutes(app: FastifyInstance, deps: RouteDeps) {
       notice: 'Server saved.',
     });
   };
-  app.post<{ Params: { id: string } }>(idRoute, serverRoute('settings'), update);
-  app.patch<{ Params: { id: string } }>(idRoute, serverRoute('settings'), update);
+  const settings = serverRoute('settings', { action: 'server.update' });
+  app.post<{ Params: { id: string } }>(idRoute, settings, update);
+  app.patch<{ Params: { id: string } }>(idRoute, settings, update);
 
   /** start / stop / restart: record what the user wants, and wake the supervisor. */
   const control = (action: 'start' | 'stop' | 'restart', notice: string) =>
     app.post<{ Params: { id: string } }>(
       `${idRoute}/${action}`,
-      serverRoute(action),
+      serverRoute(action, { action: `server.${action}` }),
       async (request, reply) => {
         parseNoFields(request.body);
         const server = serverOf(request);
@@ -187,6 +191,7 @@ export function registerServerRoutes(app: FastifyInstance, deps: RouteDeps) {
 
   const remove = async (request: IdRequest, reply: FastifyReply) => {
     const { row } = serverOf(request);
+    noteAudit(request, { detail: { name: row.name } });
     await supervisor.removeServer(row.id);
     // Its memberships go with it (a foreign key); their streams stop showing it now.
     await deleteServerRow(db, row.id);
@@ -197,15 +202,18 @@ export function registerServerRoutes(app: FastifyInstance, deps: RouteDeps) {
       notice: `Server ${row.name} deleted.`,
     });
   };
-  app.post<{ Params: { id: string } }>(`${idRoute}/delete`, serverRoute('delete'), remove);
-  app.delete<{ Params: { id: string } }>(idRoute, serverRoute('delete'), remove);
+  const deleting = serverRoute('delete', { action: 'server.delete' });
+  app.post<{ Params: { id: string } }>(`${idRoute}/delete`, deleting, remove);
+  app.delete<{ Params: { id: string } }>(idRoute, deleting, remove);
 
   registerServerEventsRoute(app, { database, supervisor, sessions, accessWatch, config });
 
-  app.post<{ Params: { id: string } }>(`${idRoute}/rcon`, serverRoute('console'), async (request, reply) => {
+  const rcon = serverRoute('console', { action: 'server.rcon' });
+  app.post<{ Params: { id: string } }>(`${idRoute}/rcon`, rcon, async (request, reply) => {
     request.formOnError = (error) =>
       detailPage(request, error, { section: 'console', command: typedText(request.body, 'command') });
     const command = parseConsoleCommand(request.body);
+    noteAudit(request, { detail: { command } });
     const output = await runConsoleCommand(supervisor, serverOf(request).row.id, command);
     if (wantsJson(request)) return { output };
     return sendPage(

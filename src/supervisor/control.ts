@@ -42,6 +42,26 @@ export type ServerEvent =
   /** cpu and memory: the page's text for them ("0.25 of 1.5 cores", "180 of 512 MB", "-"). */
   | { type: 'usage'; usage: ResourceUsage | null; cpu: string; memory: string };
 
+/** What an operator is alerted to (design/operations.md): the supervisor says which it was. */
+export const incidentKinds = ['crashed', 'crash_loop', 'hang', 'failed'] as const;
+export type IncidentKind = (typeof incidentKinds)[number];
+
+/** A server crashed, hung or failed: emitted once per change of state, for alerts. */
+export interface Incident {
+  serverId: number;
+  kind: IncidentKind;
+  /** The server's last_error, which says why. */
+  lastError: string;
+  /** When, in ms since the epoch. */
+  at: number;
+}
+
+/**
+ * How many players are on a server, as a fresh A2S_INFO answer tells. A server with a process that
+ * did not answer (starting, hung, the query timed out) is not known to be empty: `known: false`.
+ */
+export type PlayerCount = { known: true; players: number; running: boolean } | { known: false; why: string };
+
 /** Why desired_state was written: `start` also gives a failed or crash-looping server a fresh try. */
 export type DesiredStateReason = 'start' | 'stop' | 'update';
 
@@ -67,6 +87,11 @@ export interface SupervisorControl {
   subscribe(serverId: number, listener: (event: ServerEvent) => void): () => void;
   /** The last lines of the server's console log, oldest first (optional: a supervisor may keep none). */
   recentConsole?(serverId: number, lines: number): Promise<string[]>;
+  /**
+   * The players on the server now: polls A2S at once and counts only an answer that came after the
+   * call (optional: a supervisor that cannot tell leaves every count unknown).
+   */
+  countPlayers?(serverId: number): Promise<PlayerCount>;
   /** CPU and memory of the running server, or null (optional: only containers report them). */
   resourceUsage?(serverId: number): Promise<ResourceUsage | null>;
 }

@@ -1,4 +1,5 @@
 import type { ActualState, DesiredState } from '../db/schema.js';
+import type { IncidentKind } from './control.js';
 import type { ExitInfo } from './runtime.js';
 
 /** The timing rules of the reconcile decision. */
@@ -66,6 +67,8 @@ export const noHold: UpdateHold = { updating: false, updateFailure: null };
 export interface Outcome {
   actual: ActualState;
   lastError: string;
+  /** What to alert about, when this outcome is a crash, a hang or a failure (not a stop or a start). */
+  incident?: IncidentKind;
 }
 
 export type Action =
@@ -96,16 +99,25 @@ export function backoffMs(crashCount: number, options: DecideOptions): number {
   return Math.min(doubled, options.backoffMaxMs);
 }
 
-/** The state after one more crash: crashed (restart after a backoff), or failed once the loop is too long. */
-function afterCrash(input: DecideInput, what: string, options: DecideOptions): Outcome {
+/**
+ * The state after one more crash (or hang): crashed (restart after a backoff), or failed once the
+ * loop is too long.
+ */
+function afterCrash(
+  input: DecideInput,
+  what: string,
+  options: DecideOptions,
+  cause: 'crashed' | 'hang' = 'crashed',
+): Outcome {
   const count = recentCrashes(input.crashes, input.now, options).length + 1;
   if (count >= options.crashLoopCount) {
     return {
       actual: 'failed',
       lastError: `crash loop: ${count} crashes in ${seconds(options.crashWindowMs)}, last ${what}`,
+      incident: 'crash_loop',
     };
   }
-  return { actual: 'crashed', lastError: `crashed: ${what}` };
+  return { actual: 'crashed', lastError: `crashed: ${what}`, incident: cause };
 }
 
 /**
@@ -135,7 +147,7 @@ export function decide(input: DecideInput, options: DecideOptions): Action {
         return {
           kind: 'stop',
           gentle: false,
-          outcome: afterCrash(input, what, options),
+          outcome: afterCrash(input, what, options, 'hang'),
           countsAsCrash: true,
         };
       }
@@ -150,7 +162,7 @@ export function decide(input: DecideInput, options: DecideOptions): Action {
         return {
           kind: 'stop',
           gentle: false,
-          outcome: afterCrash(input, what, options),
+          outcome: afterCrash(input, what, options, 'hang'),
           countsAsCrash: true,
         };
       }
@@ -160,6 +172,7 @@ export function decide(input: DecideInput, options: DecideOptions): Action {
         outcome: {
           actual: 'failed',
           lastError: `did not answer A2S within ${seconds(limit)} of its start; stopped it`,
+          incident: 'failed',
         },
         countsAsCrash: false,
       };
@@ -194,7 +207,11 @@ export function decide(input: DecideInput, options: DecideOptions): Action {
     if (input.exit.busyPort) {
       return {
         kind: 'record',
-        outcome: { actual: 'failed', lastError: `port ${input.exit.busyPort} is in use by another program` },
+        outcome: {
+          actual: 'failed',
+          lastError: `port ${input.exit.busyPort} is in use by another program`,
+          incident: 'failed',
+        },
         countsAsCrash: false,
       };
     }

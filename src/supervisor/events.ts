@@ -1,10 +1,12 @@
-import type { ServerEvent } from './control.js';
+import type { Incident, ServerEvent } from './control.js';
 
 type Listener = (event: ServerEvent) => void;
+type IncidentListener = (incident: Incident) => void;
 
 /** Per-server listeners of state, live and console events; tells its owner when a server gains or loses its last listener. */
 export class EventBus {
   private readonly listeners = new Map<number, Set<Listener>>();
+  private readonly incidentListeners = new Set<IncidentListener>();
 
   constructor(
     private readonly hooks: { first?(serverId: number): void; last?(serverId: number): void } = {},
@@ -39,6 +41,25 @@ export class EventBus {
         listener(event);
       } catch {
         // A broken listener must not stop the others or the supervisor.
+      }
+    }
+  }
+
+  /**
+   * Listens to every server's incidents (crashes, hangs, failures), for alerts. A listener is called
+   * synchronously inside the reconcile step: it must only hand the incident on (a queue), never wait.
+   */
+  onIncident(listener: IncidentListener): () => void {
+    this.incidentListeners.add(listener);
+    return () => void this.incidentListeners.delete(listener);
+  }
+
+  incident(incident: Incident): void {
+    for (const listener of [...this.incidentListeners]) {
+      try {
+        listener(incident);
+      } catch {
+        // Alerts must never stop the supervisor.
       }
     }
   }

@@ -2,6 +2,7 @@ import type {
   DesiredStateReason,
   LiveStatus,
   Player,
+  PlayerCount,
   PlayerSample,
   ResourceUsage,
   ServerEvent,
@@ -24,6 +25,7 @@ export const gateKinds = {
   playerHistory: 'read',
   subscribe: 'read',
   recentConsole: 'read',
+  countPlayers: 'read',
   resourceUsage: 'read',
 } as const satisfies Record<keyof SupervisorControl, 'action' | 'read'>;
 
@@ -78,6 +80,11 @@ export class LeaseGate implements SupervisorControl {
 
   async recentConsole(serverId: number, lines: number): Promise<string[]> {
     return (await this.current().recentConsole?.(serverId, lines)) ?? [];
+  }
+
+  async countPlayers(serverId: number): Promise<PlayerCount> {
+    const count = this.current().countPlayers?.(serverId);
+    return count ? await count : { known: false, why: 'this panel cannot query the server' };
   }
 
   async resourceUsage(serverId: number): Promise<ResourceUsage | null> {

@@ -192,7 +192,8 @@ export class ReconcileStep {
     if (clearError) state.crashes = [];
     await this.record(state, { actual: 'starting', lastError: clearError ? '' : state.lastError });
     const launched = await launchServer(this.deps.processes, facts);
-    if ('refusal' in launched) await this.record(state, { actual: 'failed', lastError: launched.refusal });
+    if ('refusal' in launched)
+      await this.record(state, { actual: 'failed', lastError: launched.refusal, incident: 'failed' });
     else this.track(state, launched.handle, launched.handle.launchedAt, launched.logOffset);
     return { again: true };
   }
@@ -217,6 +218,7 @@ export class ReconcileStep {
       await this.record(state, {
         actual: 'failed',
         lastError: `could not stop the server process (pid ${handle.pid})`,
+        incident: 'failed',
       });
       return {};
     }
@@ -255,7 +257,7 @@ export class ReconcileStep {
   }
 
   /** Writes actual_state and last_error (only the supervisor does) and tells the listeners. */
-  private async record(state: ServerState, { actual, lastError }: Outcome): Promise<void> {
+  private async record(state: ServerState, { actual, lastError, incident }: Outcome): Promise<void> {
     if (state.actual === actual && state.lastError === lastError) return;
     await this.deps.database.db
       .updateTable('servers')
@@ -273,6 +275,8 @@ export class ReconcileStep {
     });
     if (actual !== 'running') this.setLive(state, null);
     else if (state.live) events.emit(state.id, { type: 'live', live: state.live });
+    // For alerts: handed to a queue, never awaited here (src/alerts/).
+    if (incident) events.incident({ serverId: state.id, kind: incident, lastError, at: this.clock.now() });
   }
 
   private setLive(state: ServerState, live: LiveAnswer['live'] | null): void {

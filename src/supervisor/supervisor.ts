@@ -9,8 +9,10 @@ import { ConsoleFollowers } from './console-follow.js';
 import { lastConsoleLines } from './console-log.js';
 import type {
   DesiredStateReason,
+  Incident,
   LiveStatus,
   Player,
+  PlayerCount,
   PlayerSample,
   ResourceUsage,
   ServerEvent,
@@ -225,6 +227,42 @@ export class Supervisor implements SupervisorControl {
 
   async recentConsole(serverId: number, lines: number): Promise<string[]> {
     return lastConsoleLines(consoleLogPath(this.config.dataDir, serverId), lines);
+  }
+
+  /**
+   * Polls at once and counts the players of an A2S_INFO answer taken in after this call began. An
+   * earlier answer (the server may have hung since) or none at all leaves the count unknown; a server
+   * without a process has nobody on it.
+   */
+  async countPlayers(serverId: number): Promise<PlayerCount> {
+    const asked = this.clock.now();
+    if (!this.states.get(serverId)?.process) return { known: true, players: 0, running: false };
+    this.poller.refresh(serverId);
+    let cancel: (() => void) | undefined;
+    await Promise.race([
+      this.poller.refreshed(serverId),
+      // A poll is bounded by its own timeout; this only guards against one that never settles.
+      new Promise<void>((resolve) => {
+        cancel = this.clock.after(this.options.a2sTimeoutMs * 4, resolve);
+      }),
+    ]);
+    cancel?.();
+    const state = this.states.get(serverId);
+    if (!state?.process) return { known: true, players: 0, running: false };
+    if (state.actual === 'running' && state.live && state.answeredAt >= asked)
+      return { known: true, players: state.live.players, running: true };
+    return {
+      known: false,
+      why:
+        state.actual === 'running'
+          ? 'no A2S answer (the query timed out)'
+          : `the server is ${state.actual}, not answering A2S yet`,
+    };
+  }
+
+  /** Listens to every server's incidents (crashes, hangs, failures); see EventBus.onIncident. */
+  onIncident(listener: (incident: Incident) => void): () => void {
+    return this.events.onIncident(listener);
   }
 
   async resourceUsage(serverId: number): Promise<ResourceUsage | null> {

@@ -1,4 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { changedFields } from '../audit/detail.js';
+import { audited, noteAudit } from '../audit/hooks.js';
 import { currentUser } from '../auth/guard.js';
 import { removeTotp } from '../auth/totp.js';
 import {
@@ -40,12 +42,13 @@ export function registerUserRoutes(app: FastifyInstance, { database, sessions }:
     return sendPage(request, reply, await usersPage(request));
   });
 
-  app.post('/users', async (request, reply) => {
+  app.post('/users', audited({ action: 'user.create', target: 'user' }), async (request, reply) => {
     adminOnly(request);
     request.formOnError = (error) =>
       usersPage(request, { createError: error, typedUsername: typedText(request.body, 'username') });
     const input = parseNewUser(request.body);
     const user = await createUser(db, input, input.role ?? 'user');
+    noteAudit(request, { targetId: user.id, detail: { username: user.username, role: user.role } });
     return sendDone(request, reply, {
       status: 201,
       body: { id: user.id },
@@ -72,6 +75,7 @@ export function registerUserRoutes(app: FastifyInstance, { database, sessions }:
       await removeTotp(db, id);
       user = await getUser(db, id);
     }
+    noteAudit(request, { detail: { username: user.username, changed: changedFields(before, user) } });
     return sendDone(request, reply, {
       status: 200,
       body: user,
@@ -79,14 +83,17 @@ export function registerUserRoutes(app: FastifyInstance, { database, sessions }:
       notice: `Account ${user.username} saved.`,
     });
   };
-  app.patch<{ Params: { id: string } }>('/users/:id', change);
-  app.post<{ Params: { id: string } }>('/users/:id', change);
+  const changing = audited({ action: 'user.update', target: 'user' });
+  app.patch<{ Params: { id: string } }>('/users/:id', changing, change);
+  app.post<{ Params: { id: string } }>('/users/:id', changing, change);
 
-  app.post<{ Params: { id: string } }>('/users/:id/password', async (request, reply) => {
+  const resetting = audited({ action: 'user.password_reset', target: 'user' });
+  app.post<{ Params: { id: string } }>('/users/:id/password', resetting, async (request, reply) => {
     adminOnly(request);
     const user = await getUser(db, userId(request));
     const password = generatePassword();
     await setPassword(db, user.id, password);
+    noteAudit(request, { detail: { username: user.username } });
     // Whoever knew the old password is signed out (the admin resetting their own stays signed in).
     await sessions.endSessions({ userId: user.id, ...(request.sessionId && { except: request.sessionId }) });
     reply.header('cache-control', 'no-store');

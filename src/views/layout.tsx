@@ -50,6 +50,9 @@ export function Layout({
               <a href="/servers">Servers</a>
               <a href="/blueprints">Blueprints</a>
               <a href="/addons">Addons</a>
+              <a href="/schedules">Schedules</a>
+              <a href="/webhooks">Alerts</a>
+              <a href="/audit">Audit</a>
               {ctx.user.role === 'admin' && <a href="/install">Install</a>}
               {ctx.user.role === 'admin' && <a href="/users">Users</a>}
               <a href="/account">Account</a>

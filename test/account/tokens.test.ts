@@ -35,6 +35,9 @@ interface Fixture {
   carol: number;
   totpSecret?: string;
   recoveryCode?: string;
+  /** A schedule and a webhook, then the spares the DELETE route and its form's twin remove. */
+  schedules: [number, number, number];
+  webhooks: [number, number, number];
 }
 
 interface Sample {
@@ -109,6 +112,29 @@ const samples: Record<string, (f: Fixture) => Sample> = {
   'POST /servers/:id/members/:user_id': () => ({ body: { permissions: ['settings'] }, status: 200 }),
   'DELETE /servers/:id/members/:user_id': () => ({ status: 204 }),
   'POST /servers/:id/members/:user_id/delete': () => ({ status: 204 }),
+  'GET /schedules': () => ({ status: 200 }),
+  'POST /schedules': (f) => ({
+    body: { name: 'nightly', cron: '0 5 * * *', server_ids: [f.server], tasks: [{ action: 'restart' }] },
+    status: 201,
+  }),
+  'GET /schedules/preview': () => ({ status: 200 }),
+  'GET /schedules/:id': () => ({ status: 200 }),
+  'PATCH /schedules/:id': () => ({ body: { cron: '0 6 * * *' }, status: 200 }),
+  'POST /schedules/:id': () => ({ body: { when_players: 'force' }, status: 200 }),
+  'POST /schedules/:id/run': () => ({ status: 202 }),
+  'GET /schedules/:id/runs': () => ({ status: 200 }),
+  'DELETE /schedules/:id': () => ({ status: 204 }),
+  'POST /schedules/:id/delete': () => ({ status: 204 }),
+  'GET /webhooks': () => ({ status: 200 }),
+  'POST /webhooks': () => ({
+    body: { url: 'http://127.0.0.1:9/hook', format: 'json', events: ['crashed'] },
+    status: 201,
+  }),
+  // Nothing listens on port 9: the target gave no answer.
+  'POST /webhooks/:id/test': () => ({ status: 502 }),
+  'DELETE /webhooks/:id': () => ({ status: 204 }),
+  'POST /webhooks/:id/delete': () => ({ status: 204 }),
+  'GET /audit': () => ({ status: 200 }),
   'DELETE /servers/:id': () => ({ status: 204 }),
   'POST /servers/:id/delete': () => ({ status: 204 }),
   'GET /addons': () => ({ status: 200 }),
@@ -150,24 +176,30 @@ const sessionless = ['GET /healthz', 'GET /openapi.json'];
 function urlOf(key: string, f: Fixture): string {
   const [method, url = ''] = key.split(' ');
   const removes = method === 'DELETE' ? 0 : url.endsWith('/delete') ? 1 : null;
-  const id = url.startsWith('/account/tokens/:id')
-    ? f.spareTokens[removes ?? 0]
-    : url.startsWith('/addons/:id')
-      ? f.addons[removes === null ? 0 : removes + 1]
-      : url.startsWith('/users/:id')
-        ? f.spareUser
-        : url.startsWith('/blueprints/:id')
-          ? removes === null
-            ? f.blueprint
-            : f.spareBlueprints[removes]
-          : url === '/servers/:id' || url === '/servers/:id/delete'
-            ? removes === null
-              ? f.server
-              : f.spareServers[removes]
-            : f.server;
+  const spare = (ids: [number, number, number]) => ids[removes === null ? 0 : removes + 1];
+  const id = url.startsWith('/schedules/:id')
+    ? spare(f.schedules)
+    : url.startsWith('/webhooks/:id')
+      ? spare(f.webhooks)
+      : url.startsWith('/account/tokens/:id')
+        ? f.spareTokens[removes ?? 0]
+        : url.startsWith('/addons/:id')
+          ? f.addons[removes === null ? 0 : removes + 1]
+          : url.startsWith('/users/:id')
+            ? f.spareUser
+            : url.startsWith('/blueprints/:id')
+              ? removes === null
+                ? f.blueprint
+                : f.spareBlueprints[removes]
+              : url === '/servers/:id' || url === '/servers/:id/delete'
+                ? removes === null
+                  ? f.server
+                  : f.spareServers[removes]
+                : f.server;
   // Members: bob is changed and removed; carol, added by the table, is removed by the form's twin.
   const member = url.endsWith('/delete') ? f.carol : f.bob;
-  return url.replace(':id', String(id)).replace(':user_id', String(member));
+  const query = url === '/schedules/preview' ? '?cron=0+5+*+*+*' : '';
+  return url.replace(':id', String(id)).replace(':user_id', String(member)) + query;
 }
 
 const safe = (key: string) => key.startsWith('GET ');
@@ -180,7 +212,7 @@ describe.each(testDialects())('API tokens on every route (%s)', (dialect) => {
   let tokens: { read: string; write: string; revoked: string; expired: string };
 
   beforeEach(async () => {
-    t = await startTestApp({ dialect, env: { ALLOW_REGISTRATION: 'true' } });
+    t = await startTestApp({ dialect, env: { ALLOW_REGISTRATION: 'true', ALLOW_PRIVATE_WEBHOOKS: 'true' } });
     baseUrl = await t.app.listen({ port: 0, host: '127.0.0.1' });
     admin = await signUp(t.app, 'alice');
     const bob = await signUp(t.app, 'bob');
@@ -210,7 +242,24 @@ describe.each(testDialects())('API tokens on every route (%s)', (dialect) => {
       spareUser: idOf('spare'),
       bob: idOf('bob'),
       carol: idOf('carol'),
+      schedules: [0, 0, 0],
+      webhooks: [0, 0, 0],
     };
+    for (const index of [0, 1, 2]) {
+      const schedule = await admin.post('/schedules', {
+        name: `schedule ${index}`,
+        cron: '0 5 * * *',
+        server_ids: [server],
+        tasks: [{ action: 'restart' }],
+      });
+      fixture.schedules[index] = schedule.json().id;
+      const webhook = await admin.post('/webhooks', {
+        url: 'http://127.0.0.1:9/x',
+        format: 'json',
+        events: ['failed'],
+      });
+      fixture.webhooks[index] = webhook.json().id;
+    }
     for (const index of [0, 1]) {
       await createApiToken(admin, 'write', `spare ${index}`);
     }

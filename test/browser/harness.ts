@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import { loadConfig } from '../../src/config/config.js';
 import { type Panel, startPanel } from '../../src/panel.js';
 import { layOutSimulatedInstall, simulatorMainPath } from '../../src/simulator/install.js';
@@ -128,4 +128,9 @@ export async function unlabelledFields(page: Page): Promise<string[]> {
 
 export async function screenshot(page: Page, name: string, fullPage = true): Promise<void> {
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage });
+}
+
+/** Clicks something that loads a new page (a link, a plain form's button) and waits for it. */
+export async function navigate(page: Page, target: Locator): Promise<void> {
+  await Promise.all([page.waitForEvent('load'), target.click()]);
 }

@@ -1,15 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TOTP } from 'otpauth';
-import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Harness, screenshot, startHarness, unlabelledFields } from './harness.js';
+import { type Harness, navigate, screenshot, startHarness, unlabelledFields } from './harness.js';
 
 const password = 'correct horse battery';
-
-/** Clicks something that loads a new page and waits for it. */
-async function navigate(page: Page, target: Locator) {
-  await Promise.all([page.waitForEvent('load'), target.click()]);
-}
 
 /** The code an authenticator app shows now, made away from a step's last seconds (so the panel judges the same step). */
 async function currentCode(secret: string): Promise<string> {

@@ -4,6 +4,7 @@ import { freeGamePort } from '../helpers/simulator.js';
 import {
   type Harness,
   markPage,
+  navigate,
   screenshot,
   startHarness,
   unlabelledFields,
@@ -22,11 +23,6 @@ const textOf = (page: Page, selector: string) => async () =>
       .textContent({ timeout: 1_000 })
       .catch(() => '')) ?? ''
   ).trim();
-
-/** Clicks something that loads a new page (a link, a plain form's button) and waits for it. */
-async function navigate(page: Page, target: Locator) {
-  await Promise.all([page.waitForEvent('load'), target.click()]);
-}
 
 /** Which of a server's Start, Stop and Restart buttons are visible in scope. */
 async function shownActions(scope: Page | Locator, serverName: string): Promise<string[]> {

@@ -28,6 +28,8 @@ describe('configuration from the environment', () => {
       updateCheckHours: 6,
       autoUpdate: 'off',
       installMinFreeGb: 12,
+      allowPrivateWebhooks: false,
+      auditRetentionDays: 365,
     });
   });
 
@@ -83,6 +85,8 @@ describe('configuration from the environment', () => {
       ALLOWED_HOSTS: ' panel.lan, 192.168.1.10:8080 ,[fd00::1],,',
       STEAM_API_URL: 'http://127.0.0.1:8123/steam/',
       MAX_UPLOAD_MB: '100',
+      ALLOW_PRIVATE_WEBHOOKS: 'true',
+      AUDIT_RETENTION_DAYS: '0',
     });
     expect(config).toMatchObject({
       port: 9000,
@@ -96,6 +100,8 @@ describe('configuration from the environment', () => {
       allowedHosts: ['panel.lan', '192.168.1.10:8080', '[fd00::1]'],
       steamApiUrl: 'http://127.0.0.1:8123/steam',
       maxUploadBytes: 100 * 1024 * 1024,
+      allowPrivateWebhooks: true,
+      auditRetentionDays: 0,
     });
     const postgres = loadConfig({ DATABASE_URL: 'postgres://u:p@db/l4d2', SRCDS_DIR: '/opt/l4d2' });
     expect([postgres.databaseUrl, postgres.srcdsDir]).toEqual(['postgres://u:p@db/l4d2', '/opt/l4d2']);
@@ -133,6 +139,10 @@ describe('configuration from the environment', () => {
     ['UPDATE_CHECK_HOURS', 'daily'],
     ['AUTO_UPDATE', 'always'],
     ['INSTALL_MIN_FREE_GB', '12GB'],
+    ['ALLOW_PRIVATE_WEBHOOKS', 'maybe'],
+    ['AUDIT_RETENTION_DAYS', '-1'],
+    ['AUDIT_RETENTION_DAYS', 'a year'],
+    ['AUDIT_RETENTION_DAYS', '1.5'],
   ])('refuses %s=%s with one line naming it', (name, value) => {
     let error: unknown;
     try {

@@ -267,6 +267,16 @@ export async function snapshot({ db }: DatabaseHandle) {
     blueprints: await db.selectFrom('blueprints').selectAll().orderBy('id').execute(),
     servers: await db.selectFrom('servers').selectAll().orderBy('id').execute(),
     server_ports: await db.selectFrom('server_ports').selectAll().orderBy('port').execute(),
+    schedules: await db.selectFrom('schedules').selectAll().orderBy('id').execute(),
+    schedule_servers: await db
+      .selectFrom('schedule_servers')
+      .selectAll()
+      .orderBy('schedule_id')
+      .orderBy('server_id')
+      .execute(),
+    schedule_runs: await db.selectFrom('schedule_runs').selectAll().orderBy('id').execute(),
+    webhooks: await db.selectFrom('webhooks').selectAll().orderBy('id').execute(),
+    // Not the audit log: it records attempts too (a failed sign-in changes nothing, and is kept).
   };
 }
 

@@ -78,7 +78,11 @@ describe('decide', () => {
     expect(at({ actual: 'starting', process: alive(now - 61_000) })).toEqual({
       kind: 'stop',
       gentle: false,
-      outcome: { actual: 'failed', lastError: 'did not answer A2S within 60 s of its start; stopped it' },
+      outcome: {
+        actual: 'failed',
+        lastError: 'did not answer A2S within 60 s of its start; stopped it',
+        incident: 'failed',
+      },
       countsAsCrash: false,
     });
   });
@@ -88,7 +92,11 @@ describe('decide', () => {
     expect(action).toEqual({
       kind: 'stop',
       gentle: false,
-      outcome: { actual: 'crashed', lastError: 'crashed: hung: no A2S answer for 31 s, killed it' },
+      outcome: {
+        actual: 'crashed',
+        lastError: 'crashed: hung: no A2S answer for 31 s, killed it',
+        incident: 'hang',
+      },
       countsAsCrash: true,
     });
     expect(at({ actual: 'running', process: alive(now - 100_000, now - 5_000) })).toEqual({
@@ -123,7 +131,7 @@ describe('decide', () => {
     const exit = { at: now, description: 'exited with code 139', busyPort: null };
     expect(at({ actual: 'running', exit })).toEqual({
       kind: 'record',
-      outcome: { actual: 'crashed', lastError: 'crashed: exited with code 139' },
+      outcome: { actual: 'crashed', lastError: 'crashed: exited with code 139', incident: 'crashed' },
       countsAsCrash: true,
     });
     expect(at({ actual: 'crashed', crashes: [now - 500] })).toEqual({ kind: 'none', wakeAt: now + 500 });
@@ -142,7 +150,11 @@ describe('decide', () => {
     const crashes = [now - 200_000, now - 100_000, now - 50_000, now - 10_000];
     expect(at({ actual: 'running', exit, crashes })).toEqual({
       kind: 'record',
-      outcome: { actual: 'failed', lastError: 'crash loop: 5 crashes in 300 s, last exited with code 139' },
+      outcome: {
+        actual: 'failed',
+        lastError: 'crash loop: 5 crashes in 300 s, last exited with code 139',
+        incident: 'crash_loop',
+      },
       countsAsCrash: true,
     });
     // Crashes older than the window do not count.
@@ -161,7 +173,11 @@ describe('decide', () => {
     const exit = { at: now, description: 'exited with code 1', busyPort: '27015/udp' };
     expect(at({ actual: 'starting', exit })).toEqual({
       kind: 'record',
-      outcome: { actual: 'failed', lastError: 'port 27015/udp is in use by another program' },
+      outcome: {
+        actual: 'failed',
+        lastError: 'port 27015/udp is in use by another program',
+        incident: 'failed',
+      },
       countsAsCrash: false,
     });
   });

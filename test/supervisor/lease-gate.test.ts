@@ -24,6 +24,7 @@ function recorder() {
     playerHistory: () => answer('playerHistory', [{ at: 1, players: 2 }]),
     subscribe: () => answer('subscribe', unsubscribe),
     recentConsole: async () => answer('recentConsole', ['a line']),
+    countPlayers: async () => answer('countPlayers', { known: true as const, players: 2, running: true }),
     resourceUsage: async () =>
       answer('resourceUsage', { cpu_cores: 0.5, cpu_limit: 1, memory_mb: 300, memory_limit_mb: 512 }),
   };
@@ -41,6 +42,7 @@ const callEach: { [M in Method]-?: (control: SupervisorControl) => unknown } = {
   playerHistory: (control) => control.playerHistory(1),
   subscribe: (control) => control.subscribe(1, () => {}),
   recentConsole: (control) => control.recentConsole?.(1, 10),
+  countPlayers: (control) => control.countPlayers?.(1),
   resourceUsage: (control) => control.resourceUsage?.(1),
 };
 

@@ -1,0 +1,136 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+import { scrubDetail } from './detail.js';
+
+/** Who did it (a signed-in user). */
+export interface Actor {
+  id: number;
+  username: string;
+}
+
+/** What an audit entry names as its subject. */
+export const targetTypes = [
+  'user',
+  'blueprint',
+  'server',
+  'token',
+  'schedule',
+  'webhook',
+  'install',
+  'addon',
+] as const;
+export type TargetType = (typeof targetTypes)[number];
+
+/** One entry as the JSON API shows it. */
+export interface AuditEntry {
+  id: number;
+  at: string;
+  user_id: number | null;
+  username: string;
+  ip: string;
+  action: string;
+  target_type: TargetType | null;
+  target_id: number | null;
+  detail: Record<string, unknown>;
+}
+
+/** What is recorded: who (maybe nobody, e.g. a failed sign-in), from where, did what, to what. */
+export interface NewAuditEntry {
+  user: Actor | null;
+  /** The name someone tried to sign in with, when there is no user. */
+  username?: string;
+  ip: string;
+  action: string;
+  targetType?: TargetType | null;
+  targetId?: number | null;
+  detail?: Record<string, unknown>;
+}
+
+/** Appends an entry; its detail is scrubbed of secrets first (detail.ts). */
+export async function recordAudit(
+  db: Kysely<Database>,
+  entry: NewAuditEntry,
+  now = new Date(),
+): Promise<void> {
+  await db
+    .insertInto('audit_log')
+    .values({
+      at: now.toISOString(),
+      user_id: entry.user?.id ?? null,
+      username: (entry.user?.username ?? entry.username ?? '').slice(0, 64),
+      ip: entry.ip.slice(0, 64),
+      action: entry.action,
+      target_type: entry.targetType ?? null,
+      target_id: entry.targetId ?? null,
+      detail: JSON.stringify(scrubDetail(entry.detail ?? {})),
+    })
+    .execute();
+}
+
+/** GET /audit's filters (input.ts parses them). */
+export interface AuditFilter {
+  /** A user id (digits) or a username. */
+  user?: string;
+  /** An action (`server.start`), or a family: `server` or `server.*`. */
+  action?: string;
+  server?: number;
+  /** Entries older than this: an entry id (the `next_before` of the previous page) or an ISO time. */
+  before?: { id: number } | { at: string };
+  limit: number;
+}
+
+/** One page of entries, newest first, and the cursor of the next page (null on the last). */
+export async function listAudit(
+  db: Kysely<Database>,
+  viewer: { id: number; role: string },
+  filter: AuditFilter,
+): Promise<{ entries: AuditEntry[]; next_before: number | null }> {
+  const { user, action, server, before, limit } = filter;
+  const rows = await db
+    .selectFrom('audit_log')
+    .selectAll()
+    // Admins see every entry; others only their own.
+    .$if(viewer.role !== 'admin', (query) => query.where('user_id', '=', viewer.id))
+    .$if(user !== undefined, (query) =>
+      query.where((eb) =>
+        /^\d{1,9}$/.test(user ?? '')
+          ? eb.or([eb('user_id', '=', Number(user)), eb('username', '=', user ?? '')])
+          : eb('username', '=', user ?? ''),
+      ),
+    )
+    .$if(action !== undefined, (query) => {
+      const family = action?.replace(/\.\*$/, '') ?? '';
+      return family.includes('.')
+        ? query.where('action', '=', family)
+        : // A family is letters only (input.ts), so nothing in it is a LIKE wildcard.
+          query.where('action', 'like', `${family}.%`);
+    })
+    .$if(server !== undefined, (query) =>
+      query.where('target_type', '=', 'server').where('target_id', '=', server ?? 0),
+    )
+    .$if(before !== undefined && 'id' in before, (query) =>
+      query.where('id', '<', (before as { id: number }).id),
+    )
+    .$if(before !== undefined && 'at' in before, (query) =>
+      query.where('at', '<', (before as { at: string }).at),
+    )
+    .orderBy('id', 'desc')
+    .limit(limit + 1)
+    .execute();
+  const page = rows.slice(0, limit);
+  return {
+    entries: page.map((row) => ({
+      ...row,
+      target_type: row.target_type as TargetType | null,
+      detail: JSON.parse(row.detail) as Record<string, unknown>,
+    })),
+    next_before: rows.length > limit ? (page.at(-1)?.id ?? null) : null,
+  };
+}
+
+/** Deletes entries older than the retention (0: keeps them all). */
+export async function deleteOldAudit(db: Kysely<Database>, retentionDays: number, now = new Date()) {
+  if (retentionDays <= 0) return;
+  const cutoff = new Date(now.getTime() - retentionDays * 24 * 60 * 60 * 1000).toISOString();
+  await db.deleteFrom('audit_log').where('at', '<', cutoff).execute();
+}
