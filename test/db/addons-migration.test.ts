@@ -1,10 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../../src/db/connect.js';
-import { migrateTo, migrateToLatest } from '../../src/db/migrate.js';
+import { migrateToLatest } from '../../src/db/migrate.js';
 import { SOURCEMOD_OFF } from '../../src/db/migrations/004-addons.js';
 import { type FreshDatabase, openFreshDatabase, testDialects } from '../helpers/dialects.js';
-
-const at = '2024-01-01T00:00:00.000Z';
+import { OLD_TIMESTAMP as at, seedAt002 } from '../helpers/older-database.js';
 
 describe.each(testDialects())('migration 004-addons (%s)', (dialect) => {
   let fresh: FreshDatabase;
@@ -12,31 +11,7 @@ describe.each(testDialects())('migration 004-addons (%s)', (dialect) => {
   beforeEach(async () => {
     fresh = await openFreshDatabase(dialect);
     handle = fresh.handle;
-    await migrateTo(handle, '002-unique-ports');
-    const { db } = handle;
-    await db
-      .insertInto('users')
-      .values({ username: 'alice', password_hash: 'x', role: 'admin', created_at: at })
-      .execute();
-    await db
-      .insertInto('blueprints')
-      .values({ user_id: 1, name: 'coop', arguments: '[]', config: '[]', created_at: at, updated_at: at })
-      .execute();
-    await db
-      .insertInto('servers')
-      .values({
-        user_id: 1,
-        blueprint_id: 1,
-        name: 'alpha',
-        port: 27015,
-        desired_state: 'running',
-        actual_state: 'running',
-        last_error: '',
-        rcon_password: 'pw',
-        created_at: at,
-        updated_at: at,
-      })
-      .execute();
+    await seedAt002(handle);
   });
   afterEach(() => fresh.close());
 
