@@ -134,3 +134,11 @@ export async function screenshot(page: Page, name: string, fullPage = true): Pro
 export async function navigate(page: Page, target: Locator): Promise<void> {
   await Promise.all([page.waitForEvent('load'), target.click()]);
 }
+
+/** Fills the registration form and sends it (the first account is the administrator). */
+export async function register(page: Page, username: string, password: string): Promise<void> {
+  await page.goto('/register');
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await navigate(page, page.getByRole('button', { name: 'Create account', exact: true }));
+}

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeSimSteamcmd, removeSimSteamcmds } from '../helpers/steamcmd.js';
-import { type Harness, markPage, screenshot, startHarness, wasNotReloaded } from './harness.js';
+import { type Harness, markPage, register, screenshot, startHarness, wasNotReloaded } from './harness.js';
 
 const live = { timeout: 20_000, interval: 50 };
 
@@ -28,13 +28,7 @@ describe('the Install page, in a browser', () => {
     const page = await context.newPage();
     const pageErrors: string[] = [];
     page.on('pageerror', (error) => pageErrors.push(error.message));
-    await page.goto('/register');
-    await page.getByLabel('Username').fill('admin');
-    await page.getByLabel('Password').fill('correct horse battery');
-    await Promise.all([
-      page.waitForEvent('load'),
-      page.getByRole('button', { name: 'Create account' }).click(),
-    ]);
+    await register(page, 'admin', 'correct horse battery');
     // The dashboard tells the admin, and leads to the Install page.
     expect(await page.locator('[data-install-banner]').textContent()).toContain(
       'The game is not installed yet.',

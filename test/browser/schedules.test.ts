@@ -3,7 +3,7 @@
  * the schedule, and "Run now" is carried out by the panel's runner (the server starts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Harness, navigate, screenshot, startHarness, unlabelledFields } from './harness.js';
+import { type Harness, navigate, register, screenshot, startHarness, unlabelledFields } from './harness.js';
 
 const password = 'correct horse battery';
 
@@ -24,10 +24,7 @@ describe('schedules, in a browser, through the real forms', () => {
     const pageErrors: string[] = [];
     page.on('pageerror', (error) => pageErrors.push(error.message));
 
-    await page.goto('/register');
-    await page.getByLabel('Username').fill('alice');
-    await page.getByLabel('Password').fill(password);
-    await navigate(page, page.getByRole('button', { name: 'Create account', exact: true }));
+    await register(page, 'alice', password);
     // A blueprint and a server, through the JSON API with the session's cookie.
     const json = { headers: { accept: 'application/json', origin: harness.url } };
     const blueprint = await page.request.post('/blueprints', {

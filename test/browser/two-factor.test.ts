@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TOTP } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Harness, navigate, screenshot, startHarness, unlabelledFields } from './harness.js';
+import { type Harness, navigate, register, screenshot, startHarness, unlabelledFields } from './harness.js';
 
 const password = 'correct horse battery';
 
@@ -29,10 +29,7 @@ describe('two-factor sign-in, in a browser, through the real forms', () => {
     const pageErrors: string[] = [];
     page.on('pageerror', (error) => pageErrors.push(error.message));
 
-    await page.goto('/register');
-    await page.getByLabel('Username').fill('alice');
-    await page.getByLabel('Password').fill(password);
-    await navigate(page, page.getByRole('button', { name: 'Create account', exact: true }));
+    await register(page, 'alice', password);
 
     await navigate(
       page,

@@ -5,6 +5,7 @@ import {
   type Harness,
   markPage,
   navigate,
+  register,
   screenshot,
   startHarness,
   unlabelledFields,
@@ -234,10 +235,7 @@ describe('a first-time user, in a browser, on a simulated install', () => {
     const page = await context.newPage();
     const port = await freeGamePort();
 
-    await page.goto('/register');
-    await page.getByLabel('Username').fill('nojs');
-    await page.getByLabel('Password').fill('short');
-    await navigate(page, page.getByRole('button', { name: 'Create account', exact: true }));
+    await register(page, 'nojs', 'short');
     expect(await page.locator('#field-password-error').textContent()).toBe('must be at least 8 characters');
     expect(await page.getByLabel('Username').inputValue()).toBe('nojs');
     await page.getByLabel('Password').fill(password);
