@@ -52,6 +52,17 @@ function get(url: URL, signal: AbortSignal | undefined): Promise<IncomingMessage
   });
 }
 
+/**
+ * Where a redirect leads: `location` read against the current URL. A download that began over https
+ * stays on https: a redirect to plain http would let anyone on the path swap the file.
+ */
+export function redirectTarget(current: URL, location: string): URL {
+  const next = new URL(location, current);
+  if (current.protocol === 'https:' && next.protocol !== 'https:')
+    throw new DownloadError(`redirect from https to ${next.protocol} refused`);
+  return next;
+}
+
 /** GET that follows a few redirects; answers the final response, which must be 200. */
 async function open(url: string, signal: AbortSignal | undefined): Promise<IncomingMessage> {
   let current = new URL(url);
@@ -65,7 +76,7 @@ async function open(url: string, signal: AbortSignal | undefined): Promise<Incom
       location
     ) {
       response.resume();
-      current = new URL(location, current);
+      current = redirectTarget(current, location);
       continue;
     }
     if (response.statusCode !== 200) {

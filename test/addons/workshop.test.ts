@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DownloadProgress, download } from '../../src/addons/download.js';
+import { type DownloadProgress, download, redirectTarget } from '../../src/addons/download.js';
 import { fetchWorkshopItem, type StoredVpk } from '../../src/addons/fetch.js';
 import {
   parseWorkshopReference,
@@ -123,6 +123,16 @@ describe('Steam Web API client', () => {
 });
 
 describe('streamed download', () => {
+  it('follows a redirect, but never from https down to plain http', () => {
+    const from = new URL('https://steamusercontent.example/ugc/1');
+    expect(redirectTarget(from, '/ugc/2').href).toBe('https://steamusercontent.example/ugc/2');
+    expect(redirectTarget(new URL('http://127.0.0.1:9/a'), 'http://127.0.0.1:9/b').href).toBe(
+      'http://127.0.0.1:9/b',
+    );
+    for (const location of ['http://steamusercontent.example/ugc/2', 'ftp://x/y', 'file:///etc/passwd'])
+      expect(() => redirectTarget(from, location), location).toThrow(/^redirect from https to \w+: refused$/);
+  });
+
   it('writes the file, hashes it and reports progress up to 100 %', async () => {
     const file = path.join(dir, 'ok.vpk');
     const progress: DownloadProgress[] = [];
