@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { shellQuote } from '../launch/plan.js';
-import { childPids } from '../os/proc.js';
+import { childPids, groupRunning } from '../os/proc.js';
 import { LineSplitter, plainText } from './progress.js';
 
 export interface PtyExit {
@@ -23,6 +23,13 @@ function signalGroup(pgid: number, signal: NodeJS.Signals): void {
   } catch {
     // Already gone.
   }
+}
+
+/** SIGKILLs the group and waits (a few seconds at most) until none of it runs any more. */
+async function killGroup(pgid: number, waitMs = 5000): Promise<void> {
+  signalGroup(pgid, 'SIGKILL');
+  const deadline = Date.now() + waitMs;
+  while (groupRunning(pgid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
 }
 
 /**
@@ -78,7 +85,7 @@ export function runInPty(
     const result = await exited;
     clearTimeout(timer);
     // script is gone; the program's group may outlive it for a moment (or ignore SIGTERM).
-    if (sessionLeader !== undefined) signalGroup(sessionLeader, 'SIGKILL');
+    if (sessionLeader !== undefined) await killGroup(sessionLeader);
     return result;
   };
   return { pid, exited, terminate };

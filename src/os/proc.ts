@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** What /proc/<pid>/stat says about a process (Linux). */
 export interface ProcStat {
@@ -63,4 +63,19 @@ export function childPids(pid: number): number[] {
   } catch {
     return [];
   }
+}
+
+/** Whether any process of group `pgid` is still running (zombies, which have exited, do not count). */
+export function groupRunning(pgid: number): boolean {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return false;
+  }
+  return entries.some((entry) => {
+    if (!/^\d+$/.test(entry)) return false;
+    const stat = readProcStat(Number(entry));
+    return isRunning(stat) && stat.pgrp === pgid;
+  });
 }

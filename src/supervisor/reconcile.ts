@@ -74,6 +74,8 @@ export class ReconcileStep {
     if (!state.loaded || messages.length === 0 || messages.some((m) => !observations.has(m.kind)))
       await read();
     for (const message of messages) await this.take(state, message);
+    // A start pressed during a game update job is answered by the job's end (start, or fail).
+    if (this.deps.hold().updating) state.retry = false;
     for (;;) {
       if (state.removing && !state.process) {
         await this.forget(state);
@@ -171,8 +173,6 @@ export class ReconcileStep {
       case 'record':
         if (action.countsAsCrash) state.crashes.push(this.clock.now());
         state.exit = null;
-        // A start pressed during a game update job is answered by the job's end (start, or fail).
-        if (action.outcome.actual === 'updating') state.retry = false;
         await this.record(state, action.outcome);
         return { again: true };
       case 'launch':

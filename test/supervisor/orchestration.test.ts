@@ -258,6 +258,25 @@ describe.each(testDialects())('supervisor orchestration on a fake runtime (%s)',
     expect(await row(id)).toMatchObject({ actual_state: 'stopped', last_error: failed.last_error });
   });
 
+  it('a start pressed while a game update holds the server is answered by the job: a failed job fails it, nothing launched', async () => {
+    const { id } = await app.newServer();
+    await app.supervisor.holdForUpdate();
+    // A resync sees the wish first (the server is recorded updating), then the start's message arrives.
+    await app.database.db.updateTable('servers').set({ desired_state: 'running' }).where('id', '=', id).execute();
+    app.supervisor.desiredStateChanged(id);
+    await app.supervisor.idle();
+    expect((await row(id)).actual_state).toBe('updating');
+    app.supervisor.desiredStateChanged(id, 'start');
+    await app.supervisor.idle();
+    await app.supervisor.releaseUpdateHold('not enough disk space in SRCDS_DIR');
+    await app.advance(backoffInitialMs + firstPoll);
+    expect(await row(id)).toMatchObject({
+      actual_state: 'failed',
+      last_error: 'game update failed: not enough disk space in SRCDS_DIR',
+    });
+    expect(app.runtime.launches).toHaveLength(0);
+  });
+
   it('restart stops the process (RCON quit) and launches a new one', async () => {
     const { id } = await app.newRunningServer();
     const first = app.runtime.last;
