@@ -262,7 +262,11 @@ describe.each(testDialects())('supervisor orchestration on a fake runtime (%s)',
     const { id } = await app.newServer();
     await app.supervisor.holdForUpdate();
     // A resync sees the wish first (the server is recorded updating), then the start's message arrives.
-    await app.database.db.updateTable('servers').set({ desired_state: 'running' }).where('id', '=', id).execute();
+    await app.database.db
+      .updateTable('servers')
+      .set({ desired_state: 'running' })
+      .where('id', '=', id)
+      .execute();
     app.supervisor.desiredStateChanged(id);
     await app.supervisor.idle();
     expect((await row(id)).actual_state).toBe('updating');
