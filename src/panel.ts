@@ -120,7 +120,10 @@ export async function startPanel(
       await installer.close();
       await supervisor.stop();
       // A stopped Supervisor does not start again: a fresh one waits for the lease to come back.
-      if (!closing) supervisor = newSupervisor();
+      if (!closing) {
+        supervisor = newSupervisor();
+        control.supervisorReplaced();
+      }
     },
   });
   const held = lease;

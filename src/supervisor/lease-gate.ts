@@ -29,12 +29,21 @@ export const gateKinds = {
   resourceUsage: 'read',
 } as const satisfies Record<keyof SupervisorControl, 'action' | 'read'>;
 
+interface Subscription {
+  serverId: number;
+  listener: (event: ServerEvent) => void;
+  unsubscribe: () => void;
+}
+
 /**
  * The supervisor as the routes see it (src/panel.ts): everything goes to the current supervisor,
  * except that actions are dropped while this panel does not hold the lease (src/db/lock.ts); the
  * holder picks the change up from the database on its next periodic resync.
  */
 export class LeaseGate implements SupervisorControl {
+  /** Every open listener, so that they move to the next supervisor when this one is replaced. */
+  private readonly subscriptions = new Set<Subscription>();
+
   constructor(
     private readonly current: () => SupervisorControl,
     private readonly held: () => boolean,
@@ -75,7 +84,22 @@ export class LeaseGate implements SupervisorControl {
   }
 
   subscribe(serverId: number, listener: (event: ServerEvent) => void): () => void {
-    return this.current().subscribe(serverId, listener);
+    const subscription = { serverId, listener, unsubscribe: this.current().subscribe(serverId, listener) };
+    this.subscriptions.add(subscription);
+    return () => {
+      if (this.subscriptions.delete(subscription)) subscription.unsubscribe();
+    };
+  }
+
+  /**
+   * The current supervisor was replaced (the lease was lost: src/panel.ts): open event streams now
+   * listen to the new one, which is the one that will supervise once the lease is back.
+   */
+  supervisorReplaced(): void {
+    for (const subscription of this.subscriptions) {
+      subscription.unsubscribe();
+      subscription.unsubscribe = this.current().subscribe(subscription.serverId, subscription.listener);
+    }
   }
 
   async recentConsole(serverId: number, lines: number): Promise<string[]> {

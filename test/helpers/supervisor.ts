@@ -129,6 +129,7 @@ export async function startSupervisedApp(
     },
     async replaceSupervisor(extra) {
       app.supervisor = await make(extra);
+      supervisor.supervisorReplaced();
       return app.supervisor;
     },
     async close() {

@@ -4,7 +4,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
 import { LOCK_SPACE, SUPERVISION } from '../../src/db/lock.js';
 import { type Panel, startPanel } from '../../src/panel.js';
-import { Client, password, signUp, tempDir } from '../helpers/app.js';
+import {
+  Client,
+  createBlueprint,
+  createServer,
+  openStream,
+  password,
+  signUp,
+  tempDir,
+} from '../helpers/app.js';
 import { dropDatabase, freshDatabaseUrl, postgresKind } from '../helpers/dialects.js';
 import { sleep, waitFor } from '../helpers/supervisor.js';
 
@@ -25,6 +33,24 @@ async function panelOn(databaseUrl: string): Promise<Panel> {
 async function closePanel(panel: Panel): Promise<void> {
   panels.splice(panels.indexOf(panel), 1);
   await panel.close();
+}
+
+/** Ends the database session holding this database's supervision lock, as a crash or a killed connection would. */
+async function killLeaseSession(url: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  try {
+    const { rows } = await admin.query(
+      // Only this database's lock: tests running beside this one (on the same server) hold their own.
+      `SELECT pg_terminate_backend(pid) AS killed FROM pg_locks
+        WHERE locktype = 'advisory' AND classid = $1 AND objid = $2 AND granted
+          AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+      [LOCK_SPACE, SUPERVISION],
+    );
+    expect(rows).toEqual([{ killed: true }]);
+  } finally {
+    await admin.end();
+  }
 }
 
 const eventually = (check: () => boolean) => waitFor(check, { timeoutMs: 10_000 });
@@ -74,20 +100,7 @@ describe(`supervision lease on one PostgreSQL database (${postgresKind()})`, () 
       const second = await panelOn(url);
       expect([first.supervising, second.supervising]).toEqual([true, false]);
       const original = first.supervisor;
-      const admin = new pg.Client({ connectionString: url });
-      await admin.connect();
-      try {
-        const { rows } = await admin.query(
-          // Only this database's lock: tests running beside this one (on the same server) hold their own.
-          `SELECT pg_terminate_backend(pid) AS killed FROM pg_locks
-            WHERE locktype = 'advisory' AND classid = $1 AND objid = $2 AND granted
-              AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
-          [LOCK_SPACE, SUPERVISION],
-        );
-        expect(rows).toEqual([{ killed: true }]);
-      } finally {
-        await admin.end();
-      }
+      await killLeaseSession(url);
       // The holder notices and stops its supervisor (a stopped one is replaced by a fresh, idle one).
       await eventually(() => first.supervisor !== original);
       // Then exactly one of the two supervises again (either may win the lock), the other waits.
@@ -98,6 +111,32 @@ describe(`supervision lease on one PostgreSQL database (${postgresKind()})`, () 
       expect((await fetch(`${first.url}/healthz`)).status).toBe(200);
       await closePanel(holder);
       await eventually(() => waiting.supervising);
+    },
+  );
+
+  it.skipIf(postgresKind() === 'pglite')(
+    'keeps an open event stream live across a lost and regained lease (it follows the new supervisor)',
+    async () => {
+      const url = await freshDatabaseUrl('postgres');
+      databases.push(url);
+      const panel = await panelOn(url);
+      const alice = await signUp(panel.app, 'alice');
+      const blueprint = await createBlueprint(alice);
+      const serverId = await createServer(alice, { name: 'Alpha', port: 27015, blueprint_id: blueprint });
+      const stream = openStream<{ type: string; desired_state?: string }>(
+        `${panel.url}/events`,
+        alice.cookieHeader,
+      );
+      expect(await stream.ready).toBe(200);
+      const original = panel.supervisor;
+      await killLeaseSession(url);
+      await eventually(() => panel.supervisor !== original && panel.supervising);
+      // The new supervisor records the start (the game is not installed: it fails at once).
+      expect((await alice.post(`/servers/${serverId}/start`)).statusCode).toBe(202);
+      await eventually(() =>
+        stream.events.some((event) => event.type === 'state' && event.desired_state === 'running'),
+      );
+      stream.close();
     },
   );
 });

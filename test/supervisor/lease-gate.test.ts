@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SupervisorControl } from '../../src/supervisor/control.js';
 import { ServerNotRunning } from '../../src/supervisor/errors.js';
+import { EventBus } from '../../src/supervisor/events.js';
 import { gateKinds, LeaseGate } from '../../src/supervisor/lease-gate.js';
 
 type Method = keyof SupervisorControl;
@@ -40,7 +41,8 @@ const callEach: { [M in Method]-?: (control: SupervisorControl) => unknown } = {
   liveStatus: (control) => control.liveStatus(1),
   livePlayers: (control) => control.livePlayers?.(1),
   playerHistory: (control) => control.playerHistory(1),
-  subscribe: (control) => control.subscribe(1, () => {}),
+  // An unsubscribe function (the gate's own, which also forgets the listener).
+  subscribe: (control) => typeof control.subscribe(1, () => {}),
   recentConsole: (control) => control.recentConsole?.(1, 10),
   countPlayers: (control) => control.countPlayers?.(1),
   resourceUsage: (control) => control.resourceUsage?.(1),
@@ -50,7 +52,10 @@ const methods = Object.keys(callEach) as Method[];
 
 describe('LeaseGate: actions only while this panel holds the supervision lease', () => {
   it('decides for every method it has: an action or a read', () => {
-    const own = Object.getOwnPropertyNames(LeaseGate.prototype).filter((name) => name !== 'constructor');
+    // supervisorReplaced is the panel's own call, not a SupervisorControl method.
+    const own = Object.getOwnPropertyNames(LeaseGate.prototype).filter(
+      (name) => name !== 'constructor' && name !== 'supervisorReplaced',
+    );
     expect(own.sort()).toEqual(Object.keys(gateKinds).sort());
     expect(methods.sort()).toEqual(Object.keys(gateKinds).sort());
   });
@@ -101,6 +106,28 @@ describe('LeaseGate: actions only while this panel holds the supervision lease',
     current = second.supervisor;
     gate.desiredStateChanged(1);
     expect([first.called, second.called]).toEqual([['liveStatus'], ['desiredStateChanged']]);
+  });
+
+  it('moves open listeners to the new supervisor when told it was replaced; unsubscribing leaves both', () => {
+    const buses = [new EventBus(), new EventBus()];
+    let current = 0;
+    const gate = new LeaseGate(
+      () => ({
+        ...recorder().supervisor,
+        subscribe: (id, listener) => buses[current]?.subscribe(id, listener) ?? unsubscribe,
+      }),
+      () => true,
+    );
+    const heard: string[] = [];
+    const stop = gate.subscribe(1, (event) => heard.push(event.type));
+    current = 1;
+    gate.supervisorReplaced();
+    expect([buses[0]?.hasListeners(1), buses[1]?.hasListeners(1)]).toEqual([false, true]);
+    buses[0]?.emit(1, { type: 'live', live: null });
+    buses[1]?.emit(1, { type: 'state', actual_state: 'running', desired_state: 'running', last_error: '' });
+    expect(heard).toEqual(['state']);
+    stop();
+    expect([buses[0]?.hasListeners(1), buses[1]?.hasListeners(1)]).toEqual([false, false]);
   });
 
   it('gives an optional read a supervisor lacks its empty answer', async () => {
