@@ -8,22 +8,10 @@ import { EventStreams } from '../http/sse.js';
 import { listVisibleServers } from '../servers/access.js';
 import { serversJsonBody } from '../servers/json.js';
 import { toServer } from '../servers/servers.js';
-import type { ServerEvent } from '../supervisor/control.js';
 import { FragmentCache, PageParts } from '../views/fragment-cache.js';
 import type { DashboardEvent } from './event-types.js';
+import { DashboardHub, type Viewer } from './hub.js';
 import { DashboardPage } from './views.js';
-
-/** Each supervisor event with its server's id, made once for every stream that sends it (its frame too). */
-const withServerId = new WeakMap<ServerEvent, DashboardEvent>();
-
-function dashboardEvent(serverId: number, event: Exclude<ServerEvent, { type: 'console' }>): DashboardEvent {
-  let found = withServerId.get(event);
-  if (!found) {
-    found = { server_id: serverId, ...event };
-    withServerId.set(event, found);
-  }
-  return found;
-}
 
 /** GET / (the dashboard) and GET /events (one stream for all of the user's servers). */
 export function registerDashboardRoutes(
@@ -34,6 +22,7 @@ export function registerDashboardRoutes(
   const streams = new EventStreams(app, 20_000, (request, end) => sessions.hold(request, end));
   // The dashboard's cards, each rendered again when what it shows changes.
   const cards = new FragmentCache();
+  const hub = new DashboardHub(supervisor);
 
   app.get('/', async (request, reply) => {
     const user = currentUser(request);
@@ -71,22 +60,16 @@ export function registerDashboardRoutes(
     const shown = new Set(ids);
     await streams.serve<DashboardEvent>(request, reply, {
       subscribe: (send) => {
-        const stops = ids.map((id) => {
-          const unsubscribe = supervisor.subscribe(id, (event) => {
-            if (event.type !== 'console') send(dashboardEvent(id, event));
-          });
-          const unwatch = accessWatch.watch(user.id, id, (removed) => {
-            if (!removed) return;
-            shown.delete(id);
-            unsubscribe();
-          });
-          return () => {
-            unwatch();
-            unsubscribe();
-          };
+        const viewer: Viewer = send;
+        for (const id of ids) hub.join(id, viewer);
+        // A server the user no longer sees (a member removed, the server deleted) drops out at once.
+        const unwatch = accessWatch.watchAll(user.id, (id, removed) => {
+          if (!removed || !shown.delete(id)) return;
+          hub.leave(id, viewer);
         });
         return () => {
-          for (const stop of stops) stop();
+          unwatch();
+          for (const id of shown) hub.leave(id, viewer);
         };
       },
       async snapshot(send) {

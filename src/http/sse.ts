@@ -32,7 +32,7 @@ const MAX_BUFFERED_BYTES = 1024 * 1024;
  * With more than BATCH_ABOVE streams open on a route, a stream writes at most every WRITE_EVERY_MS:
  * what comes sooner waits and goes out with the next write (an event after a quiet spell at once).
  * 1,000 viewers of 100 changing servers then cost a write per viewer per 50 ms, not a system call per
- * event and viewer. With fewer, every event is written at once.
+ * event and viewer, and one timer for all of them. With fewer, every event is written at once.
  */
 const WRITE_EVERY_MS = 50;
 const BATCH_ABOVE = 100;
@@ -55,6 +55,9 @@ function frameOf(event: StreamEvent): string {
  */
 export class EventStreams {
   private readonly open = new Set<() => void>();
+  /** Streams holding back what came too soon after their last write; one timer writes them all. */
+  private readonly waiting = new Set<() => void>();
+  private waitTimer: NodeJS.Timeout | undefined;
 
   /**
    * @param heartbeatMs a comment line this often keeps proxies from closing an idle stream.
@@ -114,10 +117,9 @@ export class EventStreams {
     raw.write('retry: 3000\n\n');
     let ended = false;
     let pending = '';
-    let flushTimer: NodeJS.Timeout | undefined;
     let lastWrite = 0;
     const flush = () => {
-      flushTimer = undefined;
+      this.waiting.delete(flush);
       if (ended || pending === '') return;
       if (raw.writableLength > MAX_BUFFERED_BYTES) return end();
       lastWrite = performance.now();
@@ -129,7 +131,6 @@ export class EventStreams {
       flush();
       ended = true;
       clearInterval(heartbeat);
-      clearTimeout(flushTimer);
       this.open.delete(end);
       release();
       onEnd();
@@ -138,10 +139,10 @@ export class EventStreams {
     const write = (chunk: string) => {
       if (ended) return;
       pending += chunk;
-      if (flushTimer) return;
-      const wait = this.open.size > BATCH_ABOVE ? lastWrite + WRITE_EVERY_MS - performance.now() : 0;
-      if (wait <= 0) flush();
-      else flushTimer = setTimeout(flush, wait);
+      if (this.waiting.has(flush)) return;
+      const soon = this.open.size > BATCH_ABOVE && performance.now() - lastWrite < WRITE_EVERY_MS;
+      if (soon) this.holdBack(flush);
+      else flush();
     };
     const heartbeat = setInterval(() => write(': keep-alive\n\n'), this.heartbeatMs);
     heartbeat.unref();
@@ -152,5 +153,14 @@ export class EventStreams {
     raw.on('error', end);
     const send: SendEvent<Event> = (event) => write(frameOf(event));
     return { send, end };
+  }
+
+  /** Writes `flush`'s stream with every other held back one, WRITE_EVERY_MS from the first of them. */
+  private holdBack(flush: () => void): void {
+    this.waiting.add(flush);
+    this.waitTimer ??= setTimeout(() => {
+      this.waitTimer = undefined;
+      for (const waiting of [...this.waiting]) waiting();
+    }, WRITE_EVERY_MS);
   }
 }

@@ -1,8 +1,8 @@
-/** One watcher: a stream of a user that shows a server. */
+/** One watcher: a stream of a user that shows a server, or (serverId null) every server it shows. */
 interface Watcher {
   userId: number;
-  serverId: number;
-  onChange: (removed: boolean) => void;
+  serverId: number | null;
+  onChange: (serverId: number, removed: boolean) => void;
 }
 
 /**
@@ -16,7 +16,15 @@ export class AccessWatch {
 
   /** Calls onChange(removed) when the user's access to the server changes; returns the release. */
   watch(userId: number, serverId: number, onChange: (removed: boolean) => void): () => void {
-    const watcher = { userId, serverId, onChange };
+    return this.add({ userId, serverId, onChange: (_, removed) => onChange(removed) });
+  }
+
+  /** Calls onChange(serverId, removed) when the user's access to any server changes; returns the release. */
+  watchAll(userId: number, onChange: (serverId: number, removed: boolean) => void): () => void {
+    return this.add({ userId, serverId: null, onChange });
+  }
+
+  private add(watcher: Watcher): () => void {
     this.watchers.add(watcher);
     return () => this.watchers.delete(watcher);
   }
@@ -24,9 +32,10 @@ export class AccessWatch {
   /** The user's access changed (removed: it ended); a null user: everyone's (the server is gone). */
   changed(serverId: number, userId: number | null, removed: boolean): void {
     for (const watcher of [...this.watchers]) {
-      if (watcher.serverId !== serverId || (userId !== null && watcher.userId !== userId)) continue;
-      if (removed) this.watchers.delete(watcher);
-      watcher.onChange(removed);
+      if (watcher.serverId !== null && watcher.serverId !== serverId) continue;
+      if (userId !== null && watcher.userId !== userId) continue;
+      if (removed && watcher.serverId !== null) this.watchers.delete(watcher);
+      watcher.onChange(serverId, removed);
     }
   }
 }
