@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { type Placeholders, preparedQuery } from '../db/prepared.js';
 import type { Database } from '../db/schema.js';
 import { scrubDetail } from './detail.js';
 
@@ -46,25 +47,38 @@ export interface NewAuditEntry {
   detail?: Record<string, unknown>;
 }
 
+type AuditRow = Omit<AuditEntry, 'id' | 'detail'> & { detail: string };
+
+/** Every state-changing request appends one: compiled once (src/db/prepared.ts). */
+const insertEntry = preparedQuery((db, p: Placeholders<AuditRow>) =>
+  db.insertInto('audit_log').values({
+    at: p.at,
+    user_id: p.user_id,
+    username: p.username,
+    ip: p.ip,
+    action: p.action,
+    target_type: p.target_type,
+    target_id: p.target_id,
+    detail: p.detail,
+  }),
+);
+
 /** Appends an entry; its detail is scrubbed of secrets first (detail.ts). */
 export async function recordAudit(
   db: Kysely<Database>,
   entry: NewAuditEntry,
   now = new Date(),
 ): Promise<void> {
-  await db
-    .insertInto('audit_log')
-    .values({
-      at: now.toISOString(),
-      user_id: entry.user?.id ?? null,
-      username: (entry.user?.username ?? entry.username ?? '').slice(0, 64),
-      ip: entry.ip.slice(0, 64),
-      action: entry.action,
-      target_type: entry.targetType ?? null,
-      target_id: entry.targetId ?? null,
-      detail: JSON.stringify(scrubDetail(entry.detail ?? {})),
-    })
-    .execute();
+  await insertEntry.run(db, {
+    at: now.toISOString(),
+    user_id: entry.user?.id ?? null,
+    username: (entry.user?.username ?? entry.username ?? '').slice(0, 64),
+    ip: entry.ip.slice(0, 64),
+    action: entry.action,
+    target_type: entry.targetType ?? null,
+    target_id: entry.targetId ?? null,
+    detail: JSON.stringify(scrubDetail(entry.detail ?? {})),
+  });
 }
 
 /** GET /audit's filters (input.ts parses them). */

@@ -13,12 +13,19 @@ export function portsFor(gamePort: number): { port: number; purpose: 'game' | 'c
   ];
 }
 
-/** Reserves both ports of a server; the unique index on server_ports refuses a clash. */
-export async function reservePorts(trx: Transaction<Database>, serverId: number, gamePort: number) {
-  await trx.deleteFrom('server_ports').where('server_id', '=', serverId).execute();
-  for (const { port, purpose } of portsFor(gamePort)) {
-    await trx.insertInto('server_ports').values({ port, server_id: serverId, purpose }).execute();
-  }
+/**
+ * Reserves both ports of a server (in one statement); the unique index on server_ports refuses a
+ * clash. `moving`: the server held ports before, which go first.
+ */
+export async function reservePorts(
+  trx: Transaction<Database>,
+  serverId: number,
+  gamePort: number,
+  { moving }: { moving: boolean },
+) {
+  if (moving) await trx.deleteFrom('server_ports').where('server_id', '=', serverId).execute();
+  const rows = portsFor(gamePort).map(({ port, purpose }) => ({ port, server_id: serverId, purpose }));
+  await trx.insertInto('server_ports').values(rows).execute();
 }
 
 /**

@@ -98,7 +98,7 @@ export async function createServer(
         })
         .returning('id')
         .executeTakeFirstOrThrow();
-      await reservePorts(trx, id, input.port);
+      await reservePorts(trx, id, input.port, { moving: false });
       return id;
     });
   } catch (error) {
@@ -144,7 +144,7 @@ export async function updateServer(
         .where('id', '=', id)
         .returningAll()
         .executeTakeFirstOrThrow();
-      if (portChanges) await reservePorts(trx, id, updated.port);
+      if (portChanges) await reservePorts(trx, id, updated.port, { moving: true });
       return updated;
     });
   } catch (error) {

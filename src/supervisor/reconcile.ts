@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { consoleLogPath, serverDataDir } from '../config/paths.js';
 import type { DatabaseHandle } from '../db/connect.js';
@@ -70,9 +71,11 @@ export class ReconcileStep {
       facts = await this.read(state);
       fresh = true;
     };
-    // A step woken only by observations (an A2S answer...) reads the row only if it is about to act.
-    if (!state.loaded || messages.length === 0 || messages.some((m) => !observations.has(m.kind)))
-      await read();
+    // A step woken only by observations (an A2S answer...) reads the row only if it is about to act; so
+    // does a removal (a server without a process is forgotten without it).
+    const removal = messages.some((m) => m.kind === 'remove');
+    const mayAct = !state.loaded || messages.length === 0 || messages.some((m) => !observations.has(m.kind));
+    if (mayAct && !removal) await read();
     for (const message of messages) await this.take(state, message);
     // A start pressed during a game update job is answered by the job's end (start, or fail).
     if (this.deps.hold().updating) state.retry = false;
@@ -252,8 +255,10 @@ export class ReconcileStep {
     this.deps.consoles.unfollow(id);
     this.deps.states.remove(id, this.clock.now());
     await this.deps.processes.runtime.forget(id);
-    // Its console log, pid file and instance (links are removed, never followed).
-    await rm(serverDataDir(this.deps.processes.dataDir, id), { recursive: true, force: true });
+    // Its console log, pid file and instance (links are removed, never followed). A server never
+    // started has none: asking first spares rm's failed lstat, an error object each time.
+    const dir = serverDataDir(this.deps.processes.dataDir, id);
+    if (existsSync(dir)) await rm(dir, { recursive: true, force: true });
   }
 
   /** Writes actual_state and last_error (only the supervisor does) and tells the listeners. */
