@@ -53,6 +53,13 @@ async function killLeaseSession(url: string): Promise<void> {
   }
 }
 
+/** A database of its own on the test server, dropped after the test. */
+async function freshPostgres(): Promise<string> {
+  const url = await freshDatabaseUrl('postgres');
+  databases.push(url);
+  return url;
+}
+
 const eventually = (check: () => boolean) => waitFor(check, { timeoutMs: 10_000 });
 
 afterEach(async () => {
@@ -63,8 +70,7 @@ afterEach(async () => {
 
 describe(`supervision lease on one PostgreSQL database (${postgresKind()})`, () => {
   it('lets one of two panels supervise; the other serves the UI and takes over when the first closes', async () => {
-    const url = await freshDatabaseUrl('postgres');
-    databases.push(url);
+    const url = await freshPostgres();
     const first = await panelOn(url);
     const second = await panelOn(url);
     expect(first.supervising).toBe(true);
@@ -94,8 +100,7 @@ describe(`supervision lease on one PostgreSQL database (${postgresKind()})`, () 
   it.skipIf(postgresKind() === 'pglite')(
     'takes over when the holder loses its session, and the holder stops supervising',
     async () => {
-      const url = await freshDatabaseUrl('postgres');
-      databases.push(url);
+      const url = await freshPostgres();
       const first = await panelOn(url);
       const second = await panelOn(url);
       expect([first.supervising, second.supervising]).toEqual([true, false]);
@@ -117,8 +122,7 @@ describe(`supervision lease on one PostgreSQL database (${postgresKind()})`, () 
   it.skipIf(postgresKind() === 'pglite')(
     'keeps an open event stream live across a lost and regained lease (it follows the new supervisor)',
     async () => {
-      const url = await freshDatabaseUrl('postgres');
-      databases.push(url);
+      const url = await freshPostgres();
       const panel = await panelOn(url);
       const alice = await signUp(panel.app, 'alice');
       const blueprint = await createBlueprint(alice);
