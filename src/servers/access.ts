@@ -153,12 +153,20 @@ function withAccess(user: SessionUser, visible: VisibleRow): AuthorizedServer {
 export async function listVisibleServers(
   db: Kysely<Database>,
   user: SessionUser,
-): Promise<AuthorizedServer[]> {
+): Promise<readonly AuthorizedServer[]> {
   const rows = await keptRead(db, `servers:${user.id}:${user.role}`, () =>
     visibleQuery(user).list.run(db, { userId: user.id, serverId: 0 }),
   );
-  return rows.map((row) => withAccess(user, row));
+  // Rows kept for one user (the key above) give the same list: what is made from it can be kept too.
+  let list = lists.get(rows);
+  if (!list) {
+    list = Object.freeze(rows.map((row) => withAccess(user, row)));
+    lists.set(rows, list);
+  }
+  return list;
 }
+
+const lists = new WeakMap<VisibleRow[], readonly AuthorizedServer[]>();
 
 /** The server's row with the user's membership, if they may see it (kept like the list, unless fresh). */
 async function visibleRow(db: Kysely<Database>, user: SessionUser, id: number, fresh = false) {

@@ -57,22 +57,36 @@ const OPEN = Buffer.from('{"servers":[');
 const COMMA = Buffer.from(',');
 const CLOSE = Buffer.from(']}');
 
+/** A list's body, with the kept JSON of each server it was made from. */
+interface KeptList {
+  parts: KeptJson[];
+  body: JsonBody;
+}
+
+/** Per list (access.ts hands out the same one until the database is written again). */
+const keptLists = new WeakMap<readonly AuthorizedServer[], KeptList>();
+
 /**
  * `{"servers": [...]}` as bytes, the same as JSON.stringify gives, from each server's kept JSON:
- * a list of 1,000 servers is not serialized (nor encoded) again while nothing in it changed.
+ * a list of 1,000 servers is not serialized (nor encoded) again while nothing in it changed, and
+ * neither joined nor hashed again while no server's JSON changed.
  */
 export function serversJsonBody(
   servers: readonly AuthorizedServer[],
   liveStatus: (id: number) => LiveStatus | null,
 ): JsonBody {
+  const parts = servers.map((server) => keptJson(server, liveStatus(server.row.id)));
+  const before = keptLists.get(servers);
+  if (before?.parts.every((part, index) => part === parts[index])) return before.body;
   const chunks: Buffer[] = [OPEN];
   const hashes: Buffer[] = [OPEN];
-  for (const [index, server] of servers.entries()) {
+  for (const [index, { bytes, hash }] of parts.entries()) {
     if (index > 0) chunks.push(COMMA);
-    const { bytes, hash } = keptJson(server, liveStatus(server.row.id));
     chunks.push(bytes);
     hashes.push(hash);
   }
   chunks.push(CLOSE);
-  return { body: Buffer.concat(chunks), etag: tagOf(hashes) };
+  const body = { body: Buffer.concat(chunks), etag: tagOf(hashes) };
+  keptLists.set(servers, { parts, body });
+  return body;
 }

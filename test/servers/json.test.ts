@@ -35,8 +35,12 @@ describe('the kept JSON of servers', () => {
     const expected = () => JSON.stringify({ servers: list.map((one) => toServer(one, liveOf(one.row.id))) });
     expect(serversJsonBody(list, liveOf).body.toString('utf8')).toBe(expected());
     expect(serversJsonBody(list, liveOf).body.toString('utf8')).not.toContain('secret');
+    // Nothing changed: the list's body is kept, not joined again.
+    const kept = serversJsonBody(list, liveOf);
+    expect(serversJsonBody(list, liveOf)).toBe(kept);
     live.set(1, { map: 'c2m1_highway', players: 4, max_players: 8 });
     expect(serversJsonBody(list, liveOf).body.toString('utf8')).toBe(expected());
+    expect(serversJsonBody(list, liveOf).etag).not.toBe(kept.etag);
     expect(serversJsonBody([], liveOf).body.toString('utf8')).toBe('{"servers":[]}');
     expect(serverJsonBytes(list[1] as AuthorizedServer, null).toString('utf8')).toBe(
       JSON.stringify(toServer(list[1] as AuthorizedServer, null)),
