@@ -63,22 +63,77 @@ const insertEntry = preparedQuery((db, p: Placeholders<AuditRow>) =>
   }),
 );
 
-/** Appends an entry; its detail is scrubbed of secrets first (detail.ts). */
+/** Entries on their way to one database, and each one's outcome once written (null: written). */
+interface Batch {
+  rows: AuditRow[];
+  outcomes: Promise<Array<Error | null>>;
+}
+
+/** The batch still taking entries, per database. */
+const open = new WeakMap<Kysely<Database>, Batch>();
+/** The last batch's write, per database: the next waits for it, so ids follow the order of recording. */
+const lastWrite = new WeakMap<Kysely<Database>, Promise<unknown>>();
+/** Rows per insert at most (8 parameters each). */
+const MAX_BATCH = 100;
+
+function batchFor(db: Kysely<Database>): Batch {
+  const current = open.get(db);
+  if (current && current.rows.length < MAX_BATCH) return current;
+  const rows: AuditRow[] = [];
+  const turnEnds = new Promise((resolve) => setImmediate(resolve));
+  const outcomes = Promise.all([lastWrite.get(db), turnEnds]).then(() => {
+    if (open.get(db) === batch) open.delete(db);
+    return writeRows(db, rows);
+  });
+  const batch: Batch = { rows, outcomes };
+  open.set(db, batch);
+  lastWrite.set(db, outcomes);
+  return batch;
+}
+
+async function writeRows(db: Kysely<Database>, rows: AuditRow[]): Promise<Array<Error | null>> {
+  try {
+    if (rows.length === 1) await insertEntry.run(db, rows[0] as AuditRow);
+    else await db.insertInto('audit_log').values(rows).execute();
+    return rows.map(() => null);
+  } catch {
+    // One entry the database refuses must not cost the others theirs: each on its own, in order.
+    const outcomes: Array<Error | null> = [];
+    for (const row of rows) {
+      const refused = await insertEntry.run(db, row).then(
+        () => null,
+        (error: unknown) => error as Error,
+      );
+      outcomes.push(refused);
+    }
+    return outcomes;
+  }
+}
+
+/**
+ * Appends an entry; its detail is scrubbed of secrets first (detail.ts). Entries of requests that
+ * finish in the same turn of the event loop go in one insert (one commit, one round trip), and each
+ * caller resolves only once its own entry is written (or rejects with why it was not).
+ */
 export async function recordAudit(
   db: Kysely<Database>,
   entry: NewAuditEntry,
   now = new Date(),
 ): Promise<void> {
-  await insertEntry.run(db, {
-    at: now.toISOString(),
-    user_id: entry.user?.id ?? null,
-    username: (entry.user?.username ?? entry.username ?? '').slice(0, 64),
-    ip: entry.ip.slice(0, 64),
-    action: entry.action,
-    target_type: entry.targetType ?? null,
-    target_id: entry.targetId ?? null,
-    detail: JSON.stringify(scrubDetail(entry.detail ?? {})),
-  });
+  const batch = batchFor(db);
+  const index =
+    batch.rows.push({
+      at: now.toISOString(),
+      user_id: entry.user?.id ?? null,
+      username: (entry.user?.username ?? entry.username ?? '').slice(0, 64),
+      ip: entry.ip.slice(0, 64),
+      action: entry.action,
+      target_type: entry.targetType ?? null,
+      target_id: entry.targetId ?? null,
+      detail: JSON.stringify(scrubDetail(entry.detail ?? {})),
+    }) - 1;
+  const error = (await batch.outcomes)[index];
+  if (error) throw error;
 }
 
 /** GET /audit's filters (input.ts parses them). */

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, constants, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { access, chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { consoleLogPath, pidFilePath, serverDataDir } from '../config/paths.js';
@@ -146,10 +146,13 @@ export class ProcessRuntime implements Runtime {
   }
 
   async forget(serverId: number): Promise<void> {
+    const pidFile = pidFilePath(this.options.dataDir, serverId);
+    // Most servers removed were never started: asking is cheaper than a failed unlink's error.
+    if (!existsSync(pidFile)) return;
     try {
-      unlinkSync(pidFilePath(this.options.dataDir, serverId));
+      unlinkSync(pidFile);
     } catch {
-      // No pid file.
+      // Gone meanwhile.
     }
   }
 

@@ -378,6 +378,35 @@ describe.each(testDialects())('the audit log (%s)', (dialect) => {
     expect((await entries()).map((entry) => entry.action)).toEqual(['test.364', 'test.1']);
   });
 
+  it('entries recorded at once share one insert; each caller resolves with its entry written, in order', async () => {
+    const { db } = t.database;
+    const record = (n: number) =>
+      recordAudit(db, { user: null, username: 'x', ip: '127.0.0.1', action: `test.${n}` }).then(async () => {
+        // Written by the time its caller goes on (the answer leaves after this).
+        const found = await db
+          .selectFrom('audit_log')
+          .select('id')
+          .where('action', '=', `test.${n}`)
+          .execute();
+        expect(found).toHaveLength(1);
+      });
+    await Promise.all(Array.from({ length: 250 }, (_, n) => record(n)));
+    const actions = (await entries()).map((entry) => entry.action);
+    expect(actions).toEqual(Array.from({ length: 250 }, (_, n) => `test.${n}`));
+  });
+
+  it('an entry the database refuses fails alone: the others recorded with it are written', async () => {
+    const { db } = t.database;
+    const entry = (action: string) => ({ user: null, username: 'x', ip: '127.0.0.1', action });
+    const outcomes = await Promise.allSettled([
+      recordAudit(db, entry('test.1')),
+      recordAudit(db, entry(null as unknown as string)),
+      recordAudit(db, entry('test.3')),
+    ]);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((await entries()).map((found) => found.action)).toEqual(['test.1', 'test.3']);
+  });
+
   it('a panel with a state-changing route that names no audit action does not start', () => {
     const route = (method: string, config?: object) =>
       ({ method, url: '/forgotten', handler: async () => ({}), ...(config && { config }) }) as RouteOptions;
