@@ -121,7 +121,11 @@ export class EventStreams {
     const flush = () => {
       this.waiting.delete(flush);
       if (ended || pending === '') return;
-      if (raw.writableLength > MAX_BUFFERED_BYTES) return end();
+      if (raw.writableLength > MAX_BUFFERED_BYTES) {
+        // Not reading: what waits is dropped with the stream (end() would otherwise flush it again).
+        pending = '';
+        return end();
+      }
       lastWrite = performance.now();
       raw.write(pending);
       pending = '';

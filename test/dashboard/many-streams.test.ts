@@ -3,6 +3,7 @@
  * back and sent together, and every stream still gets every event, in order, with one supervisor
  * listener per server (src/dashboard/hub.ts).
  */
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DashboardEvent } from '../../src/dashboard/event-types.js';
 import { type OpenStream, openStream } from '../helpers/app.js';
@@ -53,5 +54,30 @@ describe('GET /events with many viewers', () => {
 
     for (const stream of streams) stream.close();
     await expect.poll(() => supervisor.listeners(serverId)).toBe(0);
+  });
+
+  it('drops a stream whose client stops reading, once 1 MB waits for it; the panel goes on', async () => {
+    const { owner, supervisor, serverId, t } = scripted;
+    const { port } = new URL(baseUrl);
+    const socket = connect(Number(port), '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.write(
+      `GET /events HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAccept: text/event-stream\r\nCookie: ${owner.cookieHeader}\r\n\r\n`,
+    );
+    socket.pause();
+    await expect.poll(() => supervisor.listeners(serverId)).toBe(1);
+    const big = 'x'.repeat(64 * 1024);
+    for (let n = 0; n < 2000 && supervisor.listeners(serverId) > 0; n++) {
+      supervisor.emit(serverId, {
+        type: 'state',
+        actual_state: 'running',
+        desired_state: 'running',
+        last_error: big,
+      });
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(supervisor.listeners(serverId)).toBe(0);
+    expect((await t.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+    socket.destroy();
   });
 });
