@@ -58,9 +58,6 @@ export function openDatabase(url: string, options: OpenOptions = {}): DatabaseHa
   // In WAL mode NORMAL syncs at checkpoints, not at every commit: never a corrupt file, and only a
   // power cut (not a crash of the panel) can lose the last commits. FULL made each write wait for the disk.
   sqlite.pragma('synchronous = NORMAL');
-  // In WAL mode NORMAL syncs at checkpoints, not at every commit: never a corrupt file, and only a
-  // power cut (not a crash of the panel) can lose the last commits. FULL made each write wait for the disk.
-  sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   cachePreparedStatements(sqlite);
