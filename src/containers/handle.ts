@@ -21,6 +21,7 @@ export class EngineHandle implements RuntimeHandle {
   readonly watching = new AbortController();
   copy: ConsoleCopy | null = null;
   private lastStats: StatsSample | null = null;
+  private lastUsage: { at: number; usage: Promise<ResourceUsage | null> } | null = null;
 
   constructor(
     readonly serverId: number,
@@ -50,12 +51,24 @@ export class EngineHandle implements RuntimeHandle {
     this.resolveExit(exit);
   }
 
-  /** Live CPU and memory from the engine's stats (one sample a call; CPU from the call before). */
+  /**
+   * Live CPU and memory from the engine's stats (one sample a call; CPU from the sample before).
+   * Callers within SAMPLE_MS of the last sample share it: with several viewers of one server the
+   * engine is asked once, and CPU is never worked out over the few ms between two viewers' calls.
+   */
   async usage(docker: Docker): Promise<ResourceUsage | null> {
     if (!this.alive || !this.containerId) return null;
+    const now = Date.now();
+    if (this.lastUsage && now - this.lastUsage.at < SAMPLE_MS) return this.lastUsage.usage;
+    const usage = this.sample(docker, this.containerId);
+    this.lastUsage = { at: now, usage };
+    return usage;
+  }
+
+  private async sample(docker: Docker, containerId: string): Promise<ResourceUsage | null> {
     try {
       const options = { stream: false, 'one-shot': true } as object;
-      const sample = (await docker.getContainer(this.containerId).stats(options)) as StatsSample;
+      const sample = (await docker.getContainer(containerId).stats(options)) as StatsSample;
       const usage = resourceUsage(sample, this.lastStats, this.limits);
       this.lastStats = sample;
       return usage;
@@ -64,6 +77,9 @@ export class EngineHandle implements RuntimeHandle {
     }
   }
 }
+
+/** How long one stats sample answers every caller (a viewer asks every 5 s: src/servers/events-route.ts). */
+export const SAMPLE_MS = 2_000;
 
 /** Checks the install has srcds_run and writes the instance's cfg (0600: it holds the RCON password). */
 export async function prepareLaunch(plan: LaunchPlan, dataDir: string, serverId: number): Promise<void> {

@@ -1,5 +1,7 @@
+import type Docker from 'dockerode';
 import { describe, expect, it } from 'vitest';
 import { containerExit, outOfMemoryReason } from '../../src/containers/exit.js';
+import { EngineHandle } from '../../src/containers/handle.js';
 import {
   type ContainerSettings,
   containerOptions,
@@ -164,5 +166,18 @@ describe('resource usage from the engine', () => {
     const none = { memoryBytes: null, nanoCpus: null };
     const usage = resourceUsage(sample(1.5e9, 102e9, 50 * MB), sample(1e9, 100e9, 50 * MB), none);
     expect(usage).toEqual({ cpu_cores: 0.5, cpu_limit: null, memory_mb: 40, memory_limit_mb: null });
+  });
+
+  it('answers every viewer asking within a moment from one sample: one engine call, CPU over a real interval', async () => {
+    const samples = [sample(1e9, 100e9, 50 * MB), sample(1.5e9, 102e9, 50 * MB)];
+    let calls = 0;
+    const docker = {
+      getContainer: () => ({ stats: async () => samples[Math.min(calls++, samples.length - 1)] }),
+    } as unknown as Docker;
+    const handle = new EngineHandle(1, 'c1', 100, 0, false, { memoryBytes: null, nanoCpus: null });
+    const viewers = await Promise.all([handle.usage(docker), handle.usage(docker), handle.usage(docker)]);
+    expect(calls).toBe(1);
+    expect(viewers[1]).toBe(viewers[0]);
+    expect(viewers[0]?.cpu_cores).toBeNull();
   });
 });
