@@ -136,6 +136,18 @@ export async function navigate(page: Page, target: Locator): Promise<void> {
 }
 
 /** Fills the registration form and sends it (the first account is the administrator). */
+/** A page in a fresh context, 1280 px wide, with the script errors it raises collected. */
+export async function openPage(
+  harness: Harness,
+  height = 900,
+): Promise<{ page: Page; pageErrors: string[] }> {
+  const context = await harness.newContext({ viewport: { width: 1280, height } });
+  const page = await context.newPage();
+  const pageErrors: string[] = [];
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  return { page, pageErrors };
+}
+
 export async function register(page: Page, username: string, password: string): Promise<void> {
   await page.goto('/register');
   await page.getByLabel('Username').fill(username);

@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeSimSteamcmd, removeSimSteamcmds } from '../helpers/steamcmd.js';
-import { type Harness, markPage, register, screenshot, startHarness, wasNotReloaded } from './harness.js';
+import {
+  type Harness,
+  markPage,
+  openPage,
+  register,
+  screenshot,
+  startHarness,
+  wasNotReloaded,
+} from './harness.js';
 
 const live = { timeout: 20_000, interval: 50 };
 
@@ -24,10 +32,7 @@ describe('the Install page, in a browser', () => {
   }, 60_000);
 
   it('installs the game: the bar, the log and the state follow the job without a reload', async () => {
-    const context = await harness.newContext({ viewport: { width: 1280, height: 900 } });
-    const page = await context.newPage();
-    const pageErrors: string[] = [];
-    page.on('pageerror', (error) => pageErrors.push(error.message));
+    const { page, pageErrors } = await openPage(harness);
     await register(page, 'admin', 'correct horse battery');
     // The dashboard tells the admin, and leads to the Install page.
     expect(await page.locator('[data-install-banner]').textContent()).toContain(

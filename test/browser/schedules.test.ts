@@ -3,7 +3,15 @@
  * the schedule, and "Run now" is carried out by the panel's runner (the server starts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Harness, navigate, register, screenshot, startHarness, unlabelledFields } from './harness.js';
+import {
+  type Harness,
+  navigate,
+  openPage,
+  register,
+  screenshot,
+  startHarness,
+  unlabelledFields,
+} from './harness.js';
 
 const password = 'correct horse battery';
 
@@ -19,10 +27,7 @@ describe('schedules, in a browser, through the real forms', () => {
   }, 60_000);
 
   it('previews the next runs as the cron is typed, saves the schedule, and runs it now', async () => {
-    const context = await harness.newContext({ viewport: { width: 1280, height: 1000 } });
-    const page = await context.newPage();
-    const pageErrors: string[] = [];
-    page.on('pageerror', (error) => pageErrors.push(error.message));
+    const { page, pageErrors } = await openPage(harness, 1000);
 
     await register(page, 'alice', password);
     // A blueprint and a server, through the JSON API with the session's cookie.

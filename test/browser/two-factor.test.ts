@@ -1,7 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TOTP } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Harness, navigate, register, screenshot, startHarness, unlabelledFields } from './harness.js';
+import {
+  type Harness,
+  navigate,
+  openPage,
+  register,
+  screenshot,
+  startHarness,
+  unlabelledFields,
+} from './harness.js';
 
 const password = 'correct horse battery';
 
@@ -24,10 +32,7 @@ describe('two-factor sign-in, in a browser, through the real forms', () => {
   }, 60_000);
 
   it('turns it on from the account page, then signs in with the password and then the code', async () => {
-    const context = await harness.newContext({ viewport: { width: 1280, height: 900 } });
-    const page = await context.newPage();
-    const pageErrors: string[] = [];
-    page.on('pageerror', (error) => pageErrors.push(error.message));
+    const { page, pageErrors } = await openPage(harness);
 
     await register(page, 'alice', password);
 

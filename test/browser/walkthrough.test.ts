@@ -5,6 +5,7 @@ import {
   type Harness,
   markPage,
   navigate,
+  openPage,
   register,
   screenshot,
   startHarness,
@@ -60,10 +61,7 @@ describe('a first-time user, in a browser, on a simulated install', () => {
   }, 60_000);
 
   it('registers, builds a server, runs it, uses its console, and stops it', async () => {
-    const context = await harness.newContext({ viewport: { width: 1280, height: 900 } });
-    const page = await context.newPage();
-    const pageErrors: string[] = [];
-    page.on('pageerror', (error) => pageErrors.push(error.message));
+    const { page, pageErrors } = await openPage(harness);
     page.on('console', (message) => {
       if (message.type() === 'error' && !/Failed to load resource/.test(message.text()))
         pageErrors.push(message.text());

@@ -1,34 +1,26 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { DatabaseHandle } from '../../src/db/connect.js';
+import { describe, expect, it } from 'vitest';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { SOURCEMOD_OFF } from '../../src/db/migrations/004-addons.js';
-import { type FreshDatabase, openFreshDatabase, testDialects } from '../helpers/dialects.js';
-import { OLD_TIMESTAMP as at, seedAt002 } from '../helpers/older-database.js';
+import { testDialects } from '../helpers/dialects.js';
+import { OLD_TIMESTAMP as at, eachTestAt002 } from '../helpers/older-database.js';
 
 describe.each(testDialects())('migration 004-addons (%s)', (dialect) => {
-  let fresh: FreshDatabase;
-  let handle: DatabaseHandle;
-  beforeEach(async () => {
-    fresh = await openFreshDatabase(dialect);
-    handle = fresh.handle;
-    await seedAt002(handle);
-  });
-  afterEach(() => fresh.close());
+  const at002 = eachTestAt002(dialect);
 
   it('gives existing blueprints SourceMod off and servers no pending restart', async () => {
-    await migrateToLatest(handle);
-    const blueprint = await handle.db.selectFrom('blueprints').selectAll().executeTakeFirstOrThrow();
+    await migrateToLatest(at002.handle);
+    const blueprint = await at002.handle.db.selectFrom('blueprints').selectAll().executeTakeFirstOrThrow();
     expect(blueprint).toMatchObject({ name: 'coop', sourcemod: SOURCEMOD_OFF });
     expect(JSON.parse(blueprint.sourcemod)).toEqual({ enabled: false, admins: [] });
-    expect(await handle.db.selectFrom('servers').selectAll().executeTakeFirstOrThrow()).toMatchObject({
+    expect(await at002.handle.db.selectFrom('servers').selectAll().executeTakeFirstOrThrow()).toMatchObject({
       name: 'alpha',
       restart_required: 0,
     });
   });
 
   it('keeps one row per user and Workshop item, any number of uploads, and sizes past 4 GB', async () => {
-    await migrateToLatest(handle);
-    const { db } = handle;
+    await migrateToLatest(at002.handle);
+    const { db } = at002.handle;
     const addon = (workshop_id: string | null) => ({
       user_id: 1,
       kind: workshop_id ? ('workshop' as const) : ('vpk' as const),

@@ -1,39 +1,31 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { panelId } from '../../src/containers/panel-id.js';
-import type { DatabaseHandle } from '../../src/db/connect.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
-import { type FreshDatabase, openFreshDatabase, testDialects } from '../helpers/dialects.js';
-import { seedAt002 } from '../helpers/older-database.js';
+import { testDialects } from '../helpers/dialects.js';
+import { eachTestAt002 } from '../helpers/older-database.js';
 
 describe.each(testDialects())('migration 007-runtimes (%s)', (dialect) => {
-  let fresh: FreshDatabase;
-  let handle: DatabaseHandle;
-
-  beforeEach(async () => {
-    fresh = await openFreshDatabase(dialect);
-    handle = fresh.handle;
-    await seedAt002(handle);
-  });
-
-  afterEach(() => fresh.close());
+  const at002 = eachTestAt002(dialect);
 
   it('gives existing blueprints no limits and existing servers any node', async () => {
-    await migrateToLatest(handle);
-    expect(await handle.db.selectFrom('blueprints').selectAll().executeTakeFirstOrThrow()).toMatchObject({
+    await migrateToLatest(at002.handle);
+    expect(
+      await at002.handle.db.selectFrom('blueprints').selectAll().executeTakeFirstOrThrow(),
+    ).toMatchObject({
       name: 'coop',
       cpu_limit: null,
       memory_limit_mb: null,
     });
-    expect(await handle.db.selectFrom('servers').selectAll().executeTakeFirstOrThrow()).toMatchObject({
+    expect(await at002.handle.db.selectFrom('servers').selectAll().executeTakeFirstOrThrow()).toMatchObject({
       name: 'alpha',
       node: '',
     });
   });
 
   it('keeps fractional cores and whole megabytes as numbers', async () => {
-    await migrateToLatest(handle);
-    await handle.db.updateTable('blueprints').set({ cpu_limit: 1.25, memory_limit_mb: 1536 }).execute();
-    const row = await handle.db
+    await migrateToLatest(at002.handle);
+    await at002.handle.db.updateTable('blueprints').set({ cpu_limit: 1.25, memory_limit_mb: 1536 }).execute();
+    const row = await at002.handle.db
       .selectFrom('blueprints')
       .select(['cpu_limit', 'memory_limit_mb'])
       .executeTakeFirstOrThrow();
@@ -41,14 +33,14 @@ describe.each(testDialects())('migration 007-runtimes (%s)', (dialect) => {
   });
 
   it('makes the panel id once: the same for every caller, one row only', async () => {
-    await migrateToLatest(handle);
-    const [first, second] = await Promise.all([panelId(handle.db), panelId(handle.db)]);
+    await migrateToLatest(at002.handle);
+    const [first, second] = await Promise.all([panelId(at002.handle.db), panelId(at002.handle.db)]);
     expect(first).toMatch(/^[0-9a-f-]{36}$/);
     expect(second).toBe(first);
-    expect(await panelId(handle.db)).toBe(first);
+    expect(await panelId(at002.handle.db)).toBe(first);
     await expect(
-      handle.db.insertInto('panel_identity').values({ singleton: 2, panel_id: 'other' }).execute(),
+      at002.handle.db.insertInto('panel_identity').values({ singleton: 2, panel_id: 'other' }).execute(),
     ).rejects.toThrow();
-    expect(await handle.db.selectFrom('panel_identity').selectAll().execute()).toHaveLength(1);
+    expect(await at002.handle.db.selectFrom('panel_identity').selectAll().execute()).toHaveLength(1);
   });
 });

@@ -1,5 +1,7 @@
-import type { DatabaseHandle } from '../../src/db/connect.js';
+import { afterEach, beforeEach } from 'vitest';
+import type { DatabaseHandle, Dialect } from '../../src/db/connect.js';
 import { migrateTo } from '../../src/db/migrate.js';
+import { type FreshDatabase, openFreshDatabase } from './dialects.js';
 
 export const OLD_TIMESTAMP = '2024-01-01T00:00:00.000Z';
 
@@ -34,4 +36,23 @@ export async function seedAt002(handle: DatabaseHandle): Promise<void> {
       updated_at: at,
     })
     .execute();
+}
+
+/**
+ * For each test of the enclosing block: a fresh database of the dialect, brought to 002 and filled by
+ * seedAt002(), closed and dropped afterwards. The handle is read through the returned object.
+ */
+export function eachTestAt002(dialect: Dialect): { readonly handle: DatabaseHandle } {
+  let fresh: FreshDatabase | undefined;
+  beforeEach(async () => {
+    fresh = await openFreshDatabase(dialect);
+    await seedAt002(fresh.handle);
+  });
+  afterEach(() => fresh?.close());
+  return {
+    get handle() {
+      if (!fresh) throw new Error('eachTestAt002: no test is running');
+      return fresh.handle;
+    },
+  };
 }
