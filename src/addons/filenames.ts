@@ -45,8 +45,11 @@ export function distinctNames(files: Array<{ id: number; filename: string }>): M
   const names = new Map<number, string>();
   for (const { id, filename } of files) {
     const dot = filename.lastIndexOf('.');
+    const [stem, extension] = [filename.slice(0, dot), filename.slice(dot)];
     let name = filename;
-    if (taken.has(name.toLowerCase())) name = `${filename.slice(0, dot)}_${id}${filename.slice(dot)}`;
+    // Another addon may be called `map_7.vpk` itself: count on until the name is free.
+    for (let n = 1; taken.has(name.toLowerCase()); n++)
+      name = `${stem}_${id}${n > 1 ? `_${n}` : ''}${extension}`;
     taken.add(name.toLowerCase());
     names.set(id, name);
   }

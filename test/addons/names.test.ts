@@ -38,6 +38,17 @@ describe('stored names', () => {
       [7, 'MAP_7.vpk'],
       [9, 'other.vpk'],
     ]);
+    // A name made for a clash may itself be taken: it never hides another addon either.
+    const crowded = distinctNames([
+      { id: 1, filename: 'map.vpk' },
+      { id: 2, filename: 'map_3.vpk' },
+      { id: 3, filename: 'map.vpk' },
+      { id: 4, filename: 'map_3_2.vpk' },
+      { id: 5, filename: 'map_3.vpk' },
+    ]);
+    expect(new Set(crowded.values()).size).toBe(5);
+    expect(crowded.get(3)).toBe('map_3_2.vpk');
+    expect(crowded.get(5)).toBe('map_3_5.vpk');
   });
 });
 
