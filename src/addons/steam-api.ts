@@ -14,6 +14,8 @@ const FILETYPE_COLLECTION = 2;
 /** Steam answers at most this many ids per call. */
 const BATCH = 100;
 const MAX_ITEMS = 1000;
+/** Collections expanded for one id at most: each costs a request to Steam, and one add is one request to us. */
+const MAX_COLLECTIONS = 100;
 const TIMEOUT_MS = 20_000;
 
 /** The Steam Web API did not answer as it should: the panel could not ask (502). */
@@ -194,7 +196,8 @@ export interface ResolvedItem {
 /**
  * The items an id stands for. An item: itself, or the contract's refusal (thrown as
  * WorkshopRefusal, a 400). A collection: each item it holds, nested collections expanded once each
- * (a collection that holds itself or a parent ends there); an item's own refusal is returned with it.
+ * (a collection that holds itself or a parent ends there; 100 collections and 1,000 items at most);
+ * an item's own refusal is returned with it.
  */
 export async function resolveWorkshop(api: SteamWebApi, id: string): Promise<ResolvedItem[]> {
   const top = (await api.publishedFileDetails([id])).get(id) as WorkshopDetails;
@@ -208,7 +211,7 @@ export async function resolveWorkshop(api: SteamWebApi, id: string): Promise<Res
     if (children === null) return false;
     for (const child of children) {
       if (child.collection) {
-        if (!visited.has(child.id)) await expand(child.id);
+        if (!visited.has(child.id) && visited.size < MAX_COLLECTIONS) await expand(child.id);
       } else if (!itemIds.includes(child.id) && itemIds.length < MAX_ITEMS) itemIds.push(child.id);
     }
     return true;

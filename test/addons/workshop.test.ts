@@ -105,6 +105,22 @@ describe('Steam Web API client', () => {
     ]);
   });
 
+  it('expands 100 collections at most: a chain of 300 nested ones costs Steam no more requests', async () => {
+    for (let n = 0; n < 300; n++) {
+      const id = String(3000 + n);
+      steam.collections.set(id, {
+        id,
+        children: [{ id: '1001' }, { id: String(3001 + n), collection: true }],
+      });
+    }
+    const asked = () =>
+      steam.requests.filter((request) => request.path.includes('GetCollectionDetails')).length;
+    const before = asked();
+    const items = await resolveWorkshop(api, '3000');
+    expect(items.map((item) => item.details.id)).toEqual(['1001']);
+    expect(asked() - before).toBe(100);
+  });
+
   it('takes only digits for ids from the API: a collection naming another id is not followed', async () => {
     steam.collections.set('2900', { id: '2900', children: [{ id: '1001' }, { id: '../../../tmp/evil' }] });
     expect(await api.collectionChildren('2900')).toBeNull();
