@@ -1,9 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
-/** A strong entity tag of these bytes (a page of kept parts makes its own: src/views/fragment-cache.ts). */
-export function etagOf(body: string | Buffer): string {
-  return `"${createHash('sha1').update(body).digest('base64url')}"`;
+/**
+ * A strong entity tag of these bytes, in order: a whole body, or what stands for one (a page's text
+ * and the hashes of the kept parts it is made of: src/views/fragment-cache.ts, src/servers/json.ts).
+ */
+export function etagOf(...parts: Array<string | Buffer>): string {
+  const hash = createHash('sha1');
+  for (const part of parts) hash.update(part);
+  return `"${hash.digest('base64url')}"`;
 }
 
 /** Whether an If-None-Match header names the tag (a list, weak tags, or `*`). */

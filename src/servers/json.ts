@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { etagOf } from '../http/etag.js';
 import type { LiveStatus } from '../supervisor/control.js';
 import type { AuthorizedServer } from './access.js';
 import { toServer } from './servers.js';
@@ -36,12 +37,6 @@ export interface JsonBody {
   etag: string;
 }
 
-const tagOf = (hashes: Buffer[]) => {
-  const tag = createHash('sha1');
-  for (const hash of hashes) tag.update(hash);
-  return `"${tag.digest('base64url')}"`;
-};
-
 /** The bytes of JSON.stringify(toServer(server, live)), made once per row and live status. */
 export function serverJsonBytes(server: AuthorizedServer, live: LiveStatus | null): Buffer {
   return keptJson(server, live).bytes;
@@ -50,7 +45,7 @@ export function serverJsonBytes(server: AuthorizedServer, live: LiveStatus | nul
 /** serverJsonBytes with its ETag. */
 export function serverJsonBody(server: AuthorizedServer, live: LiveStatus | null): JsonBody {
   const { bytes, hash } = keptJson(server, live);
-  return { body: bytes, etag: tagOf([hash]) };
+  return { body: bytes, etag: etagOf(hash) };
 }
 
 const OPEN = Buffer.from('{"servers":[');
@@ -86,7 +81,7 @@ export function serversJsonBody(
     hashes.push(hash);
   }
   chunks.push(CLOSE);
-  const body = { body: Buffer.concat(chunks), etag: tagOf(hashes) };
+  const body = { body: Buffer.concat(chunks), etag: etagOf(...hashes) };
   keptLists.set(servers, { parts, body });
   return body;
 }
