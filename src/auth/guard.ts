@@ -5,7 +5,7 @@ import { bearerToken } from '../http/bearer.js';
 import { isSafeMethod } from '../http/csrf.js';
 import { AppError } from '../http/errors.js';
 import { wantsJson } from '../http/negotiate.js';
-import { IdentityCache } from './identity-cache.js';
+import type { IdentityCache } from './identity-cache.js';
 import { type SessionUser, sessionById, sessionCookie, sessionIdFor } from './sessions.js';
 import { tokenHash, userForToken } from './tokens.js';
 
@@ -48,8 +48,8 @@ declare module 'fastify' {
 export async function identify(
   db: Kysely<Database>,
   request: FastifyRequest,
-  now = new Date(),
-  cache = new IdentityCache({ ttlMs: 0 }),
+  now: Date,
+  cache: IdentityCache,
 ): Promise<Identity | null> {
   const token = bearerToken(request);
   if (token !== null) {

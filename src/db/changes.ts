@@ -13,8 +13,8 @@ import type {
 import type { Database } from './schema.js';
 
 /**
- * Counts the writes this process makes to its database, so that what is kept from it (src/servers/
- * server-cache.ts) can tell it may be out of date. The count goes up after every statement that is
+ * Counts the writes this process makes to its database, so that what is kept from it (keptRead():
+ * src/servers/access.ts, src/install/store.ts) can tell it may be out of date. The count goes up after every statement that is
  * not a SELECT has run, and after every commit (a transaction's rows are seen by others only then).
  * Writes by another process (another panel on the same PostgreSQL database, a script) are not seen:
  * whatever is kept must also grow old (`maxAgeMs`).
@@ -24,11 +24,6 @@ export class DatabaseChanges {
   /** Reads kept at version `keptAt`, by key, with when they were read (ms). */
   private readonly kept = new Map<string, { at: number; value: unknown }>();
   private keptAt = 0;
-
-  /** Take it before reading; what was read may be kept only while it has not changed. */
-  get version(): number {
-    return this.count;
-  }
 
   changed(): void {
     this.count++;
