@@ -129,7 +129,7 @@ export function registerServerRoutes(app: FastifyInstance, deps: RouteDeps) {
   app.post('/servers', audited({ action: 'server.create', target: 'server' }), async (request, reply) => {
     request.formOnError = (error) => listPage(request, error);
     const input = parseNewServer(request.body, bodySource(request));
-    const id = await createServer(db, currentUser(request), input);
+    const id = await createServer(database, currentUser(request), input);
     noteAudit(request, { targetId: id, detail: { ...input } });
     return sendDone(request, reply, {
       status: 201,

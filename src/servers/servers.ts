@@ -1,6 +1,8 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
+import { visibleRows } from '../auth/ownership.js';
 import type { SessionUser } from '../auth/sessions.js';
 import { getBlueprintRow, ownBlueprintRow } from '../blueprints/blueprints.js';
+import type { DatabaseHandle } from '../db/connect.js';
 import { uniqueViolation } from '../db/constraint-violation.js';
 import type { Database, DesiredState, ServerRow } from '../db/schema.js';
 import { conflict, notFound } from '../http/errors.js';
@@ -8,7 +10,7 @@ import { generateRconPassword } from '../launch/rcon-password.js';
 import type { LiveStatus } from '../supervisor/control.js';
 import { type AccessKind, type AuthorizedServer, type Permission, visibleServer } from './access.js';
 import type { ServerInput } from './input.js';
-import { portInUse, reservePorts } from './ports.js';
+import { portInUse, portsFor, reservePorts } from './ports.js';
 
 /** A server as JSON shows it to one user (with what they may do to it): never its rcon password. */
 export interface Server {
@@ -71,37 +73,64 @@ async function explainConflict(
   throw error;
 }
 
-/** Creates a stopped server; the database alone decides whether its name and ports are free. */
+/**
+ * Creates a stopped server; the database alone decides whether its name and ports are free. The
+ * insert takes the blueprint only if the user may see it (else NULL, which the column refuses), so
+ * a success costs no look-up first; a refusal is explained afterwards: an unseen blueprint (404),
+ * then a taken name or port (409).
+ */
 export async function createServer(
-  db: Kysely<Database>,
+  { db, dialect }: DatabaseHandle,
   user: SessionUser,
   input: ServerInput,
   now = new Date(),
 ): Promise<number> {
-  await getBlueprintRow(db, user, input.blueprint_id);
+  const row = {
+    user_id: user.id,
+    blueprint_id: visibleRows(db, 'blueprints', user)
+      .clearSelect()
+      .select('id')
+      .where('id', '=', input.blueprint_id),
+    name: input.name,
+    port: input.port,
+    desired_state: 'stopped' as const,
+    actual_state: 'unknown' as const,
+    last_error: '',
+    rcon_password: generateRconPassword(),
+    node: input.node,
+    created_at: now.toISOString(),
+    updated_at: now.toISOString(),
+  };
   try {
-    return await db.transaction().execute(async (trx) => {
-      const { id } = await trx
-        .insertInto('servers')
-        .values({
-          user_id: user.id,
-          blueprint_id: input.blueprint_id,
-          name: input.name,
-          port: input.port,
-          desired_state: 'stopped',
-          actual_state: 'unknown',
-          last_error: '',
-          rcon_password: generateRconPassword(),
-          node: input.node,
-          created_at: now.toISOString(),
-          updated_at: now.toISOString(),
+    if (dialect === 'postgres') {
+      // One statement, so one round trip: the server and its ports (a data-modifying CTE).
+      const { server_id } = await db
+        .with('created', (qb) => qb.insertInto('servers').values(row).returning('id'))
+        .insertInto('server_ports')
+        .columns(['port', 'server_id', 'purpose'])
+        .expression((eb) => {
+          const rows = portsFor(input.port).map(({ port, purpose }) =>
+            eb
+              .selectFrom('created')
+              .select([
+                sql<number>`${port}::integer`.as('port'),
+                'created.id',
+                sql.lit(purpose).as('purpose'),
+              ]),
+          );
+          return rows.reduce((all, next) => all.unionAll(next));
         })
-        .returning('id')
+        .returning('server_id')
         .executeTakeFirstOrThrow();
+      return server_id;
+    }
+    return await db.transaction().execute(async (trx) => {
+      const { id } = await trx.insertInto('servers').values(row).returning('id').executeTakeFirstOrThrow();
       await reservePorts(trx, id, input.port, { moving: false });
       return id;
     });
   } catch (error) {
+    await getBlueprintRow(db, user, input.blueprint_id);
     return explainConflict(db, user, error, input.port);
   }
 }
