@@ -4,6 +4,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, type Dialect as KyselyDialect, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { changeTrackingPlugin, DatabaseChanges, trackChanges, trackCommits } from './changes.js';
+import { NamingClient } from './named-statements.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -42,7 +43,7 @@ export function openDatabase(url: string, options: OpenOptions = {}): DatabaseHa
   if (isPostgresUrl(url)) {
     // COUNT(*) and BIGINT come back as strings by default; our ids and counts fit in a JS number.
     pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
-    const pool = new pg.Pool({ connectionString: url, max: options.poolMax ?? 10 });
+    const pool = new pg.Pool({ connectionString: url, max: options.poolMax ?? 10, Client: NamingClient });
     // Without a listener, an idle client's error (e.g. the server restarting) would end the process.
     pool.on(
       'error',
