@@ -4,13 +4,15 @@ import type { SessionUser } from '../auth/sessions.js';
 import { getBlueprintRow, ownBlueprintRow } from '../blueprints/blueprints.js';
 import type { DatabaseHandle } from '../db/connect.js';
 import { uniqueViolation } from '../db/constraint-violation.js';
-import type { Database, DesiredState, ServerRow } from '../db/schema.js';
+import { type Placeholders, preparedQuery } from '../db/prepared.js';
+import type { Database, DesiredState, Role, ServerRow } from '../db/schema.js';
 import { conflict, notFound } from '../http/errors.js';
+import { clientPortFor } from '../launch/plan.js';
 import { generateRconPassword } from '../launch/rcon-password.js';
 import type { LiveStatus } from '../supervisor/control.js';
 import { type AccessKind, type AuthorizedServer, type Permission, visibleServer } from './access.js';
 import type { ServerInput } from './input.js';
-import { portInUse, portsFor, reservePorts } from './ports.js';
+import { portInUse, reservePorts } from './ports.js';
 
 /** A server as JSON shows it to one user (with what they may do to it): never its rcon password. */
 export interface Server {
@@ -73,11 +75,75 @@ async function explainConflict(
   throw error;
 }
 
+/** What a new server's insert takes (placeholders, in the statement PostgreSQL compiles once). */
+type NewServer = {
+  userId: number;
+  blueprintId: number;
+  name: string;
+  port: number;
+  clientPort: number;
+  rconPassword: string;
+  node: string;
+  now: string;
+};
+
 /**
- * Creates a stopped server; the database alone decides whether its name and ports are free. The
- * insert takes the blueprint only if the user may see it (else NULL, which the column refuses), so
- * a success costs no look-up first; a refusal is explained afterwards: an unseen blueprint (404),
- * then a taken name or port (409).
+ * The new row. It takes the blueprint only if its user may see it (visibleRows' rule, for a user of
+ * this role), else NULL, which the column refuses: a success costs no look-up first.
+ */
+function newServerRow(db: Kysely<Database>, server: NewServer, role: Role) {
+  const user = { id: server.userId, username: '', role };
+  return {
+    user_id: server.userId,
+    blueprint_id: visibleRows(db, 'blueprints', user)
+      .clearSelect()
+      .select('id')
+      .where('id', '=', server.blueprintId),
+    name: server.name,
+    port: server.port,
+    desired_state: 'stopped' as const,
+    actual_state: 'unknown' as const,
+    last_error: '',
+    rcon_password: server.rconPassword,
+    node: server.node,
+    created_at: server.now,
+    updated_at: server.now,
+  };
+}
+
+/** PostgreSQL: the server and its two ports (portsFor) in one statement, so one round trip; per role. */
+const insertWithPorts = (role: Role) =>
+  preparedQuery((db, p: Placeholders<NewServer>) =>
+    db
+      .with('created', (query) =>
+        query
+          .insertInto('servers')
+          .values(newServerRow(db, p, role))
+          .returning('id'),
+      )
+      .insertInto('server_ports')
+      .columns(['port', 'server_id', 'purpose'])
+      .expression((eb) =>
+        eb
+          .selectFrom('created')
+          .select([sql<number>`${p.port}::integer`.as('port'), 'created.id', sql.lit('game').as('purpose')])
+          .unionAll(
+            eb
+              .selectFrom('created')
+              .select([
+                sql<number>`${p.clientPort}::integer`.as('port'),
+                'created.id',
+                sql.lit('client').as('purpose'),
+              ]),
+          ),
+      )
+      .returning('server_id'),
+  );
+const insertsWithPorts = { admin: insertWithPorts('admin'), user: insertWithPorts('user') };
+
+/**
+ * Creates a stopped server; the database alone decides whether its name and ports are free. A
+ * refusal is explained afterwards: an unseen blueprint (404), then a taken name or port (409).
  */
 export async function createServer(
   { db, dialect }: DatabaseHandle,
@@ -85,47 +151,27 @@ export async function createServer(
   input: ServerInput,
   now = new Date(),
 ): Promise<number> {
-  const row = {
-    user_id: user.id,
-    blueprint_id: visibleRows(db, 'blueprints', user)
-      .clearSelect()
-      .select('id')
-      .where('id', '=', input.blueprint_id),
+  const server: NewServer = {
+    userId: user.id,
+    blueprintId: input.blueprint_id,
     name: input.name,
     port: input.port,
-    desired_state: 'stopped' as const,
-    actual_state: 'unknown' as const,
-    last_error: '',
-    rcon_password: generateRconPassword(),
+    clientPort: clientPortFor(input.port),
+    rconPassword: generateRconPassword(),
     node: input.node,
-    created_at: now.toISOString(),
-    updated_at: now.toISOString(),
+    now: now.toISOString(),
   };
   try {
     if (dialect === 'postgres') {
-      // One statement, so one round trip: the server and its ports (a data-modifying CTE).
-      const { server_id } = await db
-        .with('created', (qb) => qb.insertInto('servers').values(row).returning('id'))
-        .insertInto('server_ports')
-        .columns(['port', 'server_id', 'purpose'])
-        .expression((eb) => {
-          const rows = portsFor(input.port).map(({ port, purpose }) =>
-            eb
-              .selectFrom('created')
-              .select([
-                sql<number>`${port}::integer`.as('port'),
-                'created.id',
-                sql.lit(purpose).as('purpose'),
-              ]),
-          );
-          return rows.reduce((all, next) => all.unionAll(next));
-        })
-        .returning('server_id')
-        .executeTakeFirstOrThrow();
-      return server_id;
+      const [created] = await insertsWithPorts[user.role].run(db, server);
+      return (created as { server_id: number }).server_id;
     }
     return await db.transaction().execute(async (trx) => {
-      const { id } = await trx.insertInto('servers').values(row).returning('id').executeTakeFirstOrThrow();
+      const { id } = await trx
+        .insertInto('servers')
+        .values(newServerRow(db, server, user.role))
+        .returning('id')
+        .executeTakeFirstOrThrow();
       await reservePorts(trx, id, input.port, { moving: false });
       return id;
     });
@@ -198,7 +244,11 @@ export async function setDesiredState(
   return row;
 }
 
+const deleteRow = preparedQuery((db, p: Placeholders<{ id: number }>) =>
+  db.deleteFrom('servers').where('id', '=', p.id),
+);
+
 /** Deletes the row (its ports go with it); the caller has stopped the process first. */
 export async function deleteServerRow(db: Kysely<Database>, id: number): Promise<void> {
-  await db.deleteFrom('servers').where('id', '=', id).execute();
+  await deleteRow.run(db, { id });
 }
