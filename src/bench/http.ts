@@ -5,7 +5,7 @@ import { type LoadRequest, type LoadResult, measure as runLoad } from './load.js
 import { PanelClient } from './panel-client.js';
 import { benchPort, JSON_HEADERS, startPanelProcess } from './panel-process.js';
 
-import { PANEL_CORE, pinToCore } from './pin.js';
+import { LOAD_CORE, PANEL_CORE, pinDatabaseBackends, pinToCore } from './pin.js';
 import { freeGamePorts } from './ports.js';
 import { cannedKey, replayableHeaders } from './raw-server.js';
 import type { CapturedAnswers } from './raw-server-main.js';
@@ -87,6 +87,12 @@ export interface Row {
   ceiling: LoadResult;
 }
 
+export interface HttpBench {
+  rows: Row[];
+  /** Where PostgreSQL's backends ran (pinned: what pinDatabaseBackends said). */
+  database?: string;
+}
+
 const progress = (line: string) => process.stderr.write(`http bench: ${line}\n`);
 
 /** Rounds of equal length as one: the mean rate, the worst p99, all errors. */
@@ -105,7 +111,7 @@ function combine(rounds: LoadResult[]): LoadResult {
  * its answers for the ceiling (a raw node:http process replaying them byte for byte), and loads both
  * in turn from this process, each after a warm-up.
  */
-export async function benchHttp(options: HttpBenchOptions): Promise<Row[]> {
+export async function benchHttp(options: HttpBenchOptions): Promise<HttpBench> {
   const panel = await startPanelProcess({
     databaseUrl: options.databaseUrl,
     simulator: options.running > 0,
@@ -200,6 +206,11 @@ export async function benchHttp(options: HttpBenchOptions): Promise<Row[]> {
     const ceilingBase = `http://127.0.0.1:${rawPort}`;
 
     const rows: Row[] = [];
+    let database: string | undefined;
+    // Before each load of the panel: its pool may have opened connections since.
+    const pinDatabase = async () => {
+      if (options.pin && panel.databaseUrl) database = await pinDatabaseBackends(panel.databaseUrl, LOAD_CORE);
+    };
     for (const measure of options.measures) {
       const load = (target: string, seconds: number) =>
         measure.kind === 'pair'
@@ -210,12 +221,14 @@ export async function benchHttp(options: HttpBenchOptions): Promise<Row[]> {
               seconds,
               connections: options.connections,
             });
+      await pinDatabase();
       await load(base, options.warmupSeconds);
       await load(ceilingBase, options.warmupSeconds);
       // Rounds in turn, so that a change in the machine's load (it is shared) falls on both sides.
       const panelRounds: LoadResult[] = [];
       const ceilingRounds: LoadResult[] = [];
       for (let round = 0; round < options.rounds; round++) {
+        await pinDatabase();
         panelRounds.push(await load(base, options.seconds));
         ceilingRounds.push(await load(ceilingBase, options.seconds));
       }
@@ -228,7 +241,7 @@ export async function benchHttp(options: HttpBenchOptions): Promise<Row[]> {
       for (const id of running) await client.call('POST', `/servers/${id}/stop`);
       await client.waitAll(running, 'stopped', 120_000).catch(() => undefined);
     }
-    return rows;
+    return { rows, ...(database && { database }) };
   } finally {
     raw.kill('SIGTERM');
     await panel.stop();

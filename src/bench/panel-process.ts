@@ -53,6 +53,8 @@ export const JSON_HEADERS = { 'content-type': 'application/json', accept: 'appli
 export interface PanelProcess {
   base: string;
   pid: number;
+  /** The bench's own PostgreSQL database, when it runs on one. */
+  databaseUrl: string | undefined;
   dataDir: string;
   /** Ends the panel, kills any simulator it left, drops the bench's database and removes its files. */
   stop(): Promise<void>;
@@ -108,5 +110,5 @@ export async function startPanelProcess(options: PanelProcessOptions): Promise<P
     await stop();
     throw error;
   }
-  return { base, pid: child.pid as number, dataDir, stop };
+  return { base, pid: child.pid as number, databaseUrl: database?.url, dataDir, stop };
 }

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
+import pg from 'pg';
 
 /** The cores the HTTP bench uses: the panel and the ceiling on one, the load generator on the other. */
 export const PANEL_CORE = 0;
@@ -20,4 +21,26 @@ export function canPin(): boolean {
 export function pinToCore(pid: number, core: number): void {
   const cores = core < 0 ? `0-${os.cpus().length - 1}` : String(core);
   execFileSync('taskset', ['-a', '-cp', cores, String(pid)], { stdio: 'ignore' });
+}
+
+/**
+ * Pins the PostgreSQL backends serving the database of `databaseUrl` (the bench's own) to `core`, and
+ * says what it did. They are not the panel: left to the scheduler, it wakes each one on the core of
+ * the panel that wrote to it, where it runs instead of the panel (the ceiling has no database). Only
+ * a server on this machine can be pinned; the backends a pool opens later are not.
+ */
+export async function pinDatabaseBackends(databaseUrl: string, core: number): Promise<string> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  try {
+    await client.connect();
+    const { rows } = await client.query<{ pid: number }>(
+      'select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()',
+    );
+    for (const { pid } of rows) pinToCore(pid, core);
+    return `PostgreSQL's backends for the bench database on core ${core}`;
+  } catch (error) {
+    return `PostgreSQL not pinned (${(error as Error).message.split('\n')[0]})`;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }

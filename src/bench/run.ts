@@ -83,7 +83,7 @@ async function http(values: Values, pin: boolean, scale: boolean) {
     : MEASURES;
   for (const { name, databaseUrl } of dialects()) {
     const loadBefore = load();
-    const rows = await benchHttp({
+    const { rows, database } = await benchHttp({
       servers,
       running,
       seconds: Number(values.seconds),
@@ -100,7 +100,7 @@ async function http(values: Values, pin: boolean, scale: boolean) {
         `signed in; panel vs a raw node:http server replaying its bytes; ${values.connections} connections, ` +
         `${values.warmup} s warm-up, then ${values.rounds} rounds of ${values.seconds} s each, panel and ceiling in turn; ` +
         `${pin ? `panel and ceiling on core 0, load on core ${LOAD_CORE}` : 'not pinned (taskset or a 2nd core missing)'}; ` +
-        `load average ${loadBefore} before`,
+        `${database ? `${database}; ` : ''}load average ${loadBefore} before`,
     );
     printTable(rows);
     console.log('');
