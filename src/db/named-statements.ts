@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 
 /**
@@ -20,15 +21,20 @@ import pg from 'pg';
  */
 const MAX_NAMED = 256;
 
-/** Each text's number, or null once it may not be named. */
-const texts = new Map<string, number | null>();
+/**
+ * Each text's hash, or null once it may not be named. A name says which text it stands for (its
+ * hash), so that behind a pooler a connection of the server that already holds the name (from this
+ * process or another panel) holds the same statement: never another one run with our values.
+ */
+const texts = new Map<string, string | null>();
 
-function textNumber(text: string): number | null {
-  const number = texts.get(text);
-  if (number !== undefined) return number;
+function textHash(text: string): string | null {
+  const hash = texts.get(text);
+  if (hash !== undefined) return hash;
   if (texts.size >= MAX_NAMED) return null;
-  texts.set(text, texts.size + 1);
-  return texts.size;
+  const made = createHash('sha256').update(text).digest('hex').slice(0, 24);
+  texts.set(text, made);
+  return made;
 }
 
 const unnamable = new Set(['0A000', '26000', '42P05']);
@@ -52,9 +58,9 @@ export class NamingClient extends pg.Client {
         Array.isArray(values) &&
         values.length > 0 &&
         this.getTransactionStatus() === 'I';
-      const number = named ? textNumber(text) : null;
-      if (number === null) return send(...args);
-      return send({ name: `l4d2web_${connection}_${number}`, text, values }).catch((error: unknown) => {
+      const hash = named ? textHash(text) : null;
+      if (hash === null) return send(...args);
+      return send({ name: `l4d2web_${connection}_${hash}`, text, values }).catch((error: unknown) => {
         if (!unnamable.has((error as { code?: string }).code ?? '')) throw error;
         texts.set(text as string, null);
         return send(text, values);
