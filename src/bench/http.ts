@@ -209,7 +209,8 @@ export async function benchHttp(options: HttpBenchOptions): Promise<HttpBench> {
     let database: string | undefined;
     // Before each load of the panel: its pool may have opened connections since.
     const pinDatabase = async () => {
-      if (options.pin && panel.databaseUrl) database = await pinDatabaseBackends(panel.databaseUrl, LOAD_CORE);
+      if (options.pin && panel.databaseUrl)
+        database = await pinDatabaseBackends(panel.databaseUrl, LOAD_CORE);
     };
     for (const measure of options.measures) {
       const load = (target: string, seconds: number) =>
