@@ -1,4 +1,5 @@
 import type { Compilable, CompiledQuery, Kysely } from 'kysely';
+import { nameStatement } from './named-statements.js';
 import type { Database } from './schema.js';
 
 /** Stands in for a value when a prepared query is built; its name says which value of a run goes there. */
@@ -25,7 +26,8 @@ export interface PreparedQuery<Params, Row> {
 /**
  * A query of a hot path built and compiled once per database, then run with new values: otherwise
  * Kysely builds its tree and compiles it to SQL on every request (and on SQLite, src/db/connect.ts
- * keeps the prepared statement of that SQL). `build` must use a placeholder for every value that
+ * keeps the prepared statement of that SQL; on PostgreSQL each connection keeps it by name:
+ * src/db/named-statements.ts). `build` must use a placeholder for every value that
  * changes between runs, and must not branch on them.
  */
 export function preparedQuery<Params extends Record<string, unknown>, Row>(
@@ -37,6 +39,7 @@ export function preparedQuery<Params extends Record<string, unknown>, Row>(
   });
   const compile = (db: Kysely<Database>): Template => {
     const query = build(db, placeholders).compile();
+    nameStatement(query.sql);
     const slots = query.parameters.map(
       (value): Slot => (value instanceof Placeholder ? { name: value.name } : { constant: value }),
     );
