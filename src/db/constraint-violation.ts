@@ -42,3 +42,9 @@ export function foreignKeyViolation(error: unknown): boolean {
   const code = (error as { code?: string } | null)?.code;
   return code === '23503' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
 }
+
+/** A NOT NULL column got NULL (e.g. a server's blueprint, inserted only if the user may see it). */
+export function notNullViolation(error: unknown): boolean {
+  const code = (error as { code?: string } | null)?.code;
+  return code === '23502' || code === 'SQLITE_CONSTRAINT_NOTNULL';
+}

@@ -1,16 +1,28 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { SessionUser } from '../auth/sessions.js';
-import type { Database } from '../db/schema.js';
+import type { Database, ServerPortsTable } from '../db/schema.js';
 import { AppError } from '../http/errors.js';
 import { clientPortFor } from '../launch/plan.js';
 import { maySeeServer } from './access.js';
 
+export type PortPurpose = ServerPortsTable['purpose'];
+
 /** srcds binds the game port P and the client port P - 10 (LinuxGSM's convention). */
-export function portsFor(gamePort: number): { port: number; purpose: 'game' | 'client' }[] {
-  return [
-    { port: gamePort, purpose: 'game' },
-    { port: clientPortFor(gamePort), purpose: 'client' },
-  ];
+const portOf: Record<PortPurpose, (gamePort: number) => number> = {
+  game: (gamePort) => gamePort,
+  client: clientPortFor,
+};
+
+/** Every port a server holds, by what it is for. */
+export const portPurposes = Object.keys(portOf) as PortPurpose[];
+
+export function portsFor(gamePort: number): { port: number; purpose: PortPurpose }[] {
+  return portPurposes.map((purpose) => ({ port: portOf[purpose](gamePort), purpose }));
+}
+
+/** The same ports, as `{ game, client }`. */
+export function portsByPurpose(gamePort: number): Record<PortPurpose, number> {
+  return { game: portOf.game(gamePort), client: portOf.client(gamePort) };
 }
 
 /**

@@ -3,16 +3,15 @@ import { visibleRows } from '../auth/ownership.js';
 import type { SessionUser } from '../auth/sessions.js';
 import { getBlueprintRow, ownBlueprintRow } from '../blueprints/blueprints.js';
 import type { DatabaseHandle } from '../db/connect.js';
-import { uniqueViolation } from '../db/constraint-violation.js';
+import { notNullViolation, uniqueViolation } from '../db/constraint-violation.js';
 import { type Placeholders, preparedQuery } from '../db/prepared.js';
 import type { Database, DesiredState, Role, ServerRow } from '../db/schema.js';
 import { conflict, notFound } from '../http/errors.js';
-import { clientPortFor } from '../launch/plan.js';
 import { generateRconPassword } from '../launch/rcon-password.js';
 import type { LiveStatus } from '../supervisor/control.js';
 import { type AccessKind, type AuthorizedServer, type Permission, visibleServer } from './access.js';
 import type { ServerInput } from './input.js';
-import { portInUse, reservePorts } from './ports.js';
+import { type PortPurpose, portInUse, portPurposes, portsByPurpose, reservePorts } from './ports.js';
 
 /** A server as JSON shows it to one user (with what they may do to it): never its rcon password. */
 export interface Server {
@@ -81,11 +80,10 @@ type NewServer = {
   blueprintId: number;
   name: string;
   port: number;
-  clientPort: number;
   rconPassword: string;
   node: string;
   now: string;
-};
+} & Record<PortPurpose, number>;
 
 /**
  * The new row. It takes the blueprint only if its user may see it (visibleRows' rule, for a user of
@@ -111,7 +109,7 @@ function newServerRow(db: Kysely<Database>, server: NewServer, role: Role) {
   };
 }
 
-/** PostgreSQL: the server and its two ports (portsFor) in one statement, so one round trip; per role. */
+/** PostgreSQL: the server and its ports (one row per purpose) in one statement, one round trip. */
 const insertWithPorts = (role: Role) =>
   preparedQuery((db, p: Placeholders<NewServer>) =>
     db
@@ -124,18 +122,17 @@ const insertWithPorts = (role: Role) =>
       .insertInto('server_ports')
       .columns(['port', 'server_id', 'purpose'])
       .expression((eb) =>
-        eb
-          .selectFrom('created')
-          .select([sql<number>`${p.port}::integer`.as('port'), 'created.id', sql.lit('game').as('purpose')])
-          .unionAll(
+        portPurposes
+          .map((purpose) =>
             eb
               .selectFrom('created')
               .select([
-                sql<number>`${p.clientPort}::integer`.as('port'),
+                sql<number>`${p[purpose]}::integer`.as('port'),
                 'created.id',
-                sql.lit('client').as('purpose'),
+                sql.lit(purpose).as('purpose'),
               ]),
-          ),
+          )
+          .reduce((all, next) => all.unionAll(next)),
       )
       .returning('server_id'),
   );
@@ -156,7 +153,7 @@ export async function createServer(
     blueprintId: input.blueprint_id,
     name: input.name,
     port: input.port,
-    clientPort: clientPortFor(input.port),
+    ...portsByPurpose(input.port),
     rconPassword: generateRconPassword(),
     node: input.node,
     now: now.toISOString(),
@@ -169,7 +166,7 @@ export async function createServer(
     return await db.transaction().execute(async (trx) => {
       const { id } = await trx
         .insertInto('servers')
-        .values(newServerRow(db, server, user.role))
+        .values(newServerRow(trx, server, user.role))
         .returning('id')
         .executeTakeFirstOrThrow();
       await reservePorts(trx, id, input.port, { moving: false });
@@ -177,6 +174,8 @@ export async function createServer(
     });
   } catch (error) {
     await getBlueprintRow(db, user, input.blueprint_id);
+    // Unseen when inserted, seen now (made visible meanwhile): as unseen.
+    if (notNullViolation(error)) throw notFound('blueprint');
     return explainConflict(db, user, error, input.port);
   }
 }
