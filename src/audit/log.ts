@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { type Placeholders, preparedQuery } from '../db/prepared.js';
+import { type Placeholders, type PreparedQuery, preparedQuery } from '../db/prepared.js';
 import type { Database } from '../db/schema.js';
 import { scrubDetail } from './detail.js';
 
@@ -49,19 +49,45 @@ export interface NewAuditEntry {
 
 type AuditRow = Omit<AuditEntry, 'id' | 'detail'> & { detail: string };
 
-/** Every state-changing request appends one: compiled once (src/db/prepared.ts). */
-const insertEntry = preparedQuery((db, p: Placeholders<AuditRow>) =>
-  db.insertInto('audit_log').values({
-    at: p.at,
-    user_id: p.user_id,
-    username: p.username,
-    ip: p.ip,
-    action: p.action,
-    target_type: p.target_type,
-    target_id: p.target_id,
-    detail: p.detail,
-  }),
-);
+const auditColumns = [
+  'at',
+  'user_id',
+  'username',
+  'ip',
+  'action',
+  'target_type',
+  'target_id',
+  'detail',
+] as const satisfies readonly (keyof AuditRow)[];
+
+/**
+ * An insert of n entries, compiled once per n (src/db/prepared.ts; MAX_BATCH at most). Its values
+ * are named `<row>.<column>`.
+ */
+const inserts = new Map<number, PreparedQuery<Record<string, unknown>, unknown>>();
+
+function insertRows(db: Kysely<Database>, rows: AuditRow[]): Promise<unknown> {
+  let insert = inserts.get(rows.length);
+  if (!insert) {
+    const size = rows.length;
+    insert = preparedQuery((kysely, p: Placeholders<Record<string, unknown>>) =>
+      kysely
+        .insertInto('audit_log')
+        .values(
+          Array.from(
+            { length: size },
+            (_, row) =>
+              Object.fromEntries(auditColumns.map((column) => [column, p[`${row}.${column}`]])) as AuditRow,
+          ),
+        ),
+    );
+    inserts.set(size, insert);
+  }
+  const values = rows.flatMap((row, index) =>
+    auditColumns.map((column) => [`${index}.${column}`, row[column]]),
+  );
+  return insert.run(db, Object.fromEntries(values));
+}
 
 /** Entries on their way to one database, and each one's outcome once written (null: written). */
 interface Batch {
@@ -93,14 +119,13 @@ function batchFor(db: Kysely<Database>): Batch {
 
 async function writeRows(db: Kysely<Database>, rows: AuditRow[]): Promise<Array<Error | null>> {
   try {
-    if (rows.length === 1) await insertEntry.run(db, rows[0] as AuditRow);
-    else await db.insertInto('audit_log').values(rows).execute();
+    await insertRows(db, rows);
     return rows.map(() => null);
   } catch {
     // One entry the database refuses must not cost the others theirs: each on its own, in order.
     const outcomes: Array<Error | null> = [];
     for (const row of rows) {
-      const refused = await insertEntry.run(db, row).then(
+      const refused = await insertRows(db, [row]).then(
         () => null,
         (error: unknown) => error as Error,
       );
