@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
 import pg from 'pg';
 
@@ -27,7 +28,8 @@ export function pinToCore(pid: number, core: number): void {
  * Pins the PostgreSQL backends serving the database of `databaseUrl` (the bench's own) to `core`, and
  * says what it did. They are not the panel: left to the scheduler, it wakes each one on the core of
  * the panel that wrote to it, where it runs instead of the panel (the ceiling has no database). Only
- * a server on this machine can be pinned; the backends a pool opens later are not.
+ * processes of this machine named postgres are pinned (a server elsewhere, or in a container, has
+ * pids of its own); the callers pin again before each load, for the backends a pool opened since.
  */
 export async function pinDatabaseBackends(databaseUrl: string, core: number): Promise<string> {
   const client = new pg.Client({ connectionString: databaseUrl });
@@ -36,11 +38,21 @@ export async function pinDatabaseBackends(databaseUrl: string, core: number): Pr
     const { rows } = await client.query<{ pid: number }>(
       'select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()',
     );
-    for (const { pid } of rows) pinToCore(pid, core);
+    const ours = rows.filter(({ pid }) => processName(pid) === 'postgres');
+    for (const { pid } of ours) pinToCore(pid, core);
+    if (ours.length === 0) return 'PostgreSQL not pinned (its backends are not processes of this machine)';
     return `PostgreSQL's backends for the bench database on core ${core}`;
   } catch (error) {
     return `PostgreSQL not pinned (${(error as Error).message.split('\n')[0]})`;
   } finally {
     await client.end().catch(() => undefined);
+  }
+}
+
+function processName(pid: number): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
   }
 }
