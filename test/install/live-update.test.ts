@@ -90,12 +90,11 @@ describe.each(testDialects())('updating a live install (%s)', (dialect) => {
         (streams[index]?.events ?? []).flatMap((event: ServerEvent) =>
           event.type === 'state' ? [event.actual_state] : [],
         );
-      // The row says running as the event leaves; the stream reads it a moment later.
+      // The supervisor writes the row, then sends the event, which reaches this client a moment later.
       await waitFor(() => states().lastIndexOf('running') > states().indexOf('updating'), {
         describe: states,
       });
       expect(states()).toEqual(expect.arrayContaining(['stopping', 'updating', 'starting']));
-      expect(states().indexOf('updating')).toBeGreaterThan(-1);
       streams[index]?.close();
       // The players were told (the srcds simulator prints what `say` says), before it quit.
       const consoleLog = readFileSync(consoleLogPath(app.dataDir, id), 'utf8');
