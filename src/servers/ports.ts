@@ -22,7 +22,10 @@ export function portsFor(gamePort: number): { port: number; purpose: PortPurpose
 
 /** The same ports, as `{ game, client }`. */
 export function portsByPurpose(gamePort: number): Record<PortPurpose, number> {
-  return { game: portOf.game(gamePort), client: portOf.client(gamePort) };
+  return Object.fromEntries(portsFor(gamePort).map(({ purpose, port }) => [purpose, port])) as Record<
+    PortPurpose,
+    number
+  >;
 }
 
 /**

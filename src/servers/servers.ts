@@ -79,7 +79,6 @@ type NewServer = {
   userId: number;
   blueprintId: number;
   name: string;
-  port: number;
   rconPassword: string;
   node: string;
   now: string;
@@ -98,7 +97,8 @@ function newServerRow(db: Kysely<Database>, server: NewServer, role: Role) {
       .select('id')
       .where('id', '=', server.blueprintId),
     name: server.name,
-    port: server.port,
+    // A server's port is its game port (ports.ts).
+    port: server.game,
     desired_state: 'stopped' as const,
     actual_state: 'unknown' as const,
     last_error: '',
@@ -152,7 +152,6 @@ export async function createServer(
     userId: user.id,
     blueprintId: input.blueprint_id,
     name: input.name,
-    port: input.port,
     ...portsByPurpose(input.port),
     rconPassword: generateRconPassword(),
     node: input.node,
